@@ -50,3 +50,33 @@ public static class TorchRuntime
     [DllImport("libc", EntryPoint = "dlerror")]
     private static extern IntPtr dlerror();
 }
+
+/// <summary>What <see cref="TorchSelfTest.Run"/> found.</summary>
+/// <param name="LibTorchVersion">libtorch's version string.</param>
+/// <param name="Threads">Intra-op threads libtorch uses.</param>
+/// <param name="ShimLoaded">Whether the GLIBCXX compatibility shim was needed and loaded.</param>
+/// <param name="Loss">The loss of the test forward pass.</param>
+/// <param name="GradientNorm">The norm of the gradient of the test backward pass.</param>
+public sealed record TorchSelfTestResult(string LibTorchVersion, int Threads, bool ShimLoaded, double Loss, double GradientNorm);
+
+/// <summary>Checks that libtorch loads and runs: a tiny convolution forward and backward on CPU.</summary>
+public static class TorchSelfTest
+{
+    public static TorchSelfTestResult Run()
+    {
+        TorchRuntime.EnsureInitialized();
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var generator = new TorchSharp.torch.Generator(1234);
+        var x = TorchSharp.torch.randn([2, 1, 8, 8], generator: generator);
+        var conv = TorchSharp.torch.nn.Conv2d(1, 2, 3, padding: 1);
+        var output = conv.forward(x);
+        var loss = output.pow(2).mean();
+        loss.backward();
+        var grad = conv.weight!.grad ?? throw new InvalidOperationException("libtorch produced no gradient");
+        double gradNorm = grad.norm().item<float>();
+        if (!double.IsFinite(gradNorm) || gradNorm <= 0)
+            throw new InvalidOperationException($"libtorch produced a degenerate gradient (norm {gradNorm})");
+        return new TorchSelfTestResult(TorchSharp.torch.__version__, TorchSharp.torch.get_num_threads(),
+            TorchRuntime.LoadedShim != null, loss.item<float>(), gradNorm);
+    }
+}
