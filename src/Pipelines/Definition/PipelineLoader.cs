@@ -1,0 +1,61 @@
+using Mmcs.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Mmcs.Pipelines.Definition;
+
+/// <summary>A validated pipeline with the folder its relative paths are resolved against.</summary>
+public sealed record LoadedPipeline(PipelineDefinition Definition, string File, string BaseDirectory)
+{
+    /// <summary>The dataset folder: <paramref name="dataOverride"/> (--data) if given, else dataset.path against the file's folder.</summary>
+    public string ResolveDataPath(string? dataOverride)
+    {
+        if (!string.IsNullOrWhiteSpace(dataOverride)) return Path.GetFullPath(dataOverride);
+        var path = Definition.Dataset.Path
+                   ?? throw new MmcsException(ErrorCodes.InvalidParameterValue,
+                       $"{File}: dataset.path is not set; give the data folder with --data DIR");
+        return Path.GetFullPath(Path.Combine(BaseDirectory, path));
+    }
+}
+
+/// <summary>Reads pipeline YAML files: parse, apply --set overrides, validate against the schema, bind.</summary>
+public static class PipelineLoader
+{
+    public static LoadedPipeline Load(string path, IEnumerable<string>? overrides = null)
+    {
+        if (!System.IO.File.Exists(path))
+            throw new MmcsException(ErrorCodes.ResourceDoesNotExist, $"pipeline file '{path}' does not exist");
+        return Parse(System.IO.File.ReadAllText(path), path, Path.GetDirectoryName(Path.GetFullPath(path))!, overrides);
+    }
+
+    public static LoadedPipeline Parse(string yaml, string file, string baseDirectory, IEnumerable<string>? overrides = null)
+    {
+        var root = YamlBinder.Parse(yaml, file);
+        foreach (var assignment in overrides ?? []) YamlBinder.ApplyOverride(root, assignment);
+        var definition = YamlBinder.Bind<PipelineDefinition>(root, file);
+        var issues = new List<PipelineIssue>();
+        CheckSize(definition.Features.Images.Spectrogram, "features.images.spectrogram", root, file, issues);
+        CheckSize(definition.Features.Images.Mfcc, "features.images.mfcc", root, file, issues);
+        CheckSize(definition.Features.Images.Mel, "features.images.mel", root, file, issues);
+        if (definition.Train.Cnn.Models.Distinct().Count() != definition.Train.Cnn.Models.Length)
+            issues.Add(new PipelineIssue(file, Line(root, "train.cnn.models"), 1, "train.cnn.models", "a model is listed twice"));
+        if (issues.Count > 0) throw new PipelineValidationException(issues);
+        return new LoadedPipeline(definition, file, baseDirectory);
+    }
+
+    private static void CheckSize(int[]? size, string key, YamlMappingNode root, string file, List<PipelineIssue> issues)
+    {
+        if (size is { Length: not 2 })
+            issues.Add(new PipelineIssue(file, Line(root, key), 1, key, $"expected [rows, cols], got {size.Length} numbers"));
+    }
+
+    private static int Line(YamlMappingNode root, string dotted)
+    {
+        YamlNode node = root;
+        foreach (var part in dotted.Split('.'))
+        {
+            if (node is YamlMappingNode map && map.Children.TryGetValue(new YamlScalarNode(part), out var child)) node = child;
+            else break;
+        }
+        return (int)node.Start.Line;
+    }
+}

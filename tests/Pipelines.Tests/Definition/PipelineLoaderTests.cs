@@ -1,0 +1,122 @@
+using Mmcs.Core;
+using Mmcs.Pipelines.Definition;
+
+namespace Mmcs.Pipelines.Tests.Definition;
+
+public class PipelineLoaderTests
+{
+    private const string Valid = """
+        name: demo
+        experiment: mmcs-demo
+        dataset:
+          reader: folder
+          path: data/synth
+        clip:
+          excerpt_seconds: 6
+        features:
+          set: seed
+          images:
+            mel: [64, 128]
+        train:
+          automl:
+            time: 30
+            metric: accuracy
+          cnn:
+            models: [mel, mfcc]
+            epochs: 4
+        """;
+
+    private static LoadedPipeline Parse(string yaml, params string[] overrides) =>
+        PipelineLoader.Parse(yaml, "p.yaml", "/base", overrides);
+
+    [Fact]
+    public void A_valid_file_binds_its_values_and_keeps_defaults_for_the_rest()
+    {
+        var p = Parse(Valid).Definition;
+        Assert.Equal("demo", p.Name);
+        Assert.Equal("folder", p.Dataset.Reader);
+        Assert.Equal(6, p.Clip.ExcerptSeconds);
+        Assert.Equal([64, 128], p.Features.Images.Mel!);
+        Assert.Null(p.Features.Images.Mfcc);
+        Assert.Equal(30, p.Train.Automl.Time);
+        Assert.Equal(["mel", "mfcc"], p.Train.Cnn.Models);
+        Assert.Equal(16, p.Train.Cnn.BatchSize); // default
+        Assert.Equal("champion", p.Promotion.ChampionAlias); // default
+    }
+
+    [Fact]
+    public void An_unknown_key_is_reported_with_its_line_and_a_suggestion()
+    {
+        var e = Assert.Throws<PipelineValidationException>(() => Parse(Valid.Replace("excerpt_seconds", "excerpt_secs")));
+        var issue = Assert.Single(e.Issues);
+        Assert.Equal(7, issue.Line);
+        Assert.Equal("clip.excerpt_secs", issue.Key);
+        Assert.Contains("did you mean 'excerpt_seconds'", issue.Message);
+        Assert.Contains("p.yaml:7:", e.Message);
+    }
+
+    [Fact]
+    public void Wrong_types_ranges_and_values_are_all_reported_with_their_lines()
+    {
+        var yaml = Valid.Replace("time: 30", "time: soon").Replace("epochs: 4", "epochs: 0").Replace("metric: accuracy", "metric: auc");
+        var e = Assert.Throws<PipelineValidationException>(() => Parse(yaml));
+        Assert.Equal(3, e.Issues.Count);
+        Assert.Contains(e.Issues, i => i.Key == "train.automl.time" && i.Line == 14 && i.Message.Contains("expected a number, got 'soon'"));
+        Assert.Contains(e.Issues, i => i.Key == "train.automl.metric" && i.Line == 15 && i.Message.Contains("'auc' is not one of: accuracy, macro_f1"));
+        Assert.Contains(e.Issues, i => i.Key == "train.cnn.epochs" && i.Line == 18 && i.Message.Contains("out of range"));
+    }
+
+    [Fact]
+    public void A_missing_required_key_is_reported()
+    {
+        var e = Assert.Throws<PipelineValidationException>(() => Parse("name: x\n"));
+        Assert.Contains(e.Issues, i => i.Key == "dataset" && i.Message == "required key is missing");
+    }
+
+    [Fact]
+    public void A_yaml_syntax_error_names_its_line()
+    {
+        var e = Assert.Throws<PipelineValidationException>(() => Parse("name: x\ndataset:\n  path: [unclosed\n"));
+        Assert.Contains("YAML syntax error", e.Message);
+        Assert.True(e.Issues[0].Line >= 3);
+    }
+
+    [Fact]
+    public void Overrides_replace_values_and_create_missing_sections()
+    {
+        var p = Parse(Valid, "train.automl.time=120", "train.cnn.models=[mel]", "split.seed=9", "registry.model_name=moody").Definition;
+        Assert.Equal(120, p.Train.Automl.Time);
+        Assert.Equal(["mel"], p.Train.Cnn.Models);
+        Assert.Equal(9, p.Split.Seed);
+        Assert.Equal("moody", p.Registry.ModelName);
+    }
+
+    [Fact]
+    public void A_bad_override_is_reported_against_the_override_not_a_line_of_the_file()
+    {
+        var e = Assert.Throws<PipelineValidationException>(() => Parse(Valid, "train.automl.time=-5"));
+        var issue = Assert.Single(e.Issues);
+        Assert.Equal("--set train.automl.time=-5", issue.File);
+        Assert.Contains("out of range", issue.Message);
+        var unknown = Assert.Throws<PipelineValidationException>(() => Parse(Valid, "train.automl.tim=5"));
+        Assert.Contains("did you mean 'time'", unknown.Message);
+        Assert.Throws<MmcsException>(() => Parse(Valid, "no-equals-sign"));
+    }
+
+    [Fact]
+    public void An_image_size_must_have_two_numbers()
+    {
+        var e = Assert.Throws<PipelineValidationException>(() => Parse(Valid.Replace("mel: [64, 128]", "mel: [64]")));
+        Assert.Contains("expected [rows, cols]", e.Message);
+    }
+
+    [Fact]
+    public void The_data_folder_comes_from_the_option_or_from_the_file_relative_to_it()
+    {
+        var p = Parse(Valid);
+        Assert.Equal(Path.GetFullPath("/base/data/synth"), p.ResolveDataPath(null));
+        Assert.Equal(Path.GetFullPath("/elsewhere"), p.ResolveDataPath("/elsewhere"));
+        var noPath = Parse(Valid.Replace("  path: data/synth\n", ""));
+        Assert.Throws<MmcsException>(() => noPath.ResolveDataPath(null));
+    }
+}
