@@ -1,0 +1,113 @@
+using Mmcs.Core;
+using Mmcs.Pipelines.Schedule;
+
+namespace Mmcs.Pipelines.Tests.Schedule;
+
+public sealed class ScheduleTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("mmcs-schedule-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Cron_expressions_parse_with_five_or_six_fields_and_give_the_next_occurrence()
+    {
+        var weekly = CronSchedule.Parse("0 3 * * 0");
+        var next = weekly.GetNextOccurrence(new DateTime(2026, 11, 24, 12, 0, 0, DateTimeKind.Utc));
+        Assert.Equal(new DateTime(2026, 11, 29, 3, 0, 0, DateTimeKind.Utc), next);
+        var everySecond = CronSchedule.Parse("* * * * * *");
+        Assert.NotNull(everySecond.GetNextOccurrence(DateTime.UtcNow));
+    }
+
+    [Theory]
+    [InlineData("every sunday")]
+    [InlineData("61 * * * *")]
+    [InlineData("")]
+    public void A_bad_cron_expression_is_a_clear_error(string expression)
+    {
+        var e = Assert.Throws<MmcsException>(() => CronSchedule.Parse(expression));
+        Assert.Contains("not a valid cron expression", e.Message);
+    }
+
+    [Fact]
+    public void The_pipeline_lock_is_exclusive_until_released()
+    {
+        string locks = Path.Combine(_dir, "locks");
+        using (var first = PipelineLock.TryAcquire(locks, "demo"))
+        {
+            Assert.NotNull(first);
+            Assert.Null(PipelineLock.TryAcquire(locks, "demo"));
+            Assert.NotNull(PipelineLock.TryAcquire(locks, "other"));
+            var e = Assert.Throws<MmcsException>(() => PipelineLock.Acquire(locks, "demo"));
+            Assert.Contains("already running", e.Message);
+        }
+        using var again = PipelineLock.TryAcquire(locks, "demo");
+        Assert.NotNull(again);
+    }
+
+    [Fact]
+    public void The_data_fingerprint_changes_with_content_and_not_with_a_touch()
+    {
+        string data = Path.Combine(_dir, "data");
+        Directory.CreateDirectory(Path.Combine(data, "happy"));
+        File.WriteAllText(Path.Combine(data, "happy", "a.wav"), "aaa");
+        string cache = Path.Combine(_dir, "fp-cache.json");
+        string first = DataFingerprint.Compute(data, cache);
+        File.SetLastWriteTimeUtc(Path.Combine(data, "happy", "a.wav"), DateTime.UtcNow.AddMinutes(1));
+        Assert.Equal(first, DataFingerprint.Compute(data, cache));
+        File.WriteAllText(Path.Combine(data, "happy", "a.wav"), "aab");
+        string changed = DataFingerprint.Compute(data, cache);
+        Assert.NotEqual(first, changed);
+        File.WriteAllText(Path.Combine(data, "happy", "b.wav"), "new");
+        Assert.NotEqual(changed, DataFingerprint.Compute(data, cache));
+    }
+
+    [Fact]
+    public async Task A_tick_runs_when_data_changed_skips_when_unchanged_and_skips_when_busy()
+    {
+        string fingerprint = "v1";
+        int runs = 0;
+        var scheduler = new PipelineScheduler(CronSchedule.Parse("0 3 * * 0"), TimeZoneInfo.Utc, "demo",
+            Path.Combine(_dir, "state"), Path.Combine(_dir, "locks"), () => fingerprint,
+            _ => { runs++; return Task.CompletedTask; });
+        Assert.Equal(TickOutcome.Ran, (await scheduler.TickAsync(default)).Outcome);
+        Assert.Equal(TickOutcome.SkippedUnchanged, (await scheduler.TickAsync(default)).Outcome);
+        fingerprint = "v2";
+        using (PipelineLock.Acquire(Path.Combine(_dir, "locks"), "demo"))
+        {
+            Assert.Equal(TickOutcome.SkippedBusy, (await scheduler.TickAsync(default)).Outcome);
+        }
+        Assert.Equal(TickOutcome.Ran, (await scheduler.TickAsync(default)).Outcome);
+        Assert.Equal(2, runs);
+    }
+
+    [Fact]
+    public async Task A_failed_run_is_reported_and_retried_at_the_next_tick()
+    {
+        bool fail = true;
+        var scheduler = new PipelineScheduler(CronSchedule.Parse("0 3 * * 0"), TimeZoneInfo.Utc, "demo",
+            Path.Combine(_dir, "state"), Path.Combine(_dir, "locks"), () => "same",
+            _ => fail ? throw new InvalidOperationException("stage train failed") : Task.CompletedTask);
+        var report = await scheduler.TickAsync(default);
+        Assert.Equal(TickOutcome.Failed, report.Outcome);
+        Assert.Contains("stage train failed", report.Message);
+        fail = false;
+        Assert.Equal(TickOutcome.Ran, (await scheduler.TickAsync(default)).Outcome);
+    }
+
+    [Fact]
+    public async Task The_scheduler_loop_fires_on_the_cron_and_stops_when_cancelled()
+    {
+        int runs = 0;
+        var ticks = new List<TickReport>();
+        var scheduler = new PipelineScheduler(CronSchedule.Parse("* * * * * *"), TimeZoneInfo.Utc, "loop",
+            Path.Combine(_dir, "state"), Path.Combine(_dir, "locks"), () => "unchanged",
+            _ => { Interlocked.Increment(ref runs); return Task.CompletedTask; });
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(3.5));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            scheduler.RunAsync(t => { lock (ticks) ticks.Add(t); }, _ => { }, cts.Token));
+        Assert.Equal(1, runs);
+        Assert.True(ticks.Count >= 2, $"{ticks.Count} ticks");
+        Assert.All(ticks.Skip(1), t => Assert.Equal(TickOutcome.SkippedUnchanged, t.Outcome));
+    }
+}
