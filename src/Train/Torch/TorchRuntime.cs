@@ -66,6 +66,7 @@ public static class TorchSelfTest
     {
         TorchRuntime.EnsureInitialized();
         using var scope = TorchSharp.torch.NewDisposeScope();
+        TorchSharp.torch.manual_seed(1234);
         var generator = new TorchSharp.torch.Generator(1234);
         var x = TorchSharp.torch.randn([2, 1, 8, 8], generator: generator);
         var conv = TorchSharp.torch.nn.Conv2d(1, 2, 3, padding: 1);

@@ -1,0 +1,13 @@
+using System.CommandLine;
+
+namespace Mmcs.Cli.Commands;
+
+/// <summary>Every top-level command, in the order `mmcs --help` lists them.</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> All()
+    {
+        yield return DoctorCommand.Create();
+
+    }
+}

@@ -1,0 +1,111 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Mmcs.Cli.Output;
+using Mmcs.Train.Torch;
+
+namespace Mmcs.Cli.Commands;
+
+/// <summary>`mmcs doctor`: checks the environment a user needs and says how to fix what is missing.</summary>
+internal static class DoctorCommand
+{
+    internal sealed record Check(string Name, string Status, string Detail, string? Fix, bool Required);
+
+    public static Command Create()
+    {
+        var json = CommonOptions.Json();
+        var trackingUri = CommonOptions.TrackingUri();
+        var command = new Command("doctor", "Check the environment: .NET, ffmpeg, libtorch, chromium, tracking URI.")
+        {
+            json, trackingUri,
+        };
+        command.SetAction(parse =>
+        {
+            var checks = RunChecks(parse.GetValue(trackingUri));
+            bool ok = checks.All(c => c.Status != "missing" || !c.Required);
+            if (parse.GetValue(json))
+            {
+                CliConsole.WriteJson(new { ok, checks });
+            }
+            else
+            {
+                CliConsole.Table("mmcs doctor", ["check", "status", "detail", "how to fix"],
+                    checks.Select(c => (IReadOnlyList<string>)[c.Name, c.Status, c.Detail, c.Fix ?? ""]));
+                CliConsole.Info(ok ? "All required checks passed." : "Some required checks failed; see 'how to fix'.");
+            }
+            return ok ? 0 : 1;
+        });
+        return command;
+    }
+
+    internal static List<Check> RunChecks(string? trackingUri)
+    {
+        var checks = new List<Check>
+        {
+            new(".NET runtime", "ok", $"{RuntimeInformation.FrameworkDescription} ({RuntimeInformation.RuntimeIdentifier})",
+                null, true),
+        };
+        var ffmpeg = ToolVersion("ffmpeg", "-version");
+        checks.Add(ffmpeg is null
+            ? new Check("ffmpeg", "missing", "not found on PATH (needed to decode MP3, OGG, FLAC, M4A)",
+                "install it: sudo apt-get install ffmpeg", true)
+            : new Check("ffmpeg", "ok", ffmpeg, null, true));
+        checks.Add(CheckTorch());
+        var chromium = ToolVersion("chromium", "--version") ?? ToolVersion("chromium-browser", "--version");
+        checks.Add(chromium is null
+            ? new Check("chromium", "missing", "not found (only the browser tests of the web page need it)",
+                "sudo apt-get install chromium", false)
+            : new Check("chromium", "ok", chromium, null, false));
+        return checks;
+    }
+
+    private static Check CheckTorch()
+    {
+        try
+        {
+            var r = TorchSelfTest.Run();
+            var shim = r.ShimLoaded ? ", GLIBCXX_3.4.32 shim loaded" : "";
+            return new Check("libtorch", "ok",
+                $"libtorch {r.LibTorchVersion}, {r.Threads} threads, conv forward+backward ran (grad norm {r.GradientNorm:G4}){shim}",
+                null, true);
+        }
+        catch (Exception e)
+        {
+            var message = (e.InnerException ?? e).Message.ReplaceLineEndings(" ");
+            if (message.Length > 200) message = message[..200] + "...";
+            return new Check("libtorch", "missing", $"TorchSharp failed: {message}",
+                "rebuild with './mmcs --rebuild doctor' (the build patches TorchSharp for old libstdc++ and needs g++: " +
+                "sudo apt-get install g++)", true);
+        }
+    }
+
+    /// <summary>First line of `tool arg`, or null when the tool cannot be run.</summary>
+    internal static string? ToolVersion(string tool, string arg)
+    {
+        try
+        {
+            var psi = new ProcessStartInfo(tool, arg)
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            using var p = Process.Start(psi);
+            if (p is null) return null;
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            if (!p.WaitForExit(15000))
+            {
+                p.Kill(entireProcessTree: true);
+                return null;
+            }
+            var text = stdout.Result.Length > 0 ? stdout.Result : stderr.Result;
+            var first = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim();
+            return p.ExitCode == 0 ? first ?? tool : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using Mmcs.Cli;
+
+return await MmcsCli.RunAsync(args);
