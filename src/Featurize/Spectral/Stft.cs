@@ -1,0 +1,235 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using Mmcs.Featurize.Features;
+
+namespace Mmcs.Featurize.Spectral;
+
+/// <summary>The analysis window of an STFT.</summary>
+public enum StftWindow
+{
+    /// <summary>Periodic Hann (librosa's default, scipy get_window('hann', fftbins=True)).</summary>
+    Hann,
+
+    /// <summary>Rectangular (librosa window='ones', used by the constant-Q transform).</summary>
+    Ones,
+}
+
+/// <summary>
+/// STFT parameters; the defaults are librosa 0.11's: n_fft 2048, hop 512, Hann, center=True with zero
+/// ('constant') padding of n_fft/2 on both sides.
+/// </summary>
+public sealed record StftOptions
+{
+    public int NFft { get; init; } = 2048;
+    public int HopLength { get; init; } = 512;
+    public StftWindow Window { get; init; } = StftWindow.Hann;
+
+    /// <summary>Pad n_fft/2 zeros on both sides so frame t is centred on sample t·hop.</summary>
+    public bool Center { get; init; } = true;
+
+    /// <summary>Throws <see cref="FeatureOptionsException"/> when the options cannot work.</summary>
+    public void Validate()
+    {
+        if (NFft < 4 || !BitOperations.IsPow2(NFft))
+            throw new FeatureOptionsException($"STFT n_fft must be a power of two >= 4, got {NFft}");
+        if (HopLength < 1)
+            throw new FeatureOptionsException($"STFT hop_length must be positive, got {HopLength}");
+    }
+}
+
+/// <summary>A real spectrogram laid out like librosa's: [bins × frames], row-major, float32.</summary>
+public sealed class Spectrogram
+{
+    internal Spectrogram(int bins, int frames, int nFft, float[] magnitude, float[] power)
+    {
+        Bins = bins;
+        Frames = frames;
+        NFft = nFft;
+        Magnitude = magnitude;
+        Power = power;
+    }
+
+    /// <summary>Frequency bins (n_fft/2 + 1).</summary>
+    public int Bins { get; }
+
+    /// <summary>Frames.</summary>
+    public int Frames { get; }
+
+    /// <summary>FFT size the spectrogram came from.</summary>
+    public int NFft { get; }
+
+    /// <summary>|STFT| as float32 (numpy's abs of the complex64 STFT), [Bins × Frames].</summary>
+    public float[] Magnitude { get; }
+
+    /// <summary>|STFT|² computed in float32 from <see cref="Magnitude"/> (librosa: np.abs(D)**2), [Bins × Frames].</summary>
+    public float[] Power { get; }
+
+    /// <summary>Magnitude as a <see cref="FeatureMatrix"/> (shares the array).</summary>
+    public FeatureMatrix MagnitudeMatrix => new(Bins, Frames, Magnitude);
+
+    /// <summary>Power as a <see cref="FeatureMatrix"/> (shares the array).</summary>
+    public FeatureMatrix PowerMatrix => new(Bins, Frames, Power);
+}
+
+/// <summary>A band of complex STFT bins, rounded to complex64 like librosa's stft(dtype=complex64): [bins × frames].</summary>
+public sealed class ComplexBand
+{
+    internal ComplexBand(int firstBin, int bins, int frames, float[] re, float[] im)
+    {
+        FirstBin = firstBin;
+        Bins = bins;
+        Frames = frames;
+        Re = re;
+        Im = im;
+    }
+
+    public int FirstBin { get; }
+    public int Bins { get; }
+    public int Frames { get; }
+    public float[] Re { get; }
+    public float[] Im { get; }
+}
+
+/// <summary>
+/// Short-time Fourier transform equal to librosa.stft: frames of n_fft samples every hop, windowed, zero-padded
+/// at the edges when centred, transformed in double precision and rounded to float32/complex64 like librosa.
+/// Immutable and thread-safe; the FFT plan and window are built once.
+/// </summary>
+public sealed class Stft
+{
+    private readonly BatchRealFft<double> _plan;
+    private readonly double[] _window;
+
+    public Stft(StftOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Options = options;
+        _plan = BatchRealFft<double>.Get(options.NFft);
+        _window = options.Window == StftWindow.Hann ? Windows.HannPeriodic(options.NFft) : Windows.Ones(options.NFft);
+    }
+
+    public StftOptions Options { get; }
+
+    /// <summary>Bins per frame (n_fft/2 + 1).</summary>
+    public int Bins => Options.NFft / 2 + 1;
+
+    /// <summary>Number of frames librosa produces for a signal of this length.</summary>
+    public int FrameCount(int samples)
+    {
+        int n = Options.NFft, hop = Options.HopLength;
+        if (Options.Center) return 1 + samples / hop;
+        return samples < n ? 0 : 1 + (samples - n) / hop;
+    }
+
+    /// <summary>Magnitude and power spectrogram of a signal.</summary>
+    public Spectrogram Compute(ReadOnlySpan<float> y)
+    {
+        int frames = FrameCount(y.Length);
+        int bins = Bins;
+        var mag = new float[bins * frames];
+        var pow = new float[bins * frames];
+        var ws = _plan.CreateWorkspace();
+        const int lanes = 4;
+        Span<float> tmpMag = stackalloc float[4];
+        for (int t0 = 0; t0 < frames; t0 += lanes)
+        {
+            int valid = Math.Min(lanes, frames - t0);
+            FillFrames(y, t0, valid, ws.Input);
+            _plan.Forward(ws);
+            var re = ws.Re;
+            var im = ws.Im;
+            for (int k = 0; k < bins; k++)
+            {
+                // Round to complex64 first, then |z| in double and round once: numpy's hypotf on complex64.
+                var r = Vector256.WidenLower(Vector256.Narrow(re[k], re[k]));
+                var i = Vector256.WidenLower(Vector256.Narrow(im[k], im[k]));
+                var m = Vector256.Sqrt(r * r + i * i);
+                var mf = Vector256.Narrow(m, m).GetLower();
+                var pf = mf * mf;
+                int o = k * frames + t0;
+                if (valid == lanes)
+                {
+                    mf.StoreUnsafe(ref mag[o]);
+                    pf.StoreUnsafe(ref pow[o]);
+                }
+                else
+                {
+                    for (int l = 0; l < valid; l++)
+                    {
+                        mag[o + l] = mf.GetElement(l);
+                        pow[o + l] = pf.GetElement(l);
+                    }
+                }
+            }
+        }
+        return new Spectrogram(bins, frames, Options.NFft, mag, pow);
+    }
+
+    /// <summary>Complex STFT bins [firstBin, firstBin + count) of a signal, rounded to complex64.</summary>
+    public ComplexBand ComputeComplex(ReadOnlySpan<float> y, int firstBin, int count)
+    {
+        if (firstBin < 0 || count < 0 || firstBin + count > Bins)
+            throw new ArgumentOutOfRangeException(nameof(count), $"bins [{firstBin}, {firstBin + count}) outside 0..{Bins}");
+        int frames = FrameCount(y.Length);
+        var reOut = new float[count * frames];
+        var imOut = new float[count * frames];
+        var ws = _plan.CreateWorkspace();
+        const int lanes = 4;
+        for (int t0 = 0; t0 < frames; t0 += lanes)
+        {
+            int valid = Math.Min(lanes, frames - t0);
+            FillFrames(y, t0, valid, ws.Input);
+            _plan.Forward(ws);
+            for (int k = 0; k < count; k++)
+            {
+                var rf = Vector256.Narrow(ws.Re[firstBin + k], ws.Re[firstBin + k]).GetLower();
+                var imf = Vector256.Narrow(ws.Im[firstBin + k], ws.Im[firstBin + k]).GetLower();
+                int o = k * frames + t0;
+                if (valid == lanes)
+                {
+                    rf.StoreUnsafe(ref reOut[o]);
+                    imf.StoreUnsafe(ref imOut[o]);
+                }
+                else
+                {
+                    for (int l = 0; l < valid; l++)
+                    {
+                        reOut[o + l] = rf.GetElement(l);
+                        imOut[o + l] = imf.GetElement(l);
+                    }
+                }
+            }
+        }
+        return new ComplexBand(firstBin, count, frames, reOut, imOut);
+    }
+
+    /// <summary>Writes frames t0 .. t0+valid-1 (windowed, zero outside the signal) into the lanes of the FFT input.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void FillFrames(ReadOnlySpan<float> y, int t0, int valid, Vector256<double>[] input)
+    {
+        int n = Options.NFft, hop = Options.HopLength;
+        int offset = Options.Center ? n / 2 : 0;
+        const int lanes = 4;
+        var flat = MemoryMarshal.Cast<Vector256<double>, double>(input.AsSpan());
+        var w = _window;
+        for (int l = 0; l < lanes; l++)
+        {
+            if (l >= valid)
+            {
+                for (int j = 0; j < n; j++) flat[j * lanes + l] = 0.0;
+                continue;
+            }
+            int start = (t0 + l) * hop - offset;
+            int lo = Math.Max(0, -start);
+            int hi = Math.Min(n, y.Length - start);
+            if (hi < lo) hi = lo;
+            for (int j = 0; j < lo; j++) flat[j * lanes + l] = 0.0;
+            var seg = y.Slice(start + lo, hi - lo);
+            for (int j = 0; j < seg.Length; j++) flat[(j + lo) * lanes + l] = seg[j] * w[j + lo];
+            for (int j = hi; j < n; j++) flat[j * lanes + l] = 0.0;
+        }
+    }
+}
