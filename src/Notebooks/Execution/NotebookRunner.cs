@@ -241,7 +241,9 @@ public static partial class NotebookRunner
         CellErrorKind.Compilation => NotebookOutputs.Error("CompilationError", error.Message,
             error.Diagnostics.Select(d => $"(line {d.Line}, column {d.Column}): error {d.Id}: {d.Message}")),
         CellErrorKind.Cancelled => NotebookOutputs.Error("OperationCanceledException", "the run was cancelled", []),
-        _ => NotebookOutputs.Error(error.ExceptionType ?? "Exception", error.Message,
+        // Message is "ShortTypeName: message"; Jupyter wants the type in ename and the message alone in evalue.
+        _ => NotebookOutputs.Error(error.ExceptionType ?? "Exception",
+            error.Message.IndexOf(": ", StringComparison.Ordinal) is var colon and >= 0 ? error.Message[(colon + 2)..] : error.Message,
             (error.StackTrace ?? error.Message).Split('\n')),
     };
 

@@ -125,6 +125,7 @@ public sealed class NotebookRunnerTests : IDisposable
         Assert.Equal(CellStatus.NotRun, result.Cells[2].Status);
         var error = OutputsOf(CellOf(result.OutputPath!, 1)).Single();
         Assert.Equal("System.IndexOutOfRangeException", (string)error["ename"]!);
+        Assert.Equal(new IndexOutOfRangeException().Message, (string)error["evalue"]!);
     }
 
     [Fact]
