@@ -8,7 +8,9 @@ internal static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return DoctorCommand.Create();
+        yield return DataCommands.Create();
         yield return NotebookCommand.Create();
+        yield return EdaCommand.Create();
 
     }
 }

@@ -1,0 +1,146 @@
+using Mmcs.Core;
+using Mmcs.Featurize.Synthesis;
+
+namespace Mmcs.Featurize.Tests.Synthesis;
+
+public sealed class SyntheticCorpusTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "mmcs-synth-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
+    }
+
+    [Fact]
+    public void The_same_seed_gives_the_same_bytes_and_another_seed_does_not()
+    {
+        var options = new SyntheticCorpusOptions { PerClass = 3, Seconds = 2, Seed = 5 };
+        SyntheticCorpus.Generate(Path.Combine(_root, "a"), options);
+        SyntheticCorpus.Generate(Path.Combine(_root, "b"), options);
+        SyntheticCorpus.Generate(Path.Combine(_root, "c"), options with { Seed = 6 });
+        var files = Directory.GetFiles(Path.Combine(_root, "a"), "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(Path.Combine(_root, "a"), f)).Order().ToList();
+        Assert.Equal(13, files.Count); // 12 clips + manifest
+        int differing = 0;
+        foreach (var f in files)
+        {
+            Assert.Equal(File.ReadAllBytes(Path.Combine(_root, "a", f)), File.ReadAllBytes(Path.Combine(_root, "b", f)));
+            if (!File.ReadAllBytes(Path.Combine(_root, "a", f)).SequenceEqual(File.ReadAllBytes(Path.Combine(_root, "c", f))))
+                differing++;
+        }
+        Assert.Equal(files.Count, differing);
+    }
+
+    [Fact]
+    public void Every_mood_gets_the_requested_number_of_clips_of_the_requested_length()
+    {
+        var summary = SyntheticCorpus.Generate(_root, new SyntheticCorpusOptions { PerClass = 4, Seconds = 1.5, Seed = 1 });
+        Assert.Equal(16, summary.Clips);
+        foreach (var mood in MoodSynthesizer.Moods)
+        {
+            var clips = Directory.GetFiles(Path.Combine(_root, mood), "*.wav");
+            Assert.Equal(4, clips.Length);
+            foreach (var clip in clips)
+            {
+                // 16-bit mono PCM: 44-byte header + 2 bytes per sample.
+                Assert.Equal(44 + 2 * (long)Math.Round(1.5 * 22050), new FileInfo(clip).Length);
+            }
+        }
+        Assert.True(File.Exists(Path.Combine(_root, SyntheticCorpus.ManifestFileName)));
+    }
+
+    [Theory]
+    [InlineData(0, 2.0)]
+    [InlineData(3, 0.1)]
+    public void Bad_options_are_refused_with_a_clear_error(int perClass, double seconds)
+    {
+        var e = Assert.Throws<MmcsException>(() =>
+            SyntheticCorpus.Generate(_root, new SyntheticCorpusOptions { PerClass = perClass, Seconds = seconds }));
+        Assert.Equal(ErrorCodes.InvalidParameterValue, e.ErrorCode);
+        Assert.False(Directory.Exists(_root));
+    }
+
+    [Fact]
+    public void Simple_features_separate_the_moods_clearly_above_chance_but_not_perfectly()
+    {
+        const int perClass = 30;
+        var rows = new List<(double[] X, int Y)>();
+        for (int m = 0; m < MoodSynthesizer.Moods.Count; m++)
+        {
+            for (int i = 0; i < perClass; i++)
+            {
+                var p = MoodSynthesizer.Draw(MoodSynthesizer.Moods[m], 11, i);
+                var y = MoodSynthesizer.Render(p, 4, 22050, 11, i);
+                rows.Add((SimpleFeatures(y), m));
+            }
+        }
+        double accuracy = LeaveOneOutNearestCentroid(rows);
+        Assert.InRange(accuracy, 0.5, 0.97);
+    }
+
+    /// <summary>Time-domain features anyone would try first: loudness, dynamics, noisiness, brightness, onsets.</summary>
+    private static double[] SimpleFeatures(float[] y)
+    {
+        const int frame = 1024;
+        var frameRms = new List<double>();
+        double energy = 0, diffEnergy = 0;
+        int crossings = 0;
+        for (int i = 0; i < y.Length; i++)
+        {
+            energy += y[i] * (double)y[i];
+            if (i > 0)
+            {
+                double d = y[i] - y[i - 1];
+                diffEnergy += d * d;
+                if ((y[i] >= 0) != (y[i - 1] >= 0)) crossings++;
+            }
+        }
+        for (int start = 0; start + frame <= y.Length; start += frame)
+        {
+            double s = 0;
+            for (int k = 0; k < frame; k++) s += y[start + k] * (double)y[start + k];
+            frameRms.Add(Math.Sqrt(s / frame));
+        }
+        double rms = Math.Sqrt(energy / y.Length);
+        double meanFrame = frameRms.Average();
+        double sdFrame = Math.Sqrt(frameRms.Select(v => (v - meanFrame) * (v - meanFrame)).Average());
+        int onsets = 0;
+        for (int f = 1; f < frameRms.Count; f++)
+        {
+            if (frameRms[f] > 1.3 * frameRms[f - 1] + 1e-4) onsets++;
+        }
+        return
+        [
+            20 * Math.Log10(rms + 1e-9),
+            sdFrame / (meanFrame + 1e-9),
+            (double)crossings / y.Length,
+            10 * Math.Log10(diffEnergy / (energy + 1e-12) + 1e-12),
+            (double)onsets / frameRms.Count,
+        ];
+    }
+
+    private static double LeaveOneOutNearestCentroid(List<(double[] X, int Y)> rows)
+    {
+        int d = rows[0].X.Length;
+        int correct = 0;
+        for (int held = 0; held < rows.Count; held++)
+        {
+            var train = rows.Where((_, i) => i != held).ToList();
+            var mean = new double[d];
+            var sd = new double[d];
+            for (int j = 0; j < d; j++)
+            {
+                mean[j] = train.Average(r => r.X[j]);
+                sd[j] = Math.Sqrt(train.Average(r => (r.X[j] - mean[j]) * (r.X[j] - mean[j]))) + 1e-12;
+            }
+            double[] Z(double[] x) => x.Select((v, j) => (v - mean[j]) / sd[j]).ToArray();
+            var centroids = train.GroupBy(r => r.Y).ToDictionary(g => g.Key,
+                g => Enumerable.Range(0, d).Select(j => g.Average(r => Z(r.X)[j])).ToArray());
+            var z = Z(rows[held].X);
+            int predicted = centroids.MinBy(c => c.Value.Select((v, j) => (v - z[j]) * (v - z[j])).Sum()).Key;
+            if (predicted == rows[held].Y) correct++;
+        }
+        return (double)correct / rows.Count;
+    }
+}
