@@ -1,0 +1,85 @@
+using Mmcs.Core;
+using Mmcs.Featurize;
+using Mmcs.Train.Tabular.Trainers;
+
+namespace Mmcs.Train.Tabular;
+
+/// <summary>The metric the search maximises.</summary>
+public enum AutoMlMetric
+{
+    Accuracy,
+    MacroF1,
+}
+
+/// <summary>Which tuner proposes configurations.</summary>
+public enum TunerKind
+{
+    /// <summary>Cost-frugal local search per trainer with ECI-based trainer choice (FLAML's CFO).</summary>
+    Cfo,
+
+    /// <summary>Uniform random search (a baseline).</summary>
+    Random,
+}
+
+/// <summary>Options of a tabular AutoML search. Validated once by <see cref="Validate"/>.</summary>
+public sealed record AutoMlOptions
+{
+    /// <summary>Wall-clock budget of the search (trials); refitting the best pipeline and the report come after it.</summary>
+    public TimeSpan TimeBudget { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Stop after this many trials even if time remains (null: only the budget stops the search).</summary>
+    public int? MaxTrials { get; init; }
+
+    /// <summary>Cross-validation folds (grouped by <see cref="Data.TabularDataset.Groups"/> when the data has groups).</summary>
+    public int Folds { get; init; } = 5;
+
+    public AutoMlMetric Metric { get; init; } = AutoMlMetric.Accuracy;
+
+    public TunerKind Tuner { get; init; } = TunerKind.Cfo;
+
+    /// <summary>Trainer names (see <see cref="TrainerCatalog.Names"/>); null: all of them.</summary>
+    public IReadOnlyList<string>? Trainers { get; init; }
+
+    /// <summary>Seeds the folds, the tuner and every trainer: the same seed and trial count give the same search.</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Repetitions of each column's permutation for feature importances (0: skip importances).</summary>
+    public int ImportanceRepeats { get; init; } = 3;
+
+    public int BootstrapResamples { get; init; } = 1000;
+
+    /// <summary>Refit the best pipeline on all rows and return it as a classifier.</summary>
+    public bool Refit { get; init; } = true;
+
+    /// <summary>The feature set the table's columns come from (written into the saved classifier's requirements).</summary>
+    public FeatureSetKind? VectorSet { get; init; }
+
+    /// <summary>Where charts, CSVs and the saved model are written before they are logged (default: a temp folder).</summary>
+    public string? ArtifactDirectory { get; init; }
+
+    /// <summary>Trainers of the caller's own, searched besides the catalog's (their saved models load only through their
+    /// own <see cref="TrainerCandidate.Load"/>, not through the classifier store).</summary>
+    public IReadOnlyList<TrainerCandidate> AdditionalTrainers { get; init; } = [];
+
+    public IReadOnlyList<TrainerCandidate> ResolveTrainers()
+    {
+        var known = TrainerCatalog.All.Concat(AdditionalTrainers).ToArray();
+        if (Trainers is null) return known;
+        return Trainers.Distinct(StringComparer.OrdinalIgnoreCase).Select(name =>
+            known.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase))
+            ?? throw new MmcsException(ErrorCodes.InvalidParameterValue,
+                $"unknown trainer '{name}' (known: {string.Join(", ", known.Select(t => t.Name))})")).ToArray();
+    }
+
+    public void Validate()
+    {
+        if (TimeBudget <= TimeSpan.Zero)
+            throw new MmcsException(ErrorCodes.InvalidParameterValue, $"the time budget must be positive, got {TimeBudget.TotalSeconds} s");
+        if (MaxTrials is < 1) throw new MmcsException(ErrorCodes.InvalidParameterValue, $"max trials must be >= 1, got {MaxTrials}");
+        if (Folds < 2) throw new MmcsException(ErrorCodes.InvalidParameterValue, $"cross-validation needs at least 2 folds, got {Folds}");
+        if (ImportanceRepeats < 0) throw new MmcsException(ErrorCodes.InvalidParameterValue, "importance repeats must be >= 0");
+        if (BootstrapResamples < 0) throw new MmcsException(ErrorCodes.InvalidParameterValue, "bootstrap resamples must be >= 0");
+        if (Trainers is { Count: 0 }) throw new MmcsException(ErrorCodes.InvalidParameterValue, "the trainer list is empty");
+        _ = ResolveTrainers();
+    }
+}

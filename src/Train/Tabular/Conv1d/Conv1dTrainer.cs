@@ -1,0 +1,193 @@
+using Mmcs.Core;
+using Mmcs.Train.Tabular.Search;
+using Mmcs.Train.Tabular.Trainers;
+using Mmcs.Train.Torch;
+using static TorchSharp.torch;
+
+namespace Mmcs.Train.Tabular.Conv1d;
+
+/// <summary>Training options of the 1D CNN (the original study: Adam, learning rate 1e-4).</summary>
+public sealed record Conv1dTrainingOptions
+{
+    public double LearningRate { get; init; } = 1e-4;
+    public int Epochs { get; init; } = 100;
+    public int BatchSize { get; init; } = 32;
+    public int Seed { get; init; } = 1;
+
+    /// <summary>libtorch intra-op threads while training (tiny networks: one is as fast and leaves cores free).</summary>
+    public int Threads { get; init; } = 1;
+
+    public void Validate()
+    {
+        if (!(LearningRate > 0) || !double.IsFinite(LearningRate))
+            throw new MmcsException(ErrorCodes.InvalidParameterValue, $"1D CNN: learning rate must be > 0, got {LearningRate}");
+        if (Epochs < 1) throw new MmcsException(ErrorCodes.InvalidParameterValue, $"1D CNN: epochs must be >= 1, got {Epochs}");
+        if (BatchSize < 2) throw new MmcsException(ErrorCodes.InvalidParameterValue, $"1D CNN: batch size must be >= 2, got {BatchSize}");
+        if (Threads < 1) throw new MmcsException(ErrorCodes.InvalidParameterValue, $"1D CNN: threads must be >= 1, got {Threads}");
+    }
+}
+
+/// <summary>What training produced: the model and the mean training loss of every epoch.</summary>
+public sealed record Conv1dTrainingResult(Conv1dModel Model, IReadOnlyList<double> EpochLosses);
+
+/// <summary>Trains <see cref="Conv1dNetwork"/> with Adam and cross-entropy on shuffled mini-batches.</summary>
+public static class Conv1dTrainer
+{
+    public static Conv1dTrainingResult Train(float[][] x, int[] y, int classes, Conv1dArchitecture architecture,
+        Conv1dTrainingOptions options, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        architecture.Validate();
+        if (x.Length != y.Length) throw new ArgumentException($"{x.Length} rows but {y.Length} labels");
+        if (x.Length < 2) throw new MmcsException(ErrorCodes.DataInvalid, $"1D CNN: cannot train on {x.Length} row(s)");
+        TorchRuntime.EnsureInitialized();
+        int width = x[0].Length;
+        set_num_threads(options.Threads);
+        var network = new Conv1dNetwork(architecture, width, classes, options.Seed);
+        try
+        {
+            var rng = new Random(options.Seed);
+            var losses = new List<double>();
+            var flat = new float[x.Length * width];
+            for (int i = 0; i < x.Length; i++) x[i].CopyTo(flat, i * width);
+            using var allX = tensor(flat, [x.Length, width]);
+            using var allY = tensor(y.Select(v => (long)v).ToArray());
+            using var optimizer = optim.Adam(network.parameters(), lr: options.LearningRate);
+            var order = Enumerable.Range(0, x.Length).ToArray();
+            for (int epoch = 0; epoch < options.Epochs; epoch++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                network.train();
+                rng.Shuffle(order);
+                double sum = 0;
+                int seen = 0;
+                for (int start = 0; start < order.Length; start += options.BatchSize)
+                {
+                    int count = Math.Min(options.BatchSize, order.Length - start);
+                    if (count < 2 && order.Length >= 2) continue; // batch norm needs two rows; the row is seen next epoch
+                    using var scope = NewDisposeScope();
+                    var index = tensor(order.AsSpan(start, count).ToArray().Select(i => (long)i).ToArray());
+                    var logits = network.call(allX.index_select(0, index));
+                    var loss = nn.functional.cross_entropy(logits, allY.index_select(0, index));
+                    optimizer.zero_grad();
+                    loss.backward();
+                    optimizer.step();
+                    sum += loss.item<float>() * count;
+                    seen += count;
+                }
+                double mean = sum / Math.Max(1, seen);
+                if (!double.IsFinite(mean))
+                    throw new MmcsException(ErrorCodes.InvalidState, $"1D CNN: the loss diverged at epoch {epoch + 1} (learning rate {options.LearningRate})");
+                losses.Add(mean);
+            }
+            network.eval();
+            return new Conv1dTrainingResult(new Conv1dModel(network, options), losses);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
+}
+
+/// <summary>A trained 1D CNN (evaluation mode); thread-safe prediction.</summary>
+public sealed class Conv1dModel : IFittedModel
+{
+    internal const string WeightsFile = "conv1d.weights";
+    internal const string ConfigFile = "conv1d.json";
+    private readonly Conv1dNetwork _network;
+    private readonly object _gate = new();
+
+    internal Conv1dModel(Conv1dNetwork network, Conv1dTrainingOptions options)
+    {
+        _network = network;
+        Options = options;
+    }
+
+    public string Trainer => Conv1dCandidate.TrainerName;
+
+    public Conv1dTrainingOptions Options { get; }
+
+    public Conv1dArchitecture Architecture => _network.Architecture;
+
+    public double[][] PredictProbabilities(float[][] x)
+    {
+        if (x.Length == 0) return [];
+        int width = _network.InputLength;
+        if (x[0].Length != width) throw new MmcsException(ErrorCodes.DataInvalid, $"the 1D CNN reads {width} features, got {x[0].Length}");
+        var flat = new float[x.Length * width];
+        for (int i = 0; i < x.Length; i++) x[i].CopyTo(flat, i * width);
+        lock (_gate)
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            _network.eval();
+            var p = nn.functional.softmax(_network.call(tensor(flat, [x.Length, width])), 1).to_type(ScalarType.Float64);
+            var values = p.data<double>().ToArray();
+            int k = _network.Classes;
+            return Enumerable.Range(0, x.Length).Select(i => values.AsSpan(i * k, k).ToArray()).ToArray();
+        }
+    }
+
+    public void Save(string directory)
+    {
+        lock (_gate) _network.save(Path.Combine(directory, WeightsFile));
+        ClassifierStoreJson.Write(Path.Combine(directory, ConfigFile),
+            new Conv1dSavedConfig(_network.InputLength, _network.Classes, _network.Architecture, Options));
+    }
+
+    internal static Conv1dModel Load(string directory)
+    {
+        TorchRuntime.EnsureInitialized();
+        var config = ClassifierStoreJson.Read<Conv1dSavedConfig>(Path.Combine(directory, ConfigFile));
+        var network = new Conv1dNetwork(config.Architecture, config.InputLength, config.Classes, config.Options.Seed);
+        try
+        {
+            network.load(Path.Combine(directory, WeightsFile));
+            network.eval();
+            return new Conv1dModel(network, config.Options);
+        }
+        catch (Exception e) when (e is not MmcsException)
+        {
+            network.Dispose();
+            throw new MmcsException(ErrorCodes.InvalidParameterValue, $"{Path.Combine(directory, WeightsFile)}: cannot load the 1D CNN weights: {e.Message}", e);
+        }
+    }
+
+    public void Dispose() => _network.Dispose();
+}
+
+internal sealed record Conv1dSavedConfig(int InputLength, int Classes, Conv1dArchitecture Architecture, Conv1dTrainingOptions Options);
+
+/// <summary>The 1D CNN as a pipeline-search candidate (learning rate, epochs, batch size and dropout searchable).</summary>
+public sealed class Conv1dCandidate : TrainerCandidate
+{
+    public const string TrainerName = "conv1d";
+
+    public override string Name => TrainerName;
+
+    protected override IReadOnlyList<Parameter> TrainerParameters { get; } =
+    [
+        new FloatParameter("learning_rate", 1e-4, 3e-2, 1e-3, Log: true),
+        new IntParameter("epochs", 10, 300, 20, Log: true),
+        new IntParameter("batch_size", 8, 128, 32, Log: true),
+        new FloatParameter("dropout", 0, 0.5, 0.2),
+    ];
+
+    public override IFittedModel Fit(TrainingSet data, Configuration configuration, CancellationToken cancellationToken)
+    {
+        CheckTrainingSet(data);
+        var architecture = new Conv1dArchitecture { Dropout = configuration.GetDouble("dropout") };
+        var options = new Conv1dTrainingOptions
+        {
+            LearningRate = configuration.GetDouble("learning_rate"),
+            Epochs = configuration.GetInt("epochs"),
+            BatchSize = configuration.GetInt("batch_size"),
+            Seed = data.Seed,
+        };
+        return Conv1dTrainer.Train(data.X, data.Y, data.Classes, architecture, options, cancellationToken).Model;
+    }
+
+    public override IFittedModel Load(string directory) => Conv1dModel.Load(directory);
+}

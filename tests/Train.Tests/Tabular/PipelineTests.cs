@@ -1,0 +1,182 @@
+using Mmcs.Core;
+using Mmcs.Train.Data;
+using Mmcs.Train.Models;
+using Mmcs.Train.Tabular;
+using Mmcs.Train.Tabular.Conv1d;
+using Mmcs.Train.Tabular.Search;
+using Mmcs.Train.Tabular.Trainers;
+
+namespace Mmcs.Train.Tests.Tabular;
+
+public sealed class PipelineTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "mmcs-pipeline-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+
+    private static Configuration With(TrainerCandidate trainer, params (string Name, object Value)[] overrides)
+    {
+        var values = trainer.Space.DefaultConfiguration().Values.ToDictionary();
+        foreach (var (name, value) in overrides) values[name] = value;
+        return new Configuration(trainer.Name, values);
+    }
+
+    [Fact]
+    public void The_scaler_of_each_fold_is_fitted_on_that_folds_training_rows_only()
+    {
+        var data = SyntheticTables.Make(rows: 120, seed: 3);
+        // Rows of the first fold's test part get a huge value in column 0: any leak would move the fitted mean.
+        var folds = TabularAutoMl.MakeFolds(data, new AutoMlOptions { Folds = 4, Seed = 2 });
+        var x0 = data.Frame.Columns[0].Numbers!;
+        foreach (int r in folds[0].Test) x0[r] = 1e6;
+        var trainer = TrainerCatalog.Get("sdca_maxent");
+        using var cv = CrossValidation.Run(data, folds, trainer, With(trainer, ("normalizer", Normalizers.Standard)), seed: 1, keepPipelines: true);
+        double allMean = x0.Average();
+        for (int f = 0; f < folds.Count; f++)
+        {
+            var train = folds[f].Train;
+            double mean = train.Average(r => x0[r]);
+            double sd = Math.Sqrt(train.Sum(r => (x0[r] - mean) * (x0[r] - mean)) / train.Length);
+            var pre = cv.FoldPipelines![f].Preprocessor;
+            Assert.Equal(mean, pre.Offset[0], 6);
+            Assert.Equal(1 / sd, pre.Scale[0], 9);
+            if (f == 0) Assert.True(Math.Abs(pre.Offset[0] - allMean) > 1e4, "fold 0 must not have seen its own test rows");
+            else Assert.True(pre.Offset[0] > 1e4, "later folds train on fold 0's rows");
+        }
+    }
+
+    [Fact]
+    public void Medians_for_imputation_and_min_max_ranges_come_from_training_rows()
+    {
+        var names = new[] { "a", "b" };
+        var rows = new List<double[]> { new[] { 1.0, 5 }, new[] { double.NaN, 7 }, new[] { 3.0, 9 }, new[] { 100.0, -50 } };
+        var data = TabularDataset.FromVectors(names, rows, ["x", "y", "x", "y"]);
+        var pre = FittedPreprocessor.Fit(data.Frame, data.Labels, 2, [0, 1, 2], new PreprocessOptions(Normalizers.MinMax));
+        Assert.Equal(2, pre.Medians[0]); // median of 1 and 3; row 3 (100) is not a training row
+        var t = pre.Transform(data.Frame);
+        Assert.Equal(0.5f, t[1][0]); // the NaN became the median 2, scaled by the training range [1, 3]
+        Assert.Equal(0f, t[0][1]);
+        Assert.Equal(1f, t[2][1]);
+        Assert.True(t[3][0] > 1); // an unseen extreme stays outside [0, 1]: nothing was refitted on it
+    }
+
+    [Fact]
+    public void Categorical_columns_are_one_hot_encoded_with_training_levels_and_unseen_levels_encode_as_zeros()
+    {
+        var frame = new TabularFrame(
+        [
+            FrameColumn.Categorical("genre", ["rock", "jazz", "rock", null, "polka"]),
+            FrameColumn.Numeric("tempo", [120, 80, 130, 90, 100]),
+        ]);
+        var data = TabularDataset.Create(frame, ["a", "b", "a", "b", "a"]);
+        var pre = FittedPreprocessor.Fit(data.Frame, data.Labels, 2, [0, 1, 2, 3], new PreprocessOptions());
+        Assert.Equal(["genre=jazz", "genre=rock", "tempo"], pre.EncodedNames);
+        var t = pre.Transform(data.Frame);
+        Assert.Equal([0f, 1f, 120f], t[0]);
+        Assert.Equal([0f, 0f, 90f], t[3]); // missing category
+        Assert.Equal([0f, 0f, 100f], t[4]); // unseen in training
+    }
+
+    [Fact]
+    public void Anova_selection_keeps_the_informative_columns_and_drops_noise()
+    {
+        var data = SyntheticTables.Make(rows: 200, informative: 3, redundant: 0, noise: 9, separation: 2, seed: 4);
+        var rows = Enumerable.Range(0, data.RowCount).ToArray();
+        foreach (var selector in new[] { Selectors.AnovaF, Selectors.MutualInformation })
+        {
+            var pre = FittedPreprocessor.Fit(data.Frame, data.Labels, data.ClassNames.Count, rows, new PreprocessOptions(Normalizers.Standard, selector, 0.25));
+            Assert.Equal(3, pre.OutputWidth);
+            Assert.All(pre.OutputNames, n => Assert.StartsWith("inf", n));
+        }
+    }
+
+    public static TheoryData<string> AllTrainers() => new(TrainerCatalog.Names);
+
+    [Theory]
+    [MemberData(nameof(AllTrainers))]
+    public void Every_trainer_fits_predicts_probabilities_and_reloads_with_identical_predictions(string name)
+    {
+        var data = SyntheticTables.Make(rows: 160, seed: 5, separation: 2.5);
+        var trainer = TrainerCatalog.Get(name);
+        var config = trainer.Space.DefaultConfiguration();
+        var train = Enumerable.Range(0, 120).ToArray();
+        var pipeline = FittedPipeline.Fit(data, train, trainer, config, seed: 1);
+        using var classifier = new TabularClassifier(pipeline, data.ClassNames);
+        var held = Enumerable.Range(120, 40).ToArray();
+        var test = data.SelectRows(held);
+        var p = classifier.PredictProbabilities(test.Frame);
+        Assert.All(p, row =>
+        {
+            Assert.Equal(4, row.Length);
+            Assert.Equal(1, row.Sum(), 6);
+            Assert.All(row, v => Assert.InRange(v, 0, 1));
+        });
+        double accuracy = Enumerable.Range(0, held.Length).Count(i => Evaluation.ClassificationReport.ArgMax(p[i]) == test.Labels[i]) / (double)held.Length;
+        Assert.True(accuracy > 0.4, $"{name}: held-out accuracy {accuracy:F2} is no better than chance (0.25)");
+
+        string dir = Path.Combine(_dir, name);
+        ClassifierStore.Save(classifier, dir);
+        using var loaded = ClassifierStore.Load(dir);
+        var tabular = Assert.IsType<TabularClassifier>(loaded);
+        Assert.Equal(name, tabular.Trainer);
+        Assert.Equal(data.ClassNames, loaded.Labels);
+        Assert.Equal(data.Frame.ColumnNames, loaded.Requirements.VectorColumns!);
+        var q = tabular.PredictProbabilities(test.Frame);
+        for (int i = 0; i < p.Length; i++) Assert.Equal(p[i], q[i]);
+    }
+
+    [Fact]
+    public void A_saved_model_predicts_from_clip_features_by_column_name()
+    {
+        var data = SyntheticTables.Make(rows: 100, seed: 6);
+        var trainer = TrainerCatalog.Get("lbfgs_maxent");
+        using var classifier = new TabularClassifier(FittedPipeline.Fit(data, null, trainer, trainer.Space.DefaultConfiguration(), 1),
+            data.ClassNames, Featurize.FeatureSetKind.Seed);
+        var names = data.Frame.ColumnNames.Reverse().Append("extra").ToArray(); // another order, an extra feature
+        var clips = Enumerable.Range(0, 5).Select(i => new Featurize.ClipFeatures(new Featurize.FeatureVector(names,
+            names.Select(n => n == "extra" ? 42 : data.Frame.Columns[data.Frame.IndexOf(n)].Numbers![i]).ToArray()), null)).ToArray();
+        var fromClips = classifier.PredictProbabilities(clips);
+        var fromFrame = classifier.PredictProbabilities(data.SelectRows([0, 1, 2, 3, 4]).Frame);
+        for (int i = 0; i < 5; i++) Assert.Equal(fromFrame[i], fromClips[i]);
+        Assert.Equal(Featurize.FeatureSetKind.Seed, classifier.Requirements.VectorSet);
+
+        var missing = new[] { new Featurize.ClipFeatures(new Featurize.FeatureVector(["inf0"], [1.0]), null) };
+        var e = Assert.Throws<MmcsException>(() => classifier.PredictProbabilities(missing));
+        Assert.Contains("inf1", e.Message);
+    }
+
+    [Fact]
+    public void The_1d_cnn_loss_decreases_and_training_is_reproducible()
+    {
+        var data = SyntheticTables.Make(rows: 160, seed: 7, separation: 2);
+        var pre = FittedPreprocessor.Fit(data.Frame, data.Labels, 4, Enumerable.Range(0, 160).ToArray(), new PreprocessOptions(Normalizers.Standard));
+        var x = pre.Transform(data.Frame);
+        var y = data.Labels.ToArray();
+        var options = new Conv1dTrainingOptions { LearningRate = 1e-3, Epochs = 30, BatchSize = 16, Seed = 3 };
+        var a = Conv1dTrainer.Train(x, y, 4, new Conv1dArchitecture(), options);
+        var b = Conv1dTrainer.Train(x, y, 4, new Conv1dArchitecture(), options);
+        using (a.Model)
+        using (b.Model)
+        {
+            Assert.Equal(30, a.EpochLosses.Count);
+            Assert.True(a.EpochLosses[^1] < 0.7 * a.EpochLosses[0], $"loss {a.EpochLosses[0]:F3} -> {a.EpochLosses[^1]:F3}");
+            Assert.True(a.EpochLosses.Skip(25).Average() < a.EpochLosses.Take(5).Average());
+            Assert.Equal(a.EpochLosses, b.EpochLosses);
+            Assert.Equal(a.Model.PredictProbabilities(x[..5]), b.Model.PredictProbabilities(x[..5]));
+        }
+    }
+
+    [Fact]
+    public void The_1d_cnn_copes_with_a_single_feature_left_after_selection()
+    {
+        var x = Enumerable.Range(0, 40).Select(i => new[] { (float)(i % 2 == 0 ? -1 - i * 0.01 : 1 + i * 0.01) }).ToArray();
+        var y = Enumerable.Range(0, 40).Select(i => i % 2).ToArray();
+        var r = Conv1dTrainer.Train(x, y, 2, new Conv1dArchitecture(), new Conv1dTrainingOptions { LearningRate = 1e-2, Epochs = 20, BatchSize = 8 });
+        using var model = r.Model;
+        var p = model.PredictProbabilities([[-2f], [2f]]);
+        Assert.True(p[0][0] > 0.5 && p[1][1] > 0.5);
+    }
+}
