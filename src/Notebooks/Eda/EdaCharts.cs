@@ -16,6 +16,10 @@ public static class EdaCharts
         ["angry"] = "#D55E00",
         ["sad"] = "#0072B2",
         ["relaxed"] = "#009E73",
+        ["Q1"] = "#E69F00",
+        ["Q2"] = "#D55E00",
+        ["Q3"] = "#0072B2",
+        ["Q4"] = "#009E73",
     };
 
     private static readonly string[] OtherColours = ["#CC79A7", "#56B4E9", "#F0E442", "#999999", "#000000", "#882255"];

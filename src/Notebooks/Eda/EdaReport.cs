@@ -197,7 +197,7 @@ public static class EdaReport
         table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
         th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: right; }
         th { background: #f3f3f3; }
-        td:nth-child(2), th:nth-child(2) { text-align: left; }
+        table.separability td:nth-child(2), table.separability th:nth-child(2) { text-align: left; }
         table.balance td:first-child, table.pairs td { text-align: left; }
         img { max-width: 100%; margin: 0.3em; }
         .row { display: flex; flex-wrap: wrap; align-items: flex-start; }

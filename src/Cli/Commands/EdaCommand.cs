@@ -1,0 +1,82 @@
+using System.CommandLine;
+using Mmcs.Cli.Output;
+using Mmcs.Core;
+using Mmcs.Notebooks.Eda;
+
+namespace Mmcs.Cli.Commands;
+
+/// <summary>`mmcs eda`: the exploratory analysis of a dataset or feature table as one self-contained HTML report.</summary>
+internal static class EdaCommand
+{
+    public static Command Create()
+    {
+        var input = new Argument<string>("input")
+        {
+            Description = "A feature table (.csv, .parquet, .xlsx with a label column) or a dataset folder (featurised first).",
+        };
+        var output = new Option<string>("--out")
+        {
+            Description = "The HTML report to write.",
+            DefaultValueFactory = _ => "eda-report.html",
+        };
+        var label = new Option<string?>("--label")
+        {
+            Description = $"Label column of a table (default: the first of {string.Join(", ", EdaInputs.LabelCandidates)}).",
+        };
+        var title = new Option<string?>("--title") { Description = "Heading of the report." };
+        var top = new Option<int>("--top")
+        {
+            Description = "How many of the most separating features to list on the console.",
+            DefaultValueFactory = _ => 10,
+        };
+        var json = CommonOptions.Json();
+        var command = new Command("eda", "Exploratory data analysis as one self-contained HTML report: class balance, " +
+                                         "per-mood box plots and histograms of every feature, correlation heatmap, " +
+                                         "separability table (ANOVA F with p-values, mutual information).")
+        {
+            input, output, label, title, top, json,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            bool asJson = parse.GetValue(json);
+            var path = parse.GetValue(input)!;
+            var outPath = parse.GetValue(output)!;
+            var (analysis, notices) = await CliConsole.WithProgressAsync(asJson, progress => EdaInputs.WriteReportAsync(path,
+                outPath, parse.GetValue(label), parse.GetValue(title), progress, ct));
+            var rows = analysis.Separability.Take(Math.Max(0, parse.GetValue(top))).ToList();
+            if (asJson)
+            {
+                CliConsole.WriteJson(new
+                {
+                    report = Path.GetFullPath(outPath),
+                    clips = analysis.Table.RowCount,
+                    features = analysis.Table.FeatureNames.Count,
+                    classes = analysis.Table.Classes.Select((c, i) => new { name = c, count = analysis.ClassCounts[i] }),
+                    notices,
+                    separability = analysis.Separability.Select(r => new
+                    {
+                        feature = r.Feature,
+                        anova_f = r.Anova.F,
+                        p_value = r.Anova.PValue,
+                        mutual_information = r.MutualInformation,
+                        f_rank = r.FRank,
+                        mi_rank = r.MiRank,
+                    }),
+                });
+                return 0;
+            }
+            foreach (var notice in notices) Console.Error.WriteLine($"note: {notice}");
+            CliConsole.Table($"Most separating features ({analysis.Table.RowCount} clips, {analysis.Table.FeatureNames.Count} features)",
+                ["rank", "feature", "ANOVA F", "p-value", "MI (nats)", "MI rank"],
+                rows.Select(r => (IReadOnlyList<string>)
+                [
+                    r.FRank.ToString(Invariant.Culture), r.Feature, r.Anova.F.ToString("F2", Invariant.Culture),
+                    EdaReport.FormatP(r.Anova.PValue), r.MutualInformation.ToString("F4", Invariant.Culture),
+                    r.MiRank.ToString(Invariant.Culture),
+                ]));
+            CliConsole.Info($"report: {Path.GetFullPath(outPath)}");
+            return 0;
+        });
+        return command;
+    }
+}

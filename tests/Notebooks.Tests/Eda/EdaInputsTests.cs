@@ -1,0 +1,56 @@
+using Mmcs.Core;
+using Mmcs.Notebooks.Eda;
+
+namespace Mmcs.Notebooks.Tests.Eda;
+
+public sealed class EdaInputsTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("mmcs-eda-in-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Csv(string text)
+    {
+        var path = Path.Combine(_dir, "features.csv");
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    [Fact]
+    public void A_csv_table_gives_its_numeric_columns_as_features_and_finds_the_mood_column()
+    {
+        var path = Csv("file,mood,tempo,rms,genre\na.wav,happy,120,0.5,\"pop, \"\"rock\"\"\"\nb.wav,sad,70,0.1,folk\nc.wav,happy,125,0.45,pop\nd.wav,sad,65,0.12,jazz\n");
+
+        var (table, notices) = EdaInputs.FromTable(path);
+
+        Assert.Equal(["tempo", "rms"], table.FeatureNames);
+        Assert.Equal(["happy", "sad"], table.Classes);
+        Assert.Equal([120, 70, 125, 65], table.Column("tempo"));
+        Assert.Contains(notices, n => n.Contains("genre"));
+    }
+
+    [Fact]
+    public void A_table_without_a_recognisable_label_column_says_how_to_name_it()
+    {
+        var path = Csv("a,b\n1,2\n3,4\n");
+
+        var e = Assert.Throws<MmcsException>(() => EdaInputs.FromTable(path));
+
+        Assert.Contains("no label column found", e.Message);
+        Assert.Contains("--label", e.Message);
+    }
+
+    [Fact]
+    public async Task The_report_of_a_table_is_written_with_its_analysis()
+    {
+        var rows = string.Concat(Enumerable.Range(0, 40).Select(i => $"{(i % 2 == 0 ? "angry" : "relaxed")},{i % 2 * 10 + i % 3},{i % 5}\n"));
+        var path = Csv("label,energy,other\n" + rows);
+        var report = Path.Combine(_dir, "report.html");
+
+        var (analysis, _) = await EdaInputs.WriteReportAsync(path, report);
+
+        Assert.True(File.Exists(report));
+        Assert.Equal("energy", analysis.Separability[0].Feature);
+        Assert.Contains("EDA of features.csv", await File.ReadAllTextAsync(report));
+    }
+}
