@@ -1,4 +1,5 @@
 using Mmcs.Core;
+using Mmcs.Train.Data;
 
 namespace Mmcs.Notebooks.Eda;
 
@@ -9,61 +10,38 @@ public static partial class EdaInputs
     public static readonly IReadOnlyList<string> LabelCandidates = ["label", "mood", "class", "quadrant", "emotion", "target", "y"];
 
     /// <summary>
-    /// Reads a feature table (CSV or TSV, invariant culture, RFC 4180 quoting): the numeric columns become features,
-    /// <paramref name="labelColumn"/> (default: the first of <see cref="LabelCandidates"/> present) the class; text
-    /// columns and identifier-like columns (id, index, …) are left out with a notice. Empty cells and NA are NaN.
-    /// Returns the table and what was decided.
+    /// Reads a feature table (CSV, Parquet or Excel, via Mmcs.Train's <see cref="TableReader"/>): the numeric columns
+    /// become features, <paramref name="labelColumn"/> (default: the first of <see cref="LabelCandidates"/> present)
+    /// the class; text and identifier columns are left out with a notice. Returns the table and the notices.
     /// </summary>
     public static (EdaTable Table, IReadOnlyList<string> Notices) FromTable(string path, string? labelColumn = null)
     {
         if (!File.Exists(path))
             throw new MmcsException(ErrorCodes.ResourceDoesNotExist, $"table '{path}' does not exist");
         var ext = Path.GetExtension(path).ToLowerInvariant();
-        if (ext is not (".csv" or ".tsv" or ".txt"))
-            throw new MmcsException(ErrorCodes.InvalidParameterValue,
-                $"{path}: unsupported table format '{ext}' (use .csv or .tsv, or give a dataset folder)");
-        var (header, rows) = CsvText.Read(path, ext == ".tsv" ? '\t' : null);
-        var source = Path.GetFileName(path);
-        labelColumn ??= LabelCandidates.FirstOrDefault(c => header.Contains(c, StringComparer.OrdinalIgnoreCase))
+        RawTable raw = ext switch
+        {
+            ".csv" or ".tsv" or ".txt" => CsvTableReader.Read(path),
+            ".parquet" => ParquetTableReader.Read(path),
+            ".xlsx" or ".xls" => ExcelTableReader.Read(path),
+            _ => throw new MmcsException(ErrorCodes.InvalidParameterValue,
+                $"{path}: unsupported table format '{ext}' (use .csv, .parquet or .xlsx, or give a dataset folder)"),
+        };
+        labelColumn ??= LabelCandidates.FirstOrDefault(c => raw.Header.Contains(c, StringComparer.OrdinalIgnoreCase))
             ?? throw new MmcsException(ErrorCodes.DataInvalid,
                 $"{path}: no label column found (tried {string.Join(", ", LabelCandidates)}); name it with --label");
-        int label = header.FindIndex(h => string.Equals(h, labelColumn, StringComparison.OrdinalIgnoreCase));
-        if (label < 0)
-            throw new MmcsException(ErrorCodes.DataInvalid, $"{path}: no label column '{labelColumn}'; the columns are {string.Join(", ", header)}");
-        if (rows.Count == 0) throw new MmcsException(ErrorCodes.DataInvalid, $"{path}: the table has a header but no rows");
-        var notices = new List<string>();
-        var features = new List<int>();
-        var text = new List<string>();
-        for (int j = 0; j < header.Count; j++)
-        {
-            if (j == label) continue;
-            if (IdentifierNames.Contains(header[j]))
-            {
-                notices.Add($"column '{header[j]}' looks like an identifier and is left out");
-                continue;
-            }
-            if (rows.All(r => IsMissing(r[j]) || Invariant.TryParseDouble(r[j], out _))) features.Add(j);
-            else text.Add(header[j]);
-        }
+        var read = TableReader.Type(raw, new TableReadOptions { LabelColumn = labelColumn });
+        var dataset = read.Dataset;
+        var numeric = dataset.Frame.Columns.Where(c => c.Kind == ColumnKind.Numeric).ToList();
+        var notices = read.Notices.ToList();
+        var text = dataset.Frame.Columns.Where(c => c.Kind != ColumnKind.Numeric).Select(c => c.Name).ToList();
         if (text.Count > 0) notices.Add($"text columns left out of the EDA: {string.Join(", ", text)}");
-        if (features.Count == 0) throw new MmcsException(ErrorCodes.DataInvalid, $"{path}: the table has no numeric feature column");
-        var values = new List<double[]>(rows.Count);
-        var labels = new List<string>(rows.Count);
-        for (int i = 0; i < rows.Count; i++)
-        {
-            var l = rows[i][label].Trim();
-            if (IsMissing(l)) throw new MmcsException(ErrorCodes.DataInvalid, $"{path}: row {i + 2} has no label");
-            labels.Add(l);
-            values.Add(features.Select(j => IsMissing(rows[i][j]) ? double.NaN : Invariant.ParseDouble(rows[i][j])).ToArray());
-        }
-        return (new EdaTable(features.Select(j => header[j]).ToList(), values, labels, source), notices);
+        if (numeric.Count == 0)
+            throw new MmcsException(ErrorCodes.DataInvalid, $"{path}: the table has no numeric feature column");
+        var rows = Enumerable.Range(0, dataset.RowCount).Select(i => numeric.Select(c => c.Numbers![i]).ToArray()).ToList();
+        var labels = dataset.Labels.Select(l => dataset.ClassNames[l]).ToList();
+        return (new EdaTable(numeric.Select(c => c.Name).ToList(), rows, labels, Path.GetFileName(path)), notices);
     }
-
-    private static readonly HashSet<string> IdentifierNames = new(StringComparer.OrdinalIgnoreCase)
-        { "id", "index", "row", "path", "file", "filename", "file_name", "song", "song_id", "clip", "clip_id", "artist" };
-
-    private static bool IsMissing(string cell) =>
-        cell.Trim() is "" or "NA" or "N/A" or "na" or "null" or "None" or "?";
 
     /// <summary>
     /// The whole <c>mmcs eda</c>: reads the table (or featurises the dataset folder), computes the analysis and writes
