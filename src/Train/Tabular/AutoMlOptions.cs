@@ -43,6 +43,12 @@ public sealed record AutoMlOptions
     /// <summary>Seeds the folds, the tuner and every trainer: the same seed and trial count give the same search.</summary>
     public int Seed { get; init; } = 1;
 
+    /// <summary>
+    /// When true the tuner weighs trainers by measured seconds (FLAML's cost-frugality, but wall-clock times vary between
+    /// runs, so the proposals do too); when false (default) every trial costs one unit and the search is reproducible.
+    /// </summary>
+    public bool WallClockCosts { get; init; }
+
     /// <summary>Repetitions of each column's permutation for feature importances (0: skip importances).</summary>
     public int ImportanceRepeats { get; init; } = 3;
 

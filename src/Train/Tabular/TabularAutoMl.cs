@@ -120,7 +120,8 @@ public static class TabularAutoMl
                 var (record, cv) = RunTrial(data, folds, trainer, proposal, options, run, budget.Token, cancellationToken);
                 trials.Add(record);
                 double score = options.Metric == AutoMlMetric.Accuracy ? record.CvAccuracy ?? double.NaN : record.CvMacroF1 ?? double.NaN;
-                tuner.Update(new TrialOutcome(proposal, record.Status == "succeeded" ? 1 - score : double.NaN, record.Seconds,
+                tuner.Update(new TrialOutcome(proposal, record.Status == "succeeded" ? 1 - score : double.NaN,
+                    options.WallClockCosts ? record.Seconds : 1,
                     record.Status switch { "succeeded" => TrialStatus.Succeeded, "failed" => TrialStatus.Failed, _ => TrialStatus.Cancelled }));
                 if (cv != null && score > bestScore)
                 {
@@ -313,7 +314,7 @@ public static class TabularAutoMl
             $"{best.Trainer}: out-of-fold, accuracy {oof.Accuracy.ToString("F3", Invariant.Culture)}");
         run.LogArtifact(confusionPng);
         string reportJson = Path.Combine(artifacts, "cv_report.json");
-        ClassifierStore.WriteJson(reportJson, new { best, out_of_fold = oof });
+        WriteAtomically(reportJson, System.Text.Json.JsonSerializer.Serialize(new { best, out_of_fold = oof }, ReportJson));
         run.LogArtifact(reportJson);
 
         IReadOnlyList<FeatureImportance> importances = [];
@@ -383,6 +384,13 @@ public static class TabularAutoMl
         }
         return new Configuration(trainer.Name, values);
     }
+
+    private static readonly System.Text.Json.JsonSerializerOptions ReportJson = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     private static void LogInterval(IAutoMlRun run, string key, Interval interval)
     {

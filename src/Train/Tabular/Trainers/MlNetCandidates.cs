@@ -176,10 +176,10 @@ public sealed class LightGbmCandidate : MlNetCandidate
 
     protected override IReadOnlyList<Parameter> TrainerParameters { get; } =
     [
-        new IntParameter("iterations", 4, 1000, 4, Log: true),
+        new IntParameter("iterations", 4, 1000, 10, Log: true),
         new IntParameter("leaves", 4, 256, 4, Log: true),
-        new IntParameter("min_leaf", 2, 64, 20, Log: true),
-        new FloatParameter("learning_rate", 0.005, 1, 0.1, Log: true),
+        new IntParameter("min_leaf", 2, 64, 5, Log: true),
+        new FloatParameter("learning_rate", 0.005, 1, 0.3, Log: true),
         new FloatParameter("feature_fraction", 0.3, 1, 1),
         new FloatParameter("l2", 1e-3, 100, 1, Log: true),
     ];
@@ -211,10 +211,10 @@ public sealed class FastTreeOvaCandidate : MlNetCandidate
 
     protected override IReadOnlyList<Parameter> TrainerParameters { get; } =
     [
-        new IntParameter("trees", 4, 500, 4, Log: true),
+        new IntParameter("trees", 4, 500, 10, Log: true),
         new IntParameter("leaves", 4, 128, 4, Log: true),
-        new IntParameter("min_leaf", 2, 64, 10, Log: true),
-        new FloatParameter("learning_rate", 0.005, 1, 0.1, Log: true),
+        new IntParameter("min_leaf", 2, 64, 5, Log: true),
+        new FloatParameter("learning_rate", 0.005, 1, 0.3, Log: true),
         new FloatParameter("feature_fraction", 0.3, 1, 1),
     ];
 
@@ -239,9 +239,9 @@ public sealed class FastForestOvaCandidate : MlNetCandidate
 
     protected override IReadOnlyList<Parameter> TrainerParameters { get; } =
     [
-        new IntParameter("trees", 4, 300, 4, Log: true),
-        new IntParameter("leaves", 4, 128, 4, Log: true),
-        new IntParameter("min_leaf", 1, 64, 10, Log: true),
+        new IntParameter("trees", 4, 300, 10, Log: true),
+        new IntParameter("leaves", 4, 128, 8, Log: true),
+        new IntParameter("min_leaf", 1, 64, 2, Log: true),
         new FloatParameter("feature_fraction", 0.3, 1, 0.7),
     ];
 
