@@ -28,22 +28,31 @@ internal static class NotebookCommand
             Arity = ArgumentArity.ZeroOrMore,
             AllowMultipleArgumentsPerToken = false,
         };
+        var cellTimeout = new Option<double?>("--cell-timeout")
+        {
+            Description = "Fail a cell that runs longer than this many seconds (for unattended runs).",
+        };
         var json = CommonOptions.Json();
         var run = new Command("run", "Execute the C# cells of notebooks in order, stopping a notebook at its first " +
                                      "failing cell; write the executed notebooks with their outputs.")
         {
-            notebooks, output, parameters, json,
+            notebooks, output, parameters, cellTimeout, json,
         };
         run.SetAction(async (parse, ct) =>
         {
             var values = ParseParameters(parse.GetValue(parameters) ?? []);
             var outDir = parse.GetValue(output)!;
             bool asJson = parse.GetValue(json);
+            var timeout = parse.GetValue(cellTimeout) is { } seconds
+                ? seconds > 0 ? TimeSpan.FromSeconds(seconds)
+                    : throw new NotebookException(ErrorCodes.InvalidParameterValue, $"--cell-timeout must be positive, got {seconds}")
+                : (TimeSpan?)null;
+            var options = new NotebookRunOptions { OutputDirectory = outDir, Parameters = values, CellTimeout = timeout };
             var results = new List<NotebookRunResult>();
             foreach (var path in parse.GetValue(notebooks)!)
             {
                 var result = await CliConsole.WithProgressAsync(asJson,
-                    progress => NotebookRunner.RunAsync(path, outDir, values, progress, ct));
+                    progress => NotebookRunner.RunAsync(path, options, progress, ct));
                 results.Add(result);
                 if (!asJson) Report(result);
             }

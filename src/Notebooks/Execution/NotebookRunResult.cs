@@ -27,6 +27,9 @@ public enum CellErrorKind
 
     /// <summary>The run was cancelled while the cell ran.</summary>
     Cancelled,
+
+    /// <summary>The cell ran longer than <see cref="NotebookRunOptions.CellTimeout"/>.</summary>
+    Timeout,
 }
 
 /// <summary>A compiler error in a cell, with its position in the cell's source (1-based).</summary>

@@ -22,6 +22,10 @@ public sealed record NotebookRunOptions
 
     /// <summary>Write the executed notebook into <see cref="OutputDirectory"/> (also when a cell fails).</summary>
     public bool WriteNotebook { get; init; } = true;
+
+    /// <summary>A cell running longer than this fails with a time-out (its code cannot be stopped and is abandoned,
+    /// so this is for headless runs that must end: CI, schedules). Null: no limit.</summary>
+    public TimeSpan? CellTimeout { get; init; }
 }
 
 /// <summary>
@@ -42,6 +46,11 @@ public static partial class NotebookRunner
             OutputDirectory = outputDirectory,
             Parameters = parameters ?? new Dictionary<string, string>(),
         }, progress, cancellationToken);
+
+    /// <summary>Runs the notebook file <paramref name="notebookPath"/> with <paramref name="options"/>.</summary>
+    public static Task<NotebookRunResult> RunAsync(string notebookPath, NotebookRunOptions options,
+        IProgress<ProgressUpdate>? progress = null, CancellationToken cancellationToken = default) =>
+        RunAsync(NotebookDocument.Load(notebookPath), options, progress, cancellationToken);
 
     /// <summary>Runs a notebook already in memory (its <see cref="NotebookDocument.Source"/> names the output file).</summary>
     public static async Task<NotebookRunResult> RunAsync(NotebookDocument notebook, NotebookRunOptions options,
@@ -111,7 +120,7 @@ public static partial class NotebookRunner
             }
             cancellationToken.ThrowIfCancellationRequested();
             executionCount++;
-            var outcome = await RunCellAsync(i, code, executionCount, state, baseOptions, globals, cancellationToken);
+            var outcome = await RunCellAsync(i, code, executionCount, state, baseOptions, globals, options.CellTimeout, cancellationToken);
             state = outcome.State ?? state;
             var outputs = outcome.Context.Outputs();
             if (outcome.Error is { } error) outputs.Add(ErrorOutput(error));
@@ -136,7 +145,8 @@ public static partial class NotebookRunner
     private sealed record CellOutcome(ScriptState<object>? State, CellContext Context, CellError? Error, TimeSpan Duration);
 
     private static async Task<CellOutcome> RunCellAsync(int index, PreparedCell code, int executionCount,
-        ScriptState<object>? previous, ScriptOptions baseOptions, NotebookGlobals globals, CancellationToken ct)
+        ScriptState<object>? previous, ScriptOptions baseOptions, NotebookGlobals globals, TimeSpan? timeout,
+        CancellationToken ct)
     {
         var context = new CellContext(index, globals.OutputDirectory, globals.NotebookDirectory);
         var clock = Stopwatch.StartNew();
@@ -164,7 +174,13 @@ public static partial class NotebookRunner
                 var run = previous is null
                     ? script.RunAsync(globals, _ => true, ct)
                     : script.RunFromAsync(previous, _ => true, ct);
-                state = await run.WaitAsync(ct);
+                state = timeout is { } limit ? await run.WaitAsync(limit, ct) : await run.WaitAsync(ct);
+            }
+            catch (TimeoutException)
+            {
+                return new CellOutcome(null, context, new CellError(CellErrorKind.Timeout,
+                    $"the cell ran longer than {timeout!.Value.TotalSeconds.ToString("0.###", Invariant.Culture)} s and was abandoned",
+                    [], null, null, null), clock.Elapsed);
             }
             catch (CompilationErrorException e)
             {
@@ -241,6 +257,7 @@ public static partial class NotebookRunner
         CellErrorKind.Compilation => NotebookOutputs.Error("CompilationError", error.Message,
             error.Diagnostics.Select(d => $"(line {d.Line}, column {d.Column}): error {d.Id}: {d.Message}")),
         CellErrorKind.Cancelled => NotebookOutputs.Error("OperationCanceledException", "the run was cancelled", []),
+        CellErrorKind.Timeout => NotebookOutputs.Error("TimeoutException", error.Message, [error.Message]),
         // Message is "ShortTypeName: message"; Jupyter wants the type in ename and the message alone in evalue.
         _ => NotebookOutputs.Error(error.ExceptionType ?? "Exception",
             error.Message.IndexOf(": ", StringComparison.Ordinal) is var colon and >= 0 ? error.Message[(colon + 2)..] : error.Message,

@@ -390,6 +390,34 @@ public sealed class NotebookRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_cell_running_past_the_time_limit_fails_with_a_timeout()
+    {
+        var nb = NewNotebook();
+        nb.AddCode("await Task.Delay(TimeSpan.FromSeconds(20), CancellationToken);");
+        nb.AddCode("1");
+
+        var result = await NotebookRunner.RunAsync(nb, new NotebookRunOptions
+        {
+            OutputDirectory = Path.Combine(_dir, "out"),
+            CellTimeout = TimeSpan.FromMilliseconds(200),
+        });
+
+        Assert.Equal(CellErrorKind.Timeout, result.FailedCell!.Error!.Kind);
+        Assert.Contains("longer than 0.2 s", result.FailureSummary);
+        Assert.Equal(CellStatus.NotRun, result.Cells[1].Status);
+    }
+
+    [Fact]
+    public void Values_are_shown_as_invariant_text_and_long_sequences_are_cut()
+    {
+        Assert.Equal("0.5", Display.FormatText(0.5));
+        Assert.Equal("null", Display.FormatText(null));
+        Assert.Equal("[1, 2, 3]", Display.FormatText(new[] { 1, 2, 3 }));
+        Assert.Equal("a: 1\nb: 2.5", Display.FormatText(new Dictionary<string, double> { ["a"] = 1, ["b"] = 2.5 }));
+        Assert.Equal("[0, 1, ... (8 more)]", Display.FormatText(Enumerable.Range(0, 10), maxItems: 2));
+    }
+
+    [Fact]
     public async Task A_notebook_file_that_is_not_nbformat_4_is_rejected_naming_the_file()
     {
         var path = Path.Combine(_dir, "old.ipynb");
