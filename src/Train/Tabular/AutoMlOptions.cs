@@ -44,8 +44,9 @@ public sealed record AutoMlOptions
     public int Seed { get; init; } = 1;
 
     /// <summary>
-    /// When true the tuner weighs trainers by measured seconds (FLAML's cost-frugality, but wall-clock times vary between
-    /// runs, so the proposals do too); when false (default) every trial costs one unit and the search is reproducible.
+    /// When true the tuner weighs trainers by measured seconds (wall-clock times vary between runs, so the proposals do
+    /// too); when false (default) by each trainer's deterministic cost estimate
+    /// (<see cref="TrainerCandidate.EstimateSeconds"/>), so that the same seed and trial count reproduce the search.
     /// </summary>
     public bool WallClockCosts { get; init; }
 

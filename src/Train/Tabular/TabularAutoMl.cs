@@ -121,7 +121,8 @@ public static class TabularAutoMl
                 trials.Add(record);
                 double score = options.Metric == AutoMlMetric.Accuracy ? record.CvAccuracy ?? double.NaN : record.CvMacroF1 ?? double.NaN;
                 tuner.Update(new TrialOutcome(proposal, record.Status == "succeeded" ? 1 - score : double.NaN,
-                    options.WallClockCosts ? record.Seconds : 1,
+                    options.WallClockCosts ? record.Seconds : folds.Sum(f => trainer.EstimateSeconds(proposal.Configuration, f.Train.Length,
+                        data.Frame.Columns.Count, data.ClassNames.Count)),
                     record.Status switch { "succeeded" => TrialStatus.Succeeded, "failed" => TrialStatus.Failed, _ => TrialStatus.Cancelled }));
                 if (cv != null && score > bestScore)
                 {

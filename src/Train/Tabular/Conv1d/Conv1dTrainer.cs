@@ -175,6 +175,9 @@ public sealed class Conv1dCandidate : TrainerCandidate
         new FloatParameter("dropout", 0, 0.5, 0.2),
     ];
 
+    protected override double BaseSeconds(Configuration c) =>
+        0.25 + 0.034 * c.GetInt("epochs") * (0.5 + 16.0 / c.GetInt("batch_size"));
+
     public override IFittedModel Fit(TrainingSet data, Configuration configuration, CancellationToken cancellationToken)
     {
         CheckTrainingSet(data);

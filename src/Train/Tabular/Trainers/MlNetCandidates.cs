@@ -174,6 +174,8 @@ public sealed class LightGbmCandidate : MlNetCandidate
     public override string Name => "lightgbm";
     public override bool IsTreeModel => true;
 
+    protected override double BaseSeconds(Configuration c) => 0.05 + 0.0003 * c.GetInt("iterations");
+
     protected override IReadOnlyList<Parameter> TrainerParameters { get; } =
     [
         new IntParameter("iterations", 4, 1000, 10, Log: true),
@@ -209,6 +211,10 @@ public sealed class FastTreeOvaCandidate : MlNetCandidate
     public override string Name => "fasttree_ova";
     public override bool IsTreeModel => true;
 
+    protected override double BaseSeconds(Configuration c) => 0.5 + 0.0055 * c.GetInt("trees") * Math.Sqrt(c.GetInt("leaves"));
+
+    protected override double Scale(int rows, int features, int classes) => base.Scale(rows, features, classes) * classes / 4.0;
+
     protected override IReadOnlyList<Parameter> TrainerParameters { get; } =
     [
         new IntParameter("trees", 4, 500, 10, Log: true),
@@ -237,6 +243,10 @@ public sealed class FastForestOvaCandidate : MlNetCandidate
     public override string Name => "fastforest_ova";
     public override bool IsTreeModel => true;
 
+    protected override double BaseSeconds(Configuration c) => 0.2 + 0.0011 * c.GetInt("trees") * Math.Sqrt(c.GetInt("leaves"));
+
+    protected override double Scale(int rows, int features, int classes) => base.Scale(rows, features, classes) * classes / 4.0;
+
     protected override IReadOnlyList<Parameter> TrainerParameters { get; } =
     [
         new IntParameter("trees", 4, 300, 10, Log: true),
@@ -262,6 +272,8 @@ public sealed class SdcaMaximumEntropyCandidate : MlNetCandidate
 {
     public override string Name => "sdca_maxent";
 
+    protected override double BaseSeconds(Configuration c) => 0.06;
+
     protected override IReadOnlyList<Parameter> TrainerParameters { get; } =
     [
         new FloatParameter("l1", 1e-6, 1, 1e-6, Log: true),
@@ -283,6 +295,8 @@ public sealed class SdcaMaximumEntropyCandidate : MlNetCandidate
 public sealed class LbfgsMaximumEntropyCandidate : MlNetCandidate
 {
     public override string Name => "lbfgs_maxent";
+
+    protected override double BaseSeconds(Configuration c) => 0.065;
 
     protected override IReadOnlyList<Parameter> TrainerParameters { get; } =
     [
@@ -306,6 +320,8 @@ public sealed class LinearSvmOvaCandidate : MlNetCandidate
 {
     public override string Name => "linear_svm_ova";
 
+    protected override double BaseSeconds(Configuration c) => 0.015 + 0.002 * c.GetInt("iterations");
+
     protected override IReadOnlyList<Parameter> TrainerParameters { get; } =
     [
         new FloatParameter("lambda", 1e-6, 1, 1e-3, Log: true),
@@ -324,6 +340,8 @@ public sealed class LinearSvmOvaCandidate : MlNetCandidate
 public sealed class AveragedPerceptronOvaCandidate : MlNetCandidate
 {
     public override string Name => "averaged_perceptron_ova";
+
+    protected override double BaseSeconds(Configuration c) => 0.015 + 0.002 * c.GetInt("iterations");
 
     protected override IReadOnlyList<Parameter> TrainerParameters { get; } =
     [
@@ -345,6 +363,8 @@ public sealed class AveragedPerceptronOvaCandidate : MlNetCandidate
 public sealed class SdcaLogisticRegressionOvaCandidate : MlNetCandidate
 {
     public override string Name => "sdca_logreg_ova";
+
+    protected override double BaseSeconds(Configuration c) => 0.07;
 
     protected override IReadOnlyList<Parameter> TrainerParameters { get; } =
     [

@@ -10,6 +10,11 @@ public sealed class RbfSvmCandidate : TrainerCandidate
 
     public override string Name => "rbf_svm";
 
+    protected override double BaseSeconds(Configuration c) => 0.045;
+
+    protected override double Scale(int rows, int features, int classes) =>
+        Math.Pow(rows / 360.0, 2) * Math.Max(1, features) / 57.0 * classes * (classes - 1) / 12.0;
+
     protected override IReadOnlyList<Parameter> TrainerParameters { get; } =
     [
         new FloatParameter("c", 0.01, 1000, 1, Log: true),
