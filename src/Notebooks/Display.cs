@@ -40,12 +40,21 @@ public static class Display
         return full;
     }
 
-    /// <summary>Shows PNG bytes.</summary>
-    public static void Image(byte[] png, string? description = null)
+    /// <summary>Shows PNG bytes; with <paramref name="saveAs"/>, also saves them there (relative paths are under the
+    /// run's output directory) and returns the saved path.</summary>
+    public static string? Image(byte[] png, string? description = null, string? saveAs = null)
     {
         ArgumentNullException.ThrowIfNull(png);
-        RequirePng(png, description ?? "image");
-        RequireCell().Add(NotebookOutputs.DisplayData(NotebookOutputs.Png(png, description ?? "PNG image")));
+        RequirePng(png, description ?? saveAs ?? "image");
+        var cell = RequireCell();
+        string? saved = null;
+        if (saveAs != null)
+        {
+            saved = Path.IsPathRooted(saveAs) ? saveAs : Path.Combine(cell.OutputDirectory, saveAs);
+            WriteAtomically(saved, png);
+        }
+        cell.Add(NotebookOutputs.DisplayData(NotebookOutputs.Png(png, description ?? (saved is null ? "PNG image" : Path.GetFileName(saved)))));
+        return saved;
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using Mmcs.Core;
 using ScottPlot;
+using SkiaSharp;
 
 namespace Mmcs.Notebooks.Eda;
 
@@ -30,6 +31,34 @@ public static class EdaCharts
 
     /// <summary>Renders a plot to PNG bytes.</summary>
     public static byte[] Png(Plot plot, int width, int height) => plot.GetImageBytes(width, height, ImageFormat.Png);
+
+    /// <summary>Renders plots side by side, <paramref name="columns"/> per row, each cell
+    /// <paramref name="cellWidth"/> × <paramref name="cellHeight"/> pixels, into one PNG (a facet grid).</summary>
+    public static byte[] GridPng(IReadOnlyList<Plot> plots, int columns, int cellWidth, int cellHeight)
+    {
+        ArgumentNullException.ThrowIfNull(plots);
+        if (plots.Count == 0) throw new ArgumentException("no plots to lay out", nameof(plots));
+        ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(cellWidth, 50);
+        ArgumentOutOfRangeException.ThrowIfLessThan(cellHeight, 50);
+        columns = Math.Min(columns, plots.Count);
+        int rows = (plots.Count + columns - 1) / columns;
+        using var surface = SKSurface.Create(new SKImageInfo(columns * cellWidth, rows * cellHeight))
+            ?? throw new InvalidOperationException("SkiaSharp could not create a drawing surface");
+        var canvas = surface.Canvas;
+        canvas.Clear(SKColors.White);
+        for (int i = 0; i < plots.Count; i++)
+        {
+            canvas.Save();
+            canvas.Translate(i % columns * cellWidth, i / columns * cellHeight);
+            canvas.ClipRect(new SKRect(0, 0, cellWidth, cellHeight));
+            plots[i].Render(canvas, cellWidth, cellHeight);
+            canvas.Restore();
+        }
+        using var image = surface.Snapshot();
+        using var data = image.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
 
     /// <summary>Bar chart of clips per class.</summary>
     public static Plot ClassBalance(IReadOnlyList<string> classes, IReadOnlyList<int> counts, string? title = null)

@@ -37,4 +37,23 @@ public sealed class EdaChartsTests
 
         Assert.Equal(4, colours.Count);
     }
+
+    [Fact]
+    public void A_grid_lays_plots_out_in_rows_of_the_given_width()
+    {
+        var table = EdaReportTests.SmallTable();
+        var plots = Enumerable.Range(0, 3).Select(j => EdaCharts.BoxPlot(table, j)).ToList();
+
+        using var bitmap = SKBitmap.Decode(EdaCharts.GridPng(plots, columns: 2, cellWidth: 300, cellHeight: 200));
+
+        Assert.Equal(600, bitmap.Width);
+        Assert.Equal(400, bitmap.Height);
+        // The fourth cell is empty (white); the third is drawn (not all white).
+        Assert.Equal(SKColors.White, bitmap.GetPixel(450, 300));
+        bool drawn = false;
+        for (int x = 0; x < 300 && !drawn; x += 3)
+            for (int y = 200; y < 400 && !drawn; y += 3)
+                drawn = bitmap.GetPixel(x, y) != SKColors.White;
+        Assert.True(drawn);
+    }
 }
