@@ -1,4 +1,5 @@
 using Mmcs.Core;
+using Mmcs.Featurize.Storage;
 using Mmcs.Train.Data;
 
 namespace Mmcs.Notebooks.Eda;
@@ -18,6 +19,20 @@ public static partial class EdaInputs
     {
         if (!File.Exists(path))
             throw new MmcsException(ErrorCodes.ResourceDoesNotExist, $"table '{path}' does not exist");
+        // A table written by the featuriser (id, path, label, group, song, augmentation + features) reads as one.
+        if (labelColumn is null or "label")
+        {
+            try
+            {
+                var features = FeatureTableIO.Read(path);
+                if (features.Rows.Count > 0 && features.Rows.All(r => !string.IsNullOrWhiteSpace(r.Label)))
+                    return FromFeatureTable(features, Path.GetFileName(path));
+            }
+            catch (MmcsException)
+            {
+                // Not a feature table of the featuriser: read it as a generic table below.
+            }
+        }
         var ext = Path.GetExtension(path).ToLowerInvariant();
         RawTable raw = ext switch
         {
@@ -41,6 +56,24 @@ public static partial class EdaInputs
         var rows = Enumerable.Range(0, dataset.RowCount).Select(i => numeric.Select(c => c.Numbers![i]).ToArray()).ToList();
         var labels = dataset.Labels.Select(l => dataset.ClassNames[l]).ToList();
         return (new EdaTable(numeric.Select(c => c.Name).ToList(), rows, labels, Path.GetFileName(path)), notices);
+    }
+
+    /// <summary>
+    /// An EDA table of a featuriser's feature table: its features, labels and clip ids. Augmented copies of clips are
+    /// left out (the EDA describes the data as it is).
+    /// </summary>
+    public static (EdaTable Table, IReadOnlyList<string> Notices) FromFeatureTable(FeatureTable features, string source)
+    {
+        var notices = new List<string>();
+        var rows = features.Rows.Where(r => string.IsNullOrEmpty(r.Augmentation)).ToList();
+        if (rows.Count < features.Rows.Count)
+            notices.Add($"{features.Rows.Count - rows.Count} augmented rows left out");
+        if (rows.Count == 0) throw new MmcsException(ErrorCodes.DataInvalid, $"{source}: no rows besides augmented copies");
+        var unlabelled = rows.FirstOrDefault(r => string.IsNullOrWhiteSpace(r.Label));
+        if (unlabelled != null) throw new MmcsException(ErrorCodes.DataInvalid, $"{source}: row '{unlabelled.Id}' has no label");
+        var table = new EdaTable(features.FeatureNames, rows.Select(r => r.Values).ToList(), rows.Select(r => r.Label!).ToList(),
+            source, rows.Select(r => r.Id).ToList());
+        return (table, notices);
     }
 
     /// <summary>

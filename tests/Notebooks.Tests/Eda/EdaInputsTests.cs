@@ -1,4 +1,5 @@
 using Mmcs.Core;
+using Mmcs.Featurize.Storage;
 using Mmcs.Notebooks.Eda;
 
 namespace Mmcs.Notebooks.Tests.Eda;
@@ -52,5 +53,22 @@ public sealed class EdaInputsTests : IDisposable
         Assert.True(File.Exists(report));
         Assert.Equal("energy", analysis.Separability[0].Feature);
         Assert.Contains("EDA of features.csv", await File.ReadAllTextAsync(report));
+    }
+
+    [Fact]
+    public async Task A_feature_table_of_the_featuriser_keeps_its_ids_and_leaves_augmented_rows_out()
+    {
+        var path = Path.Combine(_dir, "features.parquet");
+        var rows = Enumerable.Range(0, 8).Select(i => new FeatureRow($"clip{i}", $"/data/clip{i}.wav", i % 2 == 0 ? "happy" : "sad",
+            $"artist{i / 2}", $"clip{i}", i == 7 ? "noise" : null, [i, i % 2 * 5.0])).ToList();
+        await FeatureTableIO.WriteAsync(path, new FeatureTable(["tempo", "rms"], rows));
+
+        var (table, notices) = EdaInputs.FromTable(path);
+
+        Assert.Equal(["tempo", "rms"], table.FeatureNames);
+        Assert.Equal(7, table.RowCount);
+        Assert.Equal("clip0", table.Ids[0]);
+        Assert.Equal(["happy", "sad"], table.Classes);
+        Assert.Contains(notices, n => n.Contains("1 augmented rows left out"));
     }
 }
