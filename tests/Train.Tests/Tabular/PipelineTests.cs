@@ -1,4 +1,6 @@
 using Mmcs.Core;
+using Mmcs.Featurize;
+using Mmcs.Train.Evaluation;
 using Mmcs.Train.Data;
 using Mmcs.Train.Models;
 using Mmcs.Train.Tabular;
@@ -114,7 +116,7 @@ public sealed class PipelineTests : IDisposable
             Assert.Equal(1, row.Sum(), 6);
             Assert.All(row, v => Assert.InRange(v, 0, 1));
         });
-        double accuracy = Enumerable.Range(0, held.Length).Count(i => Evaluation.ClassificationReport.ArgMax(p[i]) == test.Labels[i]) / (double)held.Length;
+        double accuracy = Enumerable.Range(0, held.Length).Count(i => ClassificationReport.ArgMax(p[i]) == test.Labels[i]) / (double)held.Length;
         Assert.True(accuracy > 0.4, $"{name}: held-out accuracy {accuracy:F2} is no better than chance (0.25)");
 
         string dir = Path.Combine(_dir, name);
@@ -134,16 +136,16 @@ public sealed class PipelineTests : IDisposable
         var data = SyntheticTables.Make(rows: 100, seed: 6);
         var trainer = TrainerCatalog.Get("lbfgs_maxent");
         using var classifier = new TabularClassifier(FittedPipeline.Fit(data, null, trainer, trainer.Space.DefaultConfiguration(), 1),
-            data.ClassNames, Featurize.FeatureSetKind.Seed);
+            data.ClassNames, FeatureSetKind.Seed);
         var names = data.Frame.ColumnNames.Reverse().Append("extra").ToArray(); // another order, an extra feature
-        var clips = Enumerable.Range(0, 5).Select(i => new Featurize.ClipFeatures(new Featurize.FeatureVector(names,
+        var clips = Enumerable.Range(0, 5).Select(i => new ClipFeatures(new FeatureVector(names,
             names.Select(n => n == "extra" ? 42 : data.Frame.Columns[data.Frame.IndexOf(n)].Numbers![i]).ToArray()), null)).ToArray();
         var fromClips = classifier.PredictProbabilities(clips);
         var fromFrame = classifier.PredictProbabilities(data.SelectRows([0, 1, 2, 3, 4]).Frame);
         for (int i = 0; i < 5; i++) Assert.Equal(fromFrame[i], fromClips[i]);
-        Assert.Equal(Featurize.FeatureSetKind.Seed, classifier.Requirements.VectorSet);
+        Assert.Equal(FeatureSetKind.Seed, classifier.Requirements.VectorSet);
 
-        var missing = new[] { new Featurize.ClipFeatures(new Featurize.FeatureVector(["inf0"], [1.0]), null) };
+        var missing = new[] { new ClipFeatures(new FeatureVector(["inf0"], [1.0]), null) };
         var e = Assert.Throws<MmcsException>(() => classifier.PredictProbabilities(missing));
         Assert.Contains("inf1", e.Message);
     }
