@@ -182,3 +182,28 @@ public sealed class PipelineTests : IDisposable
         Assert.True(p[0][0] > 0.5 && p[1][1] > 0.5);
     }
 }
+
+public class CancellationTests
+{
+    [Theory]
+    [InlineData("fasttree_ova")]
+    [InlineData("conv1d")]
+    public void A_long_fit_stops_soon_after_cancellation(string name)
+    {
+        var data = SyntheticTables.Make(rows: 400, noise: 40, seed: 8);
+        var trainer = TrainerCatalog.Get(name);
+        var values = trainer.Space.DefaultConfiguration().Values.ToDictionary();
+        if (name == "conv1d") values["epochs"] = 300;
+        else
+        {
+            values["trees"] = 300;
+            values["leaves"] = 64;
+        }
+        var config = new Configuration(name, values);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(800));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.ThrowsAny<OperationCanceledException>(() => FittedPipeline.Fit(data, null, trainer, config, 1, cts.Token));
+        // Uncancelled, these fits take about 10 s on this machine.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"{name} stopped after {clock.Elapsed.TotalSeconds:F1} s");
+    }
+}

@@ -25,18 +25,36 @@ public abstract class MlNetCandidate : TrainerCandidate
         CheckTrainingSet(data);
         cancellationToken.ThrowIfCancellationRequested();
         var ml = new MLContext(data.Seed);
-        using var registration = cancellationToken.Register(() => MlCancellation.Cancel(ml));
         int width = data.X[0].Length;
         var view = MlRows.Labelled(ml, data.X, data.Y, data.Classes);
+        var estimator = CreateEstimator(ml, configuration);
+        if (!cancellationToken.CanBeCanceled) return new MlNetModel(Name, ml, estimator.Fit(view), width, data.Classes);
+        // Some ML.NET trainers (FastTree's boosting loop) never look at the cancellation flag, so the fit runs on its
+        // own thread and a cancelled caller stops waiting for it: the abandoned fit is flagged, finishes in the
+        // background and its model is dropped.
+        var fit = Task.Factory.StartNew(() => estimator.Fit(view), CancellationToken.None, TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
         try
         {
-            var model = CreateEstimator(ml, configuration).Fit(view);
-            return new MlNetModel(Name, ml, model, width, data.Classes);
+            fit.Wait(cancellationToken);
         }
-        catch (Exception) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
-            throw new OperationCanceledException(cancellationToken);
+            MlCancellation.Cancel(ml);
+            fit.ContinueWith(t =>
+            {
+                if (t.IsCompletedSuccessfully) (t.Result as IDisposable)?.Dispose();
+                else _ = t.Exception; // observed: an abandoned fit's failure is of no interest
+            }, TaskScheduler.Default);
+            throw;
         }
+        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+        {
+            if (cancellationToken.IsCancellationRequested) throw new OperationCanceledException(cancellationToken);
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException!).Throw();
+            throw;
+        }
+        return new MlNetModel(Name, ml, fit.Result, width, data.Classes);
     }
 
     public override IFittedModel Load(string directory)
@@ -54,14 +72,15 @@ public abstract class MlNetCandidate : TrainerCandidate
 internal sealed record MlNetModelInfo(int Features, int Classes);
 
 /// <summary>
-/// Stops a running ML.NET Fit: MLContext implements ML.NET's internal ICancelable (what ML.NET AutoML calls when its
-/// time budget runs out); trainers check it between iterations and throw. Reached by reflection because the
-/// interface is internal; when it cannot be found, a fit simply runs to its end.
+/// Stops a running ML.NET Fit: MLContext has an internal CancelExecution (what ML.NET AutoML calls when its time budget
+/// runs out) that marks the environment cancelled; trainers check it between iterations and throw. Reached by
+/// reflection because it is internal; when it cannot be found, a fit simply runs to its end.
 /// </summary>
 internal static class MlCancellation
 {
-    private static readonly System.Reflection.MethodInfo? CancelMethod = typeof(MLContext).GetInterfaces()
-        .FirstOrDefault(i => i.Name == "ICancelable")?.GetMethod("CancelExecution");
+    private static readonly System.Reflection.MethodInfo? CancelMethod = typeof(MLContext).GetMethod("CancelExecution",
+        System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public,
+        Type.EmptyTypes);
 
     public static bool Supported => CancelMethod != null;
 
