@@ -40,7 +40,8 @@ public static class TableReader
         { "", "na", "n/a", "nan", "null", "none", "?", "-" };
 
     private static readonly HashSet<string> IdNames = new(StringComparer.OrdinalIgnoreCase)
-        { "id", "uid", "uuid", "guid", "index", "path", "file", "filename", "file_name", "filepath", "file_path", "uri", "url" };
+        { "id", "uid", "uuid", "guid", "index", "path", "file", "filename", "file_name", "filepath", "file_path", "uri", "url",
+          "song", "track", "clip", "title" };
 
     public static TableReadResult Read(string path, TableReadOptions options)
     {
@@ -96,6 +97,13 @@ public static class TableReader
             string name = raw.Header[j];
             if (ignore.Contains(name))
             {
+                ignored.Add(name);
+                continue;
+            }
+            if (string.Equals(name.Trim(), "augmentation", StringComparison.OrdinalIgnoreCase))
+            {
+                // The featuriser's tables mark augmented copies here: which copy a row is says nothing at prediction time.
+                notices.Add($"column '{name}' is feature-table metadata (the augmentation of each row) and is ignored");
                 ignored.Add(name);
                 continue;
             }

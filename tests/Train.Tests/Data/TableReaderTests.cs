@@ -58,6 +58,23 @@ public sealed class TableReaderTests : IDisposable
     }
 
     [Fact]
+    public void A_featuriser_feature_table_keeps_only_its_feature_columns()
+    {
+        string path = Write("features.csv",
+            "id,path,label,group,song,augmentation,rms_mean,tempo\n" +
+            "a1,Q1/s1.mp3,happy,artA,s1,,0.1,120\n" +
+            "a2,Q1/s1.mp3,happy,artA,s1,noise,0.12,121\n" +
+            "b1,Q3/s2.mp3,sad,artB,s2,,0.05,80\n" +
+            "c1,Q3/s3.mp3,sad,artC,s3,,0.04,70\n" +
+            "d1,Q1/s4.mp3,happy,artD,s4,,0.2,130\n" +
+            "e1,Q3/s5.mp3,sad,artE,s5,,0.06,75\n");
+        var result = TableReader.Read(path, new TableReadOptions { LabelColumn = "label", GroupColumn = "group" });
+        Assert.Equal(["rms_mean", "tempo"], result.Dataset.Frame.ColumnNames);
+        Assert.Equal(["id", "path", "song", "augmentation"], result.IgnoredColumns);
+        Assert.Equal("artA", result.Dataset.Groups![1]);
+    }
+
+    [Fact]
     public void A_latin1_csv_is_read_when_its_bytes_are_not_utf8()
     {
         string path = Write("t.csv", "artist,x,mood\nBjörk,1,a\nSigur Rós,2,b\nBjörk,3,a\nAbba,4,b\nAbba,5,a\n", Encoding.Latin1);
