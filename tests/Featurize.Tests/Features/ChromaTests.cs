@@ -43,7 +43,7 @@ public class ChromaTests
         for (int i = 0; i < y.Length; i++) y[i] = (float)(0.5 * Math.Sin(2 * Math.PI * 440.0 * i / 22050));
         var chroma = new ChromaStft().Compute(new AudioSignal(y, 22050, "a4"), out double tuning);
         Assert.InRange(tuning, -0.05, 0.05);
-        var mean = FeatureSets.RowStatistics.Mean(chroma);
+        var mean = Mmcs.Featurize.FeatureSets.RowStatistics.Mean(chroma);
         int best = Array.IndexOf(mean, mean.Max());
         Assert.Equal(9, best); // rows are C, C#, D, …: A is 9
     }

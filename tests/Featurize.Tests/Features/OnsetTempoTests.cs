@@ -19,8 +19,8 @@ public class OnsetTempoTests
         var expected = LibrosaFixtures.Array(clip, "onset_strength").ToDoubles();
         Close.Assert($"{clip} onset_strength", expected, env, 1e-5);
         var m = new FeatureMatrix(1, env.Length, env);
-        Close.Assert($"{clip} onset mean", LibrosaFixtures.Array(clip, "onset_strength_mean").ToDoubles(), FeatureSets.RowStatistics.Mean(m), 1e-5);
-        Close.Assert($"{clip} onset var", LibrosaFixtures.Array(clip, "onset_strength_var").ToDoubles(), FeatureSets.RowStatistics.Variance(m), 1e-5);
+        Close.Assert($"{clip} onset mean", LibrosaFixtures.Array(clip, "onset_strength_mean").ToDoubles(), Mmcs.Featurize.FeatureSets.RowStatistics.Mean(m), 1e-5);
+        Close.Assert($"{clip} onset var", LibrosaFixtures.Array(clip, "onset_strength_var").ToDoubles(), Mmcs.Featurize.FeatureSets.RowStatistics.Variance(m), 1e-5);
     }
 
     [Theory]
