@@ -55,11 +55,14 @@ public static class Separability
     /// I = ψ(N) + ⟨ψ(k_i)⟩ − ⟨ψ(N_c(i))⟩ − ⟨ψ(m_i)⟩, where d_i is the distance from sample i to its k_i-th nearest
     /// neighbour of the same class (k_i = min(k, N_c − 1)), and m_i counts the other samples, of any class, within
     /// d_i. Samples alone in their class and NaN values are left out; negative estimates are clipped to 0.
+    /// As scikit-learn does, the feature is scaled to unit variance and a tiny jitter (1e-10 of its mean magnitude,
+    /// from a fixed seed, so the result is reproducible) breaks ties: without it a feature with repeated values (key,
+    /// mode, tempo on librosa's grid) would count whole tie groups as neighbours and read as 0.
     /// </summary>
     public static double MutualInformation(IReadOnlyList<double> values, IReadOnlyList<int> classes, int neighbours = 3)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(neighbours, 1);
-        var groups = Groups(values, classes).Where(g => g.Count > 1).Select(g => g.Order().ToArray()).ToList();
+        var groups = Groups(Jittered(values), classes).Where(g => g.Count > 1).Select(g => g.Order().ToArray()).ToList();
         int n = groups.Sum(g => g.Length);
         if (groups.Count < 2) return 0;
         var all = groups.SelectMany(g => g).Order().ToArray();
@@ -79,6 +82,28 @@ public static class Separability
         }
         double mi = SpecialFunctions.DiGamma(n) + (sumK - sumNc - sumM) / n;
         return Math.Max(0, mi);
+    }
+
+    /// <summary>The values scaled to unit (population) standard deviation plus N(0, 1) · 1e-10 · max(1, mean |x|),
+    /// from a fixed seed (scikit-learn's mutual_info_classif does the same with a random one).</summary>
+    internal static double[] Jittered(IReadOnlyList<double> values)
+    {
+        var finite = values.Where(double.IsFinite).ToArray();
+        double mean = finite.Length > 0 ? finite.Average() : 0;
+        double sd = finite.Length > 1 ? Math.Sqrt(finite.Sum(x => (x - mean) * (x - mean)) / finite.Length) : 0;
+        double scale = sd > 0 ? 1 / sd : 1;
+        double magnitude = finite.Length > 0 ? finite.Average(x => Math.Abs(x * scale)) : 0;
+        double amplitude = 1e-10 * Math.Max(1, magnitude);
+        var random = new Random(20140220); // fixed: the same table gives the same estimate
+        var result = new double[values.Count];
+        for (int i = 0; i < values.Count; i++)
+        {
+            // Box–Muller: a standard normal from two uniforms.
+            double u1 = 1 - random.NextDouble(), u2 = random.NextDouble();
+            double normal = Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
+            result[i] = values[i] * scale + amplitude * normal;
+        }
+        return result;
     }
 
     /// <summary>Pearson correlation of two equally long series (pairs with a NaN are skipped; NaN when undefined).</summary>

@@ -61,29 +61,44 @@ public sealed class SeparabilityTests
     [Fact]
     public void Mutual_information_with_one_neighbour_matches_the_hand_computation()
     {
-        // A: 0 1 2, B: 10 11 13. With k = 1, the nearest same-class distances are 1 1 1 | 1 1 2 and the other
-        // points within them number m = 1 2 1 | 1 1 1 (13's radius 2 reaches 11 but not 10).
-        // I = ψ(6) + ψ(1) − ψ(3) − (5ψ(1) + ψ(2))/6 = (1/3 + 1/4 + 1/5) − 1/6.
-        double[] x = [0, 1, 2, 10, 11, 13];
+        // A: 0 1 3, B: 3.5 10 11 (no two distances tie). With k = 1 the nearest same-class distances are
+        // 1 1 2 | 6.5 1 1, and the other points within them number m = 1 1 2 | 4 1 1 (3.5's radius 6.5 reaches
+        // 0, 1, 3 and 10). I = ψ(6) + ψ(1) − ψ(3) − (4ψ(1) + ψ(2) + ψ(4))/6 = (1/3 + 1/4 + 1/5) − 17/36.
+        double[] x = [0, 1, 3, 3.5, 10, 11];
         int[] y = [0, 0, 0, 1, 1, 1];
-        double expected = Digamma(6) + Digamma(1) - Digamma(3) - (5 * Digamma(1) + Digamma(2)) / 6;
+        double expected = Digamma(6) + Digamma(1) - Digamma(3) - (4 * Digamma(1) + Digamma(2) + Digamma(4)) / 6;
 
         double mi = Separability.MutualInformation(x, y, neighbours: 1);
 
-        Assert.Equal(0.616667, expected, 6);
-        Assert.Equal(expected, mi, 12);
+        Assert.Equal(1.0 / 3 + 1.0 / 4 + 1.0 / 5 - 17.0 / 36, expected, 12);
+        Assert.Equal(expected, mi, 9);
     }
 
     [Fact]
     public void Mutual_information_with_three_neighbours_uses_at_most_class_size_minus_one()
     {
-        // Classes of 3 give k_i = 2: radii 2 1 2 | 3 2 3, and every m_i = 2, so I = ψ(6) + ψ(2) − ψ(3) − ψ(2).
-        double[] x = [0, 1, 2, 10, 11, 13];
+        // A: 0 1 3, B: 10 11 13. Classes of 3 give k_i = 2: radii 3 2 3 | 3 2 3, every m_i = 2,
+        // so I = ψ(6) + ψ(2) − ψ(3) − ψ(2).
+        double[] x = [0, 1, 3, 10, 11, 13];
         int[] y = [0, 0, 0, 1, 1, 1];
 
         double mi = Separability.MutualInformation(x, y);
 
-        Assert.Equal(Digamma(6) - Digamma(3), mi, 12);
+        Assert.Equal(Digamma(6) - Digamma(3), mi, 9);
+    }
+
+    [Fact]
+    public void A_feature_with_repeated_values_that_equals_the_class_has_the_class_entropy()
+    {
+        // 100 zeros for one class, 100 ones for the other: I = ln 2. The jitter breaks the ties the estimator
+        // cannot handle; it is fixed, so the estimate is reproducible.
+        var x = Enumerable.Range(0, 200).Select(i => (double)(i % 2)).ToArray();
+        var y = Enumerable.Range(0, 200).Select(i => i % 2).ToArray();
+
+        double mi = Separability.MutualInformation(x, y);
+
+        Assert.InRange(mi, Math.Log(2) - 0.03, Math.Log(2) + 0.03);
+        Assert.Equal(mi, Separability.MutualInformation(x, y));
     }
 
     [Fact]
