@@ -129,7 +129,7 @@ public sealed class AudioLoader
     /// <summary>The whole file, mono, at the target rate (validated: not empty, finite, not only silence).</summary>
     public AudioSignal Load(string path, CancellationToken cancellationToken = default)
     {
-        var (pcm, info) = Decode(new DecodeRequest(path), cancellationToken).Get();
+        var (pcm, info) = Decode(new DecodeRequest(path, Downmix: true), cancellationToken).Get();
         var y = ToTarget(pcm, path);
         CheckNotSilent(y, path);
         return new AudioSignal(y, Options.SampleRate, path);
@@ -149,7 +149,7 @@ public sealed class AudioLoader
     public IReadOnlyList<LoadedClip> LoadExcerpts(IReadOnlyList<string> paths, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(paths);
-        var requests = paths.Select(p => new DecodeRequest(p, Options.ExcerptOffsetSeconds, Options.ExcerptSeconds)).ToList();
+        var requests = paths.Select(p => new DecodeRequest(p, Options.ExcerptOffsetSeconds, Options.ExcerptSeconds, Downmix: true)).ToList();
         var decoded = DecodeMany(requests, cancellationToken);
         var results = new LoadedClip[paths.Count];
         for (int i = 0; i < paths.Count; i++)
@@ -168,7 +168,7 @@ public sealed class AudioLoader
         windows ??= new WindowOptions();
         double hop = windows.HopSeconds ?? Options.ExcerptSeconds / 2;
         if (!(hop > 0)) throw new ArgumentException($"window hop {hop} s must be positive");
-        var (pcm, info) = Decode(new DecodeRequest(path), cancellationToken).Get();
+        var (pcm, info) = Decode(new DecodeRequest(path, Downmix: true), cancellationToken).Get();
         var y = ToTarget(pcm, path);
         int len = ExcerptSamples;
         int hopSamples = Math.Max(1, (int)Math.Round(hop * Options.SampleRate));
@@ -258,7 +258,7 @@ public sealed class AudioLoader
             {
                 var d = decoded[k];
                 results[viaFfmpeg[k]] = d.Audio is { } a
-                    ? new Decoded(a, new AudioSourceInfo(a.SampleRate, a.Channels, a.DurationSeconds, "ffmpeg"), null)
+                    ? new Decoded(a, new AudioSourceInfo(a.SampleRate, a.SourceChannels, a.DurationSeconds, "ffmpeg"), null)
                     : new Decoded(null, null, d.Error);
             }
         }

@@ -42,8 +42,10 @@ public sealed record FfmpegOptions
     }
 }
 
-/// <summary>One file to decode: the whole file, or <paramref name="DurationSeconds"/> from <paramref name="OffsetSeconds"/>.</summary>
-public sealed record DecodeRequest(string Path, double OffsetSeconds = 0, double? DurationSeconds = null);
+/// <summary>One file to decode: the whole file, or <paramref name="DurationSeconds"/> from <paramref name="OffsetSeconds"/>.
+/// With <paramref name="Downmix"/> the samples are averaged over the channels as they arrive (the result is mono,
+/// <see cref="PcmAudio.SourceChannels"/> keeps the file's channel count), which halves the memory of stereo files.</summary>
+public sealed record DecodeRequest(string Path, double OffsetSeconds = 0, double? DurationSeconds = null, bool Downmix = false);
 
 /// <summary>The outcome of decoding one file: the audio or the typed error.</summary>
 public sealed record DecodeResult(DecodeRequest Request, PcmAudio? Audio, Exception? Error)
@@ -226,7 +228,8 @@ public sealed class FfmpegDecoder
             Exception? parseError = null;
             try
             {
-                tracks = MatroskaPcmReader.Read(process.StandardOutput.BaseStream, batch.Count);
+                tracks = MatroskaPcmReader.Read(process.StandardOutput.BaseStream, batch.Count,
+                    batch.Select((r, i) => (r.Downmix, r.DurationSeconds is double d ? r.OffsetSeconds - seekSeconds[i] + d + 0.25 : (double?)null)).ToArray());
             }
             catch (Exception e) when (e is InvalidDataException or IOException or EndOfStreamException)
             {
@@ -258,7 +261,7 @@ public sealed class FfmpegDecoder
                 first = Math.Min(first, frames);
                 long count = frames - first;
                 if (r.DurationSeconds is double d) count = Math.Min(count, (long)Math.Round(d * t.SampleRate));
-                audio[i] = new PcmAudio(t.Take(first, count), t.Channels, t.SampleRate, r.Path);
+                audio[i] = new PcmAudio(t.Take(first, count), t.OutputChannels, t.SampleRate, r.Path) { SourceChannels = t.Channels };
             }
             return new ProcessOutcome(audio, null);
         }
@@ -327,24 +330,70 @@ internal static class MatroskaPcmReader
     internal sealed class Track
     {
         private readonly List<float[]> _chunks = [];
-        private float[] _current = new float[1 << 16];
+        private float[]? _current;
         private int _used;
+        private float[] _mix = [];
 
         public long Number { get; set; }
         public string Codec { get; set; } = "";
         public int SampleRate { get; set; }
         public int Channels { get; set; }
-        public long Samples { get; private set; }
-        public long Frames => Channels > 0 ? Samples / Channels : 0;
 
-        public void Append(ReadOnlySpan<float> x)
+        /// <summary>Average the channels as blocks arrive.</summary>
+        public bool Downmix { get; init; }
+
+        /// <summary>Seconds expected (sizes the first buffer), when known.</summary>
+        public double? ExpectedSeconds { get; init; }
+
+        public int OutputChannels => Downmix ? 1 : Channels;
+
+        /// <summary>Samples held (frames × output channels).</summary>
+        public long Samples { get; private set; }
+
+        public long Frames => OutputChannels > 0 ? Samples / OutputChannels : 0;
+
+        /// <summary>Appends a block of interleaved samples (whole frames).</summary>
+        public void AppendBlock(ReadOnlySpan<float> x)
+        {
+            if (Channels <= 0) throw new InvalidDataException("a block arrived before its track's channel count");
+            if (x.Length % Channels != 0) throw new InvalidDataException("a PCM block is not a whole number of frames");
+            if (!Downmix || Channels == 1)
+            {
+                Append(x);
+                return;
+            }
+            int frames = x.Length / Channels;
+            if (_mix.Length < frames) _mix = new float[frames];
+            if (Channels == 2)
+            {
+                for (int f = 0; f < frames; f++) _mix[f] = (x[2 * f] + x[2 * f + 1]) * 0.5f; // like librosa.to_mono in float32
+            }
+            else
+            {
+                float scale = 1f / Channels;
+                for (int f = 0; f < frames; f++)
+                {
+                    double sum = 0;
+                    for (int c = 0; c < Channels; c++) sum += x[f * Channels + c];
+                    _mix[f] = (float)(sum * scale);
+                }
+            }
+            Append(_mix.AsSpan(0, frames));
+        }
+
+        private void Append(ReadOnlySpan<float> x)
         {
             while (!x.IsEmpty)
             {
+                if (_current == null)
+                {
+                    long expected = ExpectedSeconds is double s && SampleRate > 0 ? (long)(s * SampleRate * OutputChannels) + 4096 : 1 << 18;
+                    _current = new float[Math.Clamp(expected, 4096, 1 << 26)];
+                }
                 if (_used == _current.Length)
                 {
                     _chunks.Add(_current);
-                    _current = new float[Math.Min(1 << 22, _current.Length * 2)];
+                    _current = new float[Math.Min(1 << 22, Math.Max(1 << 18, _current.Length))];
                     _used = 0;
                 }
                 int n = Math.Min(x.Length, _current.Length - _used);
@@ -358,12 +407,13 @@ internal static class MatroskaPcmReader
         /// <summary>Interleaved samples of frames [first, first + count).</summary>
         public float[] Take(long first, long count)
         {
-            long from = first * Channels, n = count * Channels;
+            long from = first * OutputChannels, n = count * OutputChannels;
             if (n > Array.MaxLength) throw new InvalidDataException("decoded audio too long to hold");
             var y = new float[n];
             long pos = 0; // sample index of the current chunk's start
             int written = 0;
-            foreach (var (chunk, len) in _chunks.Select(c => (c, c.Length)).Append((_current, _used)))
+            var all = _current == null ? _chunks.Select(c => (c, c.Length)) : _chunks.Select(c => (c, c.Length)).Append((_current, _used));
+            foreach (var (chunk, len) in all)
             {
                 long lo = Math.Max(from, pos), hi = Math.Min(from + n, pos + len);
                 if (hi > lo)
@@ -373,11 +423,13 @@ internal static class MatroskaPcmReader
                 }
                 pos += len;
             }
+            _chunks.Clear();
+            _current = null; // taken once: let the buffers go
             return y;
         }
     }
 
-    public static Track[] Read(Stream input, int expectedTracks)
+    public static Track[] Read(Stream input, int expectedTracks, (bool Downmix, double? Seconds)[]? plans = null)
     {
         var s = new BufferedStream(input, 1 << 16);
         var tracks = new List<Track>();
@@ -395,7 +447,8 @@ internal static class MatroskaPcmReader
                 case IdSegment or IdCluster or IdTracks or IdAudio or IdBlockGroup:
                     continue; // enter
                 case IdTrackEntry:
-                    entry = new Track();
+                    var plan = plans != null && tracks.Count < plans.Length ? plans[tracks.Count] : (false, null);
+                    entry = new Track { Downmix = plan.Item1, ExpectedSeconds = plan.Item2 };
                     tracks.Add(entry);
                     continue;
             }
@@ -434,12 +487,12 @@ internal static class MatroskaPcmReader
                     if (track.Codec.Length > 0 && track.Codec != "A_PCM/FLOAT/IEEE") throw new InvalidDataException($"unexpected codec {track.Codec}");
                     var data = payload.AsSpan(vlen + 3, len - vlen - 3);
                     if (data.Length % 4 != 0) throw new InvalidDataException("a PCM block is not a whole number of float32 samples");
-                    if (BitConverter.IsLittleEndian) track.Append(MemoryMarshal.Cast<byte, float>(data));
+                    if (BitConverter.IsLittleEndian) track.AppendBlock(MemoryMarshal.Cast<byte, float>(data));
                     else
                     {
                         var tmp = new float[data.Length / 4];
                         for (int k = 0; k < tmp.Length; k++) tmp[k] = BinaryPrimitives.ReadSingleLittleEndian(data[(4 * k)..]);
-                        track.Append(tmp);
+                        track.AppendBlock(tmp);
                     }
                     break;
                 }

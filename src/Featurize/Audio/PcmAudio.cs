@@ -29,6 +29,15 @@ public sealed class PcmAudio
     /// <summary>Where the audio came from, for error messages.</summary>
     public string Source { get; }
 
+    /// <summary>Channels of the file the audio was decoded from (more than <see cref="Channels"/> when the decoder downmixed).</summary>
+    public int SourceChannels
+    {
+        get => _sourceChannels ?? Channels;
+        init => _sourceChannels = value;
+    }
+
+    private readonly int? _sourceChannels;
+
     /// <summary>Number of frames (samples per channel).</summary>
     public int Frames => Samples.Length / Channels;
 

@@ -154,30 +154,32 @@ public sealed class Resampler
         var y = new float[outLength];
         if (x.Length == 0) return y;
         int half = Taps / 2;
-        // Zero padding: xp[j + half] = x[j].
-        var xp = new float[x.Length + 2 * half + 2];
-        x.CopyTo(xp.AsSpan(half));
         var table = _table.AsSpan();
-        if (!_interpolate)
+        var edge = new float[Taps]; // a zero-padded copy of the input window near the ends
+        for (long n = 0; n < outLength; n++)
         {
-            long num = 0;
-            for (long n = 0; n < outLength; n++, num += Down)
+            long num = n * Down;
+            long i = num / Up;
+            long start = i + 1 - half; // first input sample under the filter
+            ReadOnlySpan<float> window;
+            if (start >= 0 && start + Taps <= x.Length) window = x.Slice((int)start, Taps);
+            else
             {
-                long i = num / Up;
-                int p = (int)(num - i * Up);
-                y[n] = TensorPrimitives.Dot(table.Slice(p * Taps, Taps), xp.AsSpan((int)i + 1, Taps));
+                Array.Clear(edge);
+                long lo = Math.Max(0, start), hi = Math.Min(x.Length, start + Taps);
+                if (hi > lo) x[(int)lo..(int)hi].CopyTo(edge.AsSpan((int)(lo - start)));
+                window = edge;
             }
-        }
-        else
-        {
-            for (long n = 0; n < outLength; n++)
+            if (!_interpolate)
             {
-                long num = n * Down;
-                long i = num / Up;
+                int p = (int)(num - i * Up);
+                y[n] = TensorPrimitives.Dot(table.Slice(p * Taps, Taps), window);
+            }
+            else
+            {
                 double pos = (double)(num - i * Up) / Up * _phases;
                 int p = Math.Min((int)pos, _phases - 1);
                 float w = (float)(pos - p);
-                var window = xp.AsSpan((int)i + 1, Taps);
                 float a = TensorPrimitives.Dot(table.Slice(p * Taps, Taps), window);
                 float b = TensorPrimitives.Dot(table.Slice((p + 1) * Taps, Taps), window);
                 y[n] = a + w * (b - a);

@@ -21,6 +21,18 @@ public class FfmpegDecoderTests
         Assert.Equal(Quantized16(x), a.Samples);
     }
 
+    [Fact]
+    public void A_downmixing_decode_returns_the_mean_of_the_channels_and_remembers_their_count()
+    {
+        using var dir = new TempDir();
+        string flac = FfmpegTestFiles.Encode(dir, "st.flac", FfmpegTestFiles.Tones(44100, 3, 1.0), 3, 44100);
+        var decoder = new FfmpegDecoder();
+        var full = decoder.DecodeMany([new DecodeRequest(flac)])[0].Audio!;
+        var mono = decoder.DecodeMany([new DecodeRequest(flac, 0.1, 0.5, Downmix: true)])[0].Audio!;
+        Assert.Equal((1, 3), (mono.Channels, mono.SourceChannels));
+        Assert.Equal(full.ToMono().AsSpan(4410, 22050).ToArray(), mono.Samples);
+    }
+
     [Theory]
     [InlineData("a.mp3", 44100, 2)]
     [InlineData("a.ogg", 22050, 1)]
