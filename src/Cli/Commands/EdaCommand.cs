@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Mmcs.Cli.Output;
 using Mmcs.Core;
+using Mmcs.Featurize;
+using Mmcs.Featurize.Storage;
 using Mmcs.Notebooks.Eda;
 
 namespace Mmcs.Cli.Commands;
@@ -29,20 +31,58 @@ internal static class EdaCommand
             Description = "How many of the most separating features to list on the console.",
             DefaultValueFactory = _ => 10,
         };
+        var defaults = new FeaturizerOptions();
+        var excerpt = new Option<double>("--excerpt")
+        {
+            Description = "Dataset folder: seconds of each clip featurised (shorter clips are skipped unless --pad-short).",
+            DefaultValueFactory = _ => defaults.ExcerptSeconds,
+        };
+        var offset = new Option<double>("--offset")
+        {
+            Description = "Dataset folder: where the excerpt starts, in seconds.",
+            DefaultValueFactory = _ => defaults.ExcerptOffsetSeconds,
+        };
+        var padShort = new Option<bool>("--pad-short") { Description = "Dataset folder: zero-pad clips shorter than the excerpt." };
+        var set = new Option<string>("--set")
+        {
+            Description = "Dataset folder: the feature set described, seed (the original study's 57) or full.",
+            DefaultValueFactory = _ => "seed",
+        };
+        set.AcceptOnlyFromAmong("seed", "full");
+        var cache = new Option<string?>("--cache")
+        {
+            Description = $"Dataset folder: the feature cache (default: $MMCS_CACHE_DIR or {FeatureCache.DefaultDirectory}).",
+        };
+        var noCache = new Option<bool>("--no-cache") { Description = "Dataset folder: featurise without the cache." };
         var json = CommonOptions.Json();
         var command = new Command("eda", "Exploratory data analysis as one self-contained HTML report: class balance, " +
                                          "per-mood box plots and histograms of every feature, correlation heatmap, " +
                                          "separability table (ANOVA F with p-values, mutual information).")
         {
-            input, output, label, title, top, json,
+            input, output, label, title, top, excerpt, offset, padShort, set, cache, noCache, json,
         };
         command.SetAction(async (parse, ct) =>
         {
             bool asJson = parse.GetValue(json);
             var path = parse.GetValue(input)!;
             var outPath = parse.GetValue(output)!;
+            var dataset = new EdaDatasetOptions
+            {
+                Set = parse.GetValue(set) == "full" ? FeatureSetKind.Full : FeatureSetKind.Seed,
+                Featurizer = defaults with
+                {
+                    ExcerptSeconds = parse.GetValue(excerpt),
+                    ExcerptOffsetSeconds = parse.GetValue(offset),
+                    PadShortClips = parse.GetValue(padShort),
+                },
+                CacheDirectory = parse.GetValue(noCache) ? null : parse.GetValue(cache) ?? FeatureCache.DefaultDirectory,
+            };
+            if (!(dataset.Featurizer.ExcerptSeconds > 0))
+                throw new MmcsException(ErrorCodes.InvalidParameterValue, $"--excerpt must be positive, got {dataset.Featurizer.ExcerptSeconds}");
+            if (!(dataset.Featurizer.ExcerptOffsetSeconds >= 0))
+                throw new MmcsException(ErrorCodes.InvalidParameterValue, $"--offset must not be negative, got {dataset.Featurizer.ExcerptOffsetSeconds}");
             var (analysis, notices) = await CliConsole.WithProgressAsync(asJson, progress => EdaInputs.WriteReportAsync(path,
-                outPath, parse.GetValue(label), parse.GetValue(title), progress, ct));
+                outPath, parse.GetValue(label), parse.GetValue(title), progress, ct, dataset));
             var rows = analysis.Separability.Take(Math.Max(0, parse.GetValue(top))).ToList();
             if (asJson)
             {

@@ -77,22 +77,26 @@ public static partial class EdaInputs
     }
 
     /// <summary>
-    /// The whole <c>mmcs eda</c>: reads the table (or featurises the dataset folder), computes the analysis and writes
-    /// the report. Returns the analysis and the notices of reading.
+    /// The whole <c>mmcs eda</c>: reads the table (or featurises the dataset folder, with <paramref name="dataset"/>'s
+    /// settings), computes the analysis and writes the report. Returns the analysis and the notices of reading.
     /// </summary>
-    public static Task<(EdaAnalysis Analysis, IReadOnlyList<string> Notices)> WriteReportAsync(string input, string outputPath,
+    public static async Task<(EdaAnalysis Analysis, IReadOnlyList<string> Notices)> WriteReportAsync(string input, string outputPath,
         string? labelColumn = null, string? title = null, IProgress<ProgressUpdate>? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, EdaDatasetOptions? dataset = null)
     {
         if (Directory.Exists(input))
-            return FromDatasetReportAsync(input, outputPath, title, progress, cancellationToken);
+            return await FromDatasetReportAsync(input, outputPath, (dataset ?? new EdaDatasetOptions()) with { Title = title ?? dataset?.Title },
+                progress, cancellationToken).ConfigureAwait(false);
+        if (!File.Exists(input))
+            throw new MmcsException(ErrorCodes.ResourceDoesNotExist, $"'{input}' is neither a feature table nor a dataset folder");
         var (table, notices) = FromTable(input, labelColumn);
         var options = new EdaReportOptions
         {
             Title = title ?? $"EDA of {Path.GetFileName(input)}",
             Notes = notices,
         };
-        var analysis = EdaReport.Write(table, outputPath, options, progress, cancellationToken);
-        return Task.FromResult<(EdaAnalysis, IReadOnlyList<string>)>((analysis, notices));
+        var analysis = await Task.Run(() => EdaReport.Write(table, outputPath, options, progress, cancellationToken), cancellationToken)
+            .ConfigureAwait(false);
+        return (analysis, notices);
     }
 }

@@ -1,5 +1,7 @@
 using Mmcs.Core;
+using Mmcs.Featurize;
 using Mmcs.Featurize.Storage;
+using Mmcs.Featurize.Synthesis;
 using Mmcs.Notebooks.Eda;
 
 namespace Mmcs.Notebooks.Tests.Eda;
@@ -70,5 +72,41 @@ public sealed class EdaInputsTests : IDisposable
         Assert.Equal("clip0", table.Ids[0]);
         Assert.Equal(["happy", "sad"], table.Classes);
         Assert.Contains(notices, n => n.Contains("1 augmented rows left out"));
+    }
+
+    [Fact]
+    public async Task A_dataset_folder_is_featurised_into_the_57_seed_features_of_every_clip()
+    {
+        var corpus = Path.Combine(_dir, "corpus");
+        SyntheticCorpus.Generate(corpus, new SyntheticCorpusOptions { PerClass = 3, Seconds = 2, Seed = 5 });
+        var options = new EdaDatasetOptions
+        {
+            Featurizer = new FeaturizerOptions { ExcerptSeconds = 2 },
+            CacheDirectory = Path.Combine(_dir, "cache"),
+        };
+
+        var (table, notices) = await EdaInputs.FromDatasetAsync(corpus, options);
+        var (again, againNotices) = await EdaInputs.FromDatasetAsync(corpus, options);
+
+        Assert.Equal(57, table.FeatureNames.Count);
+        Assert.Equal("scale", table.FeatureNames[0]);
+        Assert.Equal(12, table.RowCount);
+        Assert.Equal(["happy", "angry", "sad", "relaxed"], table.Classes);
+        Assert.Contains(notices, n => n.Contains("12 clips featurised (0 from the cache)"));
+        Assert.Contains(againNotices, n => n.Contains("12 clips featurised (12 from the cache)"));
+        Assert.Equal(table.Column("rms_mean"), again.Column("rms_mean"));
+    }
+
+    [Fact]
+    public async Task A_dataset_whose_clips_are_all_shorter_than_the_excerpt_says_what_to_change()
+    {
+        var corpus = Path.Combine(_dir, "short");
+        SyntheticCorpus.Generate(corpus, new SyntheticCorpusOptions { PerClass = 1, Seconds = 1, Seed = 5 });
+
+        var e = await Assert.ThrowsAsync<MmcsException>(() => EdaInputs.FromDatasetAsync(corpus,
+            new EdaDatasetOptions { Featurizer = new FeaturizerOptions { ExcerptSeconds = 3 }, CacheDirectory = null }));
+
+        Assert.Contains("no clip could be featurised (4 skipped, 0 failed)", e.Message);
+        Assert.Contains("shorter excerpt or pad short clips", e.Message);
     }
 }

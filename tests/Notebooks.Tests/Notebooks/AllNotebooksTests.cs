@@ -23,6 +23,7 @@ public sealed class AllNotebooksTests
         ["automlTrials"] = "3",
         ["cnnEpochs"] = "1",
         ["quick"] = "true",
+        ["useCache"] = "false",
     };
 
     /// <summary>The notebooks, by file name; and how many of them there must be.</summary>
