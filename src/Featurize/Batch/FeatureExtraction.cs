@@ -21,7 +21,16 @@ namespace Mmcs.Featurize.Batch;
 /// </summary>
 public static class FeatureExtraction
 {
-    /// <summary>Runs a featurisation and writes what the request asks for.</summary>
+    /// <summary>Runs a featurisation with the project's <see cref="ClipFeaturizer"/> (built from the request's options)
+    /// and writes what the request asks for: the one call behind <c>mmcs features extract</c>.</summary>
+    public static Task<FeatureExtractionSummary> RunAsync(FeatureExtractionRequest request,
+        IProgress<ProgressUpdate>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return RunAsync(request, new ClipFeaturizer(request.Options), null, progress, cancellationToken);
+    }
+
+    /// <summary>Runs a featurisation with a given featuriser and writes what the request asks for.</summary>
     public static Task<FeatureExtractionSummary> RunAsync(FeatureExtractionRequest request, IClipFeaturizer featurizer,
         IProgress<ProgressUpdate>? progress = null, CancellationToken cancellationToken = default) =>
         RunAsync(request, featurizer, null, progress, cancellationToken);

@@ -23,7 +23,8 @@ internal static class FfmpegTestFiles
     /// (codec chosen by the extension: .mp3, .ogg, .flac, .m4a, .opus).</summary>
     public static string Encode(TempDir dir, string name, float[] samples, int channels, int rate)
     {
-        string wav = dir.File(Path.GetFileNameWithoutExtension(name) + ".src.wav");
+        string wav = dir.File(Path.Combine(".src", Guid.NewGuid().ToString("N")[..8] + ".wav")); // hidden: not part of a dataset
+        Directory.CreateDirectory(Path.GetDirectoryName(dir.File(name))!);
         WavWriter.Write(wav, samples, channels, rate, WavEncoding.Pcm16);
         string target = dir.File(name);
         string[] codec = Path.GetExtension(name) switch
