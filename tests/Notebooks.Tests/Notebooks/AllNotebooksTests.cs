@@ -35,6 +35,18 @@ public sealed class AllNotebooksTests
         return data;
     }
 
+    [Fact]
+    public void Every_notebook_of_the_issue_exists()
+    {
+        var names = Directory.GetFiles(NotebooksFolder(), "*.ipynb").Select(Path.GetFileNameWithoutExtension).ToList();
+
+        Assert.Contains(names, n => n!.StartsWith("01-explore-dataset", StringComparison.Ordinal));
+        Assert.Contains(names, n => n!.StartsWith("02-features-eda", StringComparison.Ordinal));
+        Assert.Contains(names, n => n!.StartsWith("03-visualise-audio", StringComparison.Ordinal));
+        Assert.Contains(names, n => n!.StartsWith("04-train-and-track", StringComparison.Ordinal));
+        Assert.Contains(names, n => n!.StartsWith("05-registry-and-promotion", StringComparison.Ordinal));
+    }
+
     [Theory]
     [MemberData(nameof(Notebooks))]
     public async Task The_notebook_runs_every_cell_on_the_synthetic_corpus_and_shows_its_plots(string name)
