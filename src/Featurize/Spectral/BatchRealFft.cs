@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Mmcs.Featurize.Spectral;
@@ -84,6 +85,7 @@ public sealed class BatchRealFft<T>
     /// every signal (one per lane). Afterwards <see cref="Workspace.Re"/>[k] and <see cref="Workspace.Im"/>[k]
     /// hold bin k (k = 0..N/2) of every signal: X[k] = Σ x[n] e^(-2πikn/N). The input is overwritten.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Forward(Workspace ws)
     {
         if (ws.Plan != this) throw new ArgumentException("workspace belongs to another plan", nameof(ws));
@@ -94,18 +96,23 @@ public sealed class BatchRealFft<T>
 
         var re = ws.Re;
         var im = ws.Im;
+        ref var r0 = ref MemoryMarshal.GetArrayDataReference(re);
+        ref var i0 = ref MemoryMarshal.GetArrayDataReference(im);
         var half = Vector256.Create(T.CreateChecked(0.5));
         // DC and Nyquist.
         re[0] = result[0] + result[1];
         im[0] = Vector256<T>.Zero;
         re[m] = result[0] - result[1];
         im[m] = Vector256<T>.Zero;
+        ref var z0 = ref MemoryMarshal.GetReference(result);
+        ref T pc = ref MemoryMarshal.GetArrayDataReference(_postCos);
+        ref T ps = ref MemoryMarshal.GetArrayDataReference(_postSin);
         for (int k = 1; k < m; k++)
         {
-            var zr = result[2 * k];
-            var zi = result[2 * k + 1];
-            var cr = result[2 * (m - k)];
-            var ci = -result[2 * (m - k) + 1];          // conj(Z[M-k])
+            var zr = Unsafe.Add(ref z0, 2 * k);
+            var zi = Unsafe.Add(ref z0, 2 * k + 1);
+            var cr = Unsafe.Add(ref z0, 2 * (m - k));
+            var ci = -Unsafe.Add(ref z0, 2 * (m - k) + 1);          // conj(Z[M-k])
             // E = (Z[k] + conj Z[M-k]) / 2 ; O = (Z[k] - conj Z[M-k]) / 2i
             var er = (zr + cr) * half;
             var ei = (zi + ci) * half;
@@ -115,10 +122,10 @@ public sealed class BatchRealFft<T>
             var or = di;
             var oi = -dr;
             // X = E + W O with W = e^{-2πik/N} = (c, -s)
-            var c = Vector256.Create(_postCos[k]);
-            var s = Vector256.Create(_postSin[k]);
-            re[k] = er + c * or + s * oi;
-            im[k] = ei + c * oi - s * or;
+            var c = Vector256.Create(Unsafe.Add(ref pc, k));
+            var s = Vector256.Create(Unsafe.Add(ref ps, k));
+            Unsafe.Add(ref r0, k) = er + c * or + s * oi;
+            Unsafe.Add(ref i0, k) = ei + c * oi - s * or;
         }
     }
 
@@ -142,58 +149,69 @@ public sealed class BatchRealFft<T>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Radix2(Span<Vector256<T>> x, Span<Vector256<T>> y, int s)
+    private static void Radix2(Span<Vector256<T>> xs, Span<Vector256<T>> ys, int s)
     {
+        ref var x = ref MemoryMarshal.GetReference(xs);
+        ref var y = ref MemoryMarshal.GetReference(ys);
         for (int q = 0; q < s; q++)
         {
-            var ar = x[2 * q];
-            var ai = x[2 * q + 1];
-            var br = x[2 * (q + s)];
-            var bi = x[2 * (q + s) + 1];
-            y[2 * q] = ar + br;
-            y[2 * q + 1] = ai + bi;
-            y[2 * (q + s)] = ar - br;
-            y[2 * (q + s) + 1] = ai - bi;
+            var ar = Unsafe.Add(ref x, 2 * q);
+            var ai = Unsafe.Add(ref x, 2 * q + 1);
+            var br = Unsafe.Add(ref x, 2 * (q + s));
+            var bi = Unsafe.Add(ref x, 2 * (q + s) + 1);
+            Unsafe.Add(ref y, 2 * q) = ar + br;
+            Unsafe.Add(ref y, 2 * q + 1) = ai + bi;
+            Unsafe.Add(ref y, 2 * (q + s)) = ar - br;
+            Unsafe.Add(ref y, 2 * (q + s) + 1) = ai - bi;
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Radix4(Span<Vector256<T>> x, Span<Vector256<T>> y, Stage st)
+    private static void Radix4(Span<Vector256<T>> xs, Span<Vector256<T>> ys, Stage st)
     {
         int n = st.N, s = st.S, m = n / 4;
-        var tw = st.Twiddles;
+        ref T tw = ref MemoryMarshal.GetArrayDataReference(st.Twiddles);
+        ref var x0 = ref MemoryMarshal.GetReference(xs);
+        ref var y0 = ref MemoryMarshal.GetReference(ys);
+        int s2 = 2 * s;
         for (int p = 0; p < m; p++)
         {
-            var w1r = Vector256.Create(tw[6 * p + 0]);
-            var w1i = Vector256.Create(tw[6 * p + 1]);
-            var w2r = Vector256.Create(tw[6 * p + 2]);
-            var w2i = Vector256.Create(tw[6 * p + 3]);
-            var w3r = Vector256.Create(tw[6 * p + 4]);
-            var w3i = Vector256.Create(tw[6 * p + 5]);
-            int ia = 2 * s * p, ib = 2 * s * (p + m), ic = 2 * s * (p + 2 * m), id = 2 * s * (p + 3 * m);
-            int o0 = 2 * s * 4 * p, o1 = o0 + 2 * s, o2 = o1 + 2 * s, o3 = o2 + 2 * s;
-            for (int q = 0; q < 2 * s; q += 2)
+            var w1r = Vector256.Create(Unsafe.Add(ref tw, 6 * p + 0));
+            var w1i = Vector256.Create(Unsafe.Add(ref tw, 6 * p + 1));
+            var w2r = Vector256.Create(Unsafe.Add(ref tw, 6 * p + 2));
+            var w2i = Vector256.Create(Unsafe.Add(ref tw, 6 * p + 3));
+            var w3r = Vector256.Create(Unsafe.Add(ref tw, 6 * p + 4));
+            var w3i = Vector256.Create(Unsafe.Add(ref tw, 6 * p + 5));
+            ref var a = ref Unsafe.Add(ref x0, s2 * p);
+            ref var b = ref Unsafe.Add(ref x0, s2 * (p + m));
+            ref var c = ref Unsafe.Add(ref x0, s2 * (p + 2 * m));
+            ref var d = ref Unsafe.Add(ref x0, s2 * (p + 3 * m));
+            ref var o0 = ref Unsafe.Add(ref y0, s2 * 4 * p);
+            ref var o1 = ref Unsafe.Add(ref o0, s2);
+            ref var o2 = ref Unsafe.Add(ref o1, s2);
+            ref var o3 = ref Unsafe.Add(ref o2, s2);
+            for (int q = 0; q < s2; q += 2)
             {
-                var ar = x[ia + q]; var ai = x[ia + q + 1];
-                var br = x[ib + q]; var bi = x[ib + q + 1];
-                var cr = x[ic + q]; var ci = x[ic + q + 1];
-                var dr = x[id + q]; var di = x[id + q + 1];
+                var ar = Unsafe.Add(ref a, q); var ai = Unsafe.Add(ref a, q + 1);
+                var br = Unsafe.Add(ref b, q); var bi = Unsafe.Add(ref b, q + 1);
+                var cr = Unsafe.Add(ref c, q); var ci = Unsafe.Add(ref c, q + 1);
+                var dr = Unsafe.Add(ref d, q); var di = Unsafe.Add(ref d, q + 1);
                 var apcR = ar + cr; var apcI = ai + ci;
                 var amcR = ar - cr; var amcI = ai - ci;
                 var bpdR = br + dr; var bpdI = bi + di;
                 // j(b - d) = (-(bi - di), br - dr)
                 var jR = di - bi; var jI = br - dr;
-                y[o0 + q] = apcR + bpdR;
-                y[o0 + q + 1] = apcI + bpdI;
+                Unsafe.Add(ref o0, q) = apcR + bpdR;
+                Unsafe.Add(ref o0, q + 1) = apcI + bpdI;
                 var t1R = amcR - jR; var t1I = amcI - jI;
-                y[o1 + q] = w1r * t1R - w1i * t1I;
-                y[o1 + q + 1] = w1r * t1I + w1i * t1R;
+                Unsafe.Add(ref o1, q) = w1r * t1R - w1i * t1I;
+                Unsafe.Add(ref o1, q + 1) = w1r * t1I + w1i * t1R;
                 var t2R = apcR - bpdR; var t2I = apcI - bpdI;
-                y[o2 + q] = w2r * t2R - w2i * t2I;
-                y[o2 + q + 1] = w2r * t2I + w2i * t2R;
+                Unsafe.Add(ref o2, q) = w2r * t2R - w2i * t2I;
+                Unsafe.Add(ref o2, q + 1) = w2r * t2I + w2i * t2R;
                 var t3R = amcR + jR; var t3I = amcI + jI;
-                y[o3 + q] = w3r * t3R - w3i * t3I;
-                y[o3 + q + 1] = w3r * t3I + w3i * t3R;
+                Unsafe.Add(ref o3, q) = w3r * t3R - w3i * t3I;
+                Unsafe.Add(ref o3, q + 1) = w3r * t3I + w3i * t3R;
             }
         }
     }
