@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Numerics.Tensors;
+using System.Numerics;
 
 namespace Mmcs.Featurize.Audio;
 
@@ -173,19 +173,54 @@ public sealed class Resampler
             if (!_interpolate)
             {
                 int p = (int)(num - i * Up);
-                y[n] = TensorPrimitives.Dot(table.Slice(p * Taps, Taps), window);
+                y[n] = DotProduct(table.Slice(p * Taps, Taps), window);
             }
             else
             {
                 double pos = (double)(num - i * Up) / Up * _phases;
                 int p = Math.Min((int)pos, _phases - 1);
                 float w = (float)(pos - p);
-                float a = TensorPrimitives.Dot(table.Slice(p * Taps, Taps), window);
-                float b = TensorPrimitives.Dot(table.Slice((p + 1) * Taps, Taps), window);
+                float a = DotProduct(table.Slice(p * Taps, Taps), window);
+                float b = DotProduct(table.Slice((p + 1) * Taps, Taps), window);
                 y[n] = a + w * (b - a);
             }
         }
         return y;
+    }
+
+    /// <summary>
+    /// Σ a[i]·b[i] with a fixed summation order (two SIMD accumulators, then the tail), so the result never depends
+    /// on where the arrays happen to lie in memory: the same input always resamples to the same bits.
+    /// </summary>
+    internal static float DotProduct(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        int n = a.Length;
+        if (b.Length != n) throw new ArgumentException("spans differ in length");
+        ref float ra = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(a);
+        ref float rb = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(b);
+        int w = Vector<float>.Count;
+        nuint i = 0;
+        float sum = 0;
+        if (Vector.IsHardwareAccelerated && n >= 4 * w)
+        {
+            var acc0 = Vector<float>.Zero;
+            var acc1 = Vector<float>.Zero;
+            var acc2 = Vector<float>.Zero;
+            var acc3 = Vector<float>.Zero;
+            nuint uw = (nuint)w, end4 = (nuint)(n - 4 * w);
+            for (; i <= end4; i += 4 * uw)
+            {
+                acc0 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref ra, i), Vector.LoadUnsafe(ref rb, i), acc0);
+                acc1 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref ra, i + uw), Vector.LoadUnsafe(ref rb, i + uw), acc1);
+                acc2 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref ra, i + 2 * uw), Vector.LoadUnsafe(ref rb, i + 2 * uw), acc2);
+                acc3 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref ra, i + 3 * uw), Vector.LoadUnsafe(ref rb, i + 3 * uw), acc3);
+            }
+            for (; i + uw <= (nuint)n; i += uw)
+                acc0 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref ra, i), Vector.LoadUnsafe(ref rb, i), acc0);
+            sum = Vector.Sum((acc0 + acc1) + (acc2 + acc3));
+        }
+        for (; i < (nuint)n; i++) sum += System.Runtime.CompilerServices.Unsafe.Add(ref ra, i) * System.Runtime.CompilerServices.Unsafe.Add(ref rb, i);
+        return sum;
     }
 
     /// <summary>The continuous filter: a windowed sinc of cut-off <paramref name="cutoff"/> cycles per input sample.</summary>

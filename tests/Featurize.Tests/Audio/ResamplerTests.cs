@@ -138,6 +138,38 @@ public class ResamplerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void The_output_bits_do_not_depend_on_where_the_input_lies_in_memory()
+    {
+        var rnd = new Random(8);
+        var x = new float[20000];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rnd.NextDouble() - 0.5);
+        var r = Resampler.For(44100, 22050);
+        var reference = r.Process(x);
+        for (int offset = 1; offset < 9; offset++)
+        {
+            var big = new float[x.Length + offset];
+            x.CopyTo(big, offset);
+            Assert.True(reference.AsSpan().SequenceEqual(r.Process(big.AsSpan(offset))), $"offset {offset}");
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(31)]
+    [InlineData(296)]
+    [InlineData(1001)]
+    public void The_dot_product_matches_a_double_precision_sum(int n)
+    {
+        var rnd = new Random(n);
+        var a = Enumerable.Range(0, n).Select(_ => (float)(rnd.NextDouble() - 0.5)).ToArray();
+        var b = Enumerable.Range(0, n).Select(_ => (float)(rnd.NextDouble() - 0.5)).ToArray();
+        double expected = 0;
+        for (int i = 0; i < n; i++) expected += (double)a[i] * b[i];
+        Assert.Equal(expected, Resampler.DotProduct(a, b), 1e-5);
+    }
+
+    [Fact]
     public void Equal_rates_copy_the_signal_and_the_ratio_is_reduced()
     {
         var x = Sine(440, 22050, 0.1);
