@@ -13,7 +13,7 @@ internal static class NotebookCommand
     {
         var notebooks = new Argument<string[]>("notebooks")
         {
-            Description = "Notebook files (.ipynb) to run, each in its own session, in order.",
+            Description = "Notebook files (.ipynb), or folders of them, to run, each in its own session, in order.",
             Arity = ArgumentArity.OneOrMore,
         };
         var output = new Option<string>("--out")
@@ -49,7 +49,7 @@ internal static class NotebookCommand
                 : (TimeSpan?)null;
             var options = new NotebookRunOptions { OutputDirectory = outDir, Parameters = values, CellTimeout = timeout };
             var results = new List<NotebookRunResult>();
-            foreach (var path in parse.GetValue(notebooks)!)
+            foreach (var path in ExpandNotebooks(parse.GetValue(notebooks)!))
             {
                 var result = await CliConsole.WithProgressAsync(asJson,
                     progress => NotebookRunner.RunAsync(path, options, progress, ct));
@@ -81,6 +81,25 @@ internal static class NotebookCommand
             return results.All(r => r.Succeeded) ? 0 : 1;
         });
         return new Command("notebook", "Run notebooks (.NET Interactive / Polyglot C# notebooks) headless.") { run };
+    }
+
+    /// <summary>Files as given; a folder stands for its .ipynb files in name order.</summary>
+    internal static IEnumerable<string> ExpandNotebooks(IEnumerable<string> arguments)
+    {
+        foreach (var argument in arguments)
+        {
+            if (Directory.Exists(argument))
+            {
+                var found = Directory.GetFiles(argument, "*.ipynb").Order(StringComparer.Ordinal).ToList();
+                if (found.Count == 0)
+                    throw new NotebookException(ErrorCodes.ResourceDoesNotExist, $"folder '{argument}' has no .ipynb notebook");
+                foreach (var file in found) yield return file;
+            }
+            else
+            {
+                yield return argument;
+            }
+        }
     }
 
     /// <summary>Parses name=value pairs; a later value of the same name wins.</summary>
