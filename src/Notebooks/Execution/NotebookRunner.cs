@@ -134,7 +134,6 @@ public static partial class NotebookRunner
             failed = outcome.Error is not null;
             progress.Report(new ProgressUpdate(task, ++done, codeCells,
                 failed ? $"cell {i} failed" : $"cell {i} ({outcome.Duration.TotalSeconds:F1} s)"));
-            if (outcome.Error?.Kind == CellErrorKind.Cancelled) break;
         }
         if (outputPath != null) document.Save(outputPath);
         var result = new NotebookRunResult(document.Source, outputPath, results, warnings, clock.Elapsed);
