@@ -97,6 +97,20 @@ public class WavReaderTests
     }
 
     [Fact]
+    public void An_rf64_file_takes_its_data_size_from_the_ds64_chunk()
+    {
+        var ds64 = new byte[28];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(ds64.AsSpan(8), 6); // data size: 3 samples
+        var b = new WavBuilder { Magic = "RF64", RiffSizeOverride = 0xFFFFFFFF }
+            .Chunk("ds64", ds64)
+            .Fmt(1, 1, 8000, 16)
+            .Data(WavBuilder.Int16s(1, 2, 3), sizeOverride: 0xFFFFFFFF)
+            .Chunk("LIST", new byte[10])
+            .Build();
+        Assert.Equal([1f / 32768, 2f / 32768, 3f / 32768], WavReader.Read(new MemoryStream(b), "m").Samples);
+    }
+
+    [Fact]
     public void A_fmt_chunk_after_the_data_chunk_is_found()
     {
         var b = new WavBuilder().Data(WavBuilder.Int16s(9, 10, 11)).Fmt(1, 1, 8000, 16).Build();
