@@ -16,6 +16,7 @@ using Mmcs.Featurize.Datasets;
 //   --parallel N         workers (default: processor count)
 //   --files-per-decode K files per ffmpeg process (default 8)
 //   --folder DIR         the dataset folder
+//   --limit N            only the first N files
 var opts = ParseArgs(args);
 string repo = FindRepoRoot();
 string folder = opts.GetValueOrDefault("folder") ?? Path.Combine(Environment.GetEnvironmentVariable("MMCS_SHARED_DIR") ?? Path.Combine(repo, "..", "shared"), "datasets", "4q-dev");
@@ -31,6 +32,7 @@ IClipFeaturizer featurizer = mode == "decode" ? new NoFeatures(featurizerOptions
 string? output = opts.GetValueOrDefault("out") ?? (mode == "decode" ? null : Path.Combine(repo, "bench", "out", $"4q-dev-{set.ToString().ToLowerInvariant()}.parquet"));
 
 var dataset = DatasetReader.Open(folder);
+if (opts.TryGetValue("limit", out var limitText)) dataset = dataset with { Items = dataset.Items.Take(int.Parse(limitText!, Invariant.Culture)).ToList() };
 var request = new FeatureExtractionRequest
 {
     Items = dataset.Items,
@@ -60,7 +62,7 @@ foreach (var s in summary.Skips) Console.WriteLine($"  skipped {Path.GetFileName
 foreach (var f in summary.Failures) Console.WriteLine($"  FAILED {f.ErrorCode} {f.Message}");
 var t = summary.Timings;
 Console.WriteLine($"wall {t.Wall.TotalSeconds:F2} s; summed over workers: hashing {t.Hashing.TotalSeconds:F2} s, decoding+resampling {t.Decoding.TotalSeconds:F2} s, featurising {t.Featurising.TotalSeconds:F2} s, writing {t.Writing.TotalSeconds:F2} s");
-Console.WriteLine($"CPU: this process {cpu.TotalSeconds:F1} s, ffmpeg children {children.CpuSeconds:F1} s");
+Console.WriteLine($"CPU: this process {cpu.TotalSeconds:F1} s (user {self.UserProcessorTime.TotalSeconds:F1} s, system {self.PrivilegedProcessorTime.TotalSeconds:F1} s), ffmpeg children {children.CpuSeconds:F1} s");
 Console.WriteLine($"peak memory: this process {self.PeakWorkingSet64 / 1048576.0:F0} MiB (VmHWM), largest ffmpeg child {children.MaxRssKiB / 1024.0:F0} MiB");
 if (summary.TablePath != null) Console.WriteLine($"table: {summary.TablePath}");
 
