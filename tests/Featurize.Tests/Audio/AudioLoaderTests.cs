@@ -65,6 +65,34 @@ public class AudioLoaderTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_wav_in_an_encoding_the_native_reader_lacks_is_decoded_by_ffmpeg()
+    {
+        FfmpegTestFiles.RequireFfmpeg();
+        using var dir = new TempDir();
+        string src = dir.File("src.wav");
+        WavWriter.Write(src, FfmpegTestFiles.Tones(22050, 1, 3.0), 1, 22050);
+        string alaw = dir.File("alaw.wav");
+        FfmpegTestFiles.Run("-nostdin", "-loglevel", "error", "-i", src, "-c:a", "pcm_alaw", alaw);
+        Assert.False(WavReader.ReadInfo(alaw).IsSupported);
+        var r = new AudioLoader(Short).TryLoadExcerpt(alaw);
+        Assert.Equal(ClipOutcome.Loaded, r.Outcome);
+        Assert.Equal("ffmpeg", r.Source!.Decoder);
+        Assert.InRange(FfmpegTestFiles.Amplitude(r.Signal!.Samples, 440, 22050), 0.38, 0.42);
+    }
+
+    [Fact]
+    public void Odd_file_names_reach_ffmpeg_as_plain_files()
+    {
+        FfmpegTestFiles.RequireFfmpeg();
+        using var dir = new TempDir();
+        foreach (string name in new[] { "-starts with dash.flac", "it's \"quoted\" and spaced.flac", "pipe:1.flac", "ünïcödé ♪.flac" })
+        {
+            string f = FfmpegTestFiles.Encode(dir, name, FfmpegTestFiles.Tones(22050, 1, 2.5), 1, 22050);
+            Assert.Equal(ClipOutcome.Loaded, new AudioLoader(Short).TryLoadExcerpt(f).Outcome);
+        }
+    }
+
+    [Fact]
     public void A_clip_shorter_than_the_excerpt_is_skipped_with_its_reason_or_padded_when_asked()
     {
         using var dir = new TempDir();
