@@ -157,43 +157,48 @@ public sealed class ConstantQ
         var plan = BatchRealFft<float>.Get(n);
         var ws = plan.CreateWorkspace();
         const int lanes = 8;
-        var flat = MemoryMarshal.Cast<Vector256<float>, float>(ws.Input.AsSpan());
         var result = new float[ob.Filters * frames];
         int half = n / 2;
         for (int t0 = 0; t0 < frames; t0 += lanes)
         {
             int valid = Math.Min(lanes, frames - t0);
-            for (int l = 0; l < lanes; l++)
-            {
-                if (l >= valid)
-                {
-                    for (int j = 0; j < n; j++) flat[j * lanes + l] = 0f;
-                    continue;
-                }
-                int start = (t0 + l) * hop - half;
-                int lo = Math.Max(0, -start);
-                int hi = Math.Min(n, y.Length - start);
-                if (hi < lo) hi = lo;
-                for (int j = 0; j < lo; j++) flat[j * lanes + l] = 0f;
-                for (int j = lo; j < hi; j++) flat[j * lanes + l] = y[start + j];
-                for (int j = hi; j < n; j++) flat[j * lanes + l] = 0f;
-            }
+            LaneFill.Plain(y, t0 * hop - half, hop, valid, n, ws.Input);
             plan.Forward(ws);
             var re = ws.Re;
             var im = ws.Im;
+            var cols = ob.Columns;
+            var bre = ob.Re;
+            var bim = ob.Im;
             for (int f = 0; f < ob.Filters; f++)
             {
                 var accR = Vector256<float>.Zero;
                 var accI = Vector256<float>.Zero;
+                var accR2 = Vector256<float>.Zero;
+                var accI2 = Vector256<float>.Zero;
                 int a = ob.RowStart[f], b = ob.RowStart[f + 1];
-                for (int e = a; e < b; e++)
+                int e = a;
+                for (; e + 1 < b; e += 2)
                 {
-                    int k = ob.Columns[e];
-                    var br = Vector256.Create(ob.Re[e]);
-                    var bi = Vector256.Create(ob.Im[e]);
-                    accR += br * re[k] - bi * im[k];
-                    accI += br * im[k] + bi * re[k];
+                    int k = cols[e], k2 = cols[e + 1];
+                    var br = Vector256.Create(bre[e]);
+                    var bi = Vector256.Create(bim[e]);
+                    var br2 = Vector256.Create(bre[e + 1]);
+                    var bi2 = Vector256.Create(bim[e + 1]);
+                    accR = Vector256.FusedMultiplyAdd(br, re[k], Vector256.FusedMultiplyAdd(-bi, im[k], accR));
+                    accI = Vector256.FusedMultiplyAdd(br, im[k], Vector256.FusedMultiplyAdd(bi, re[k], accI));
+                    accR2 = Vector256.FusedMultiplyAdd(br2, re[k2], Vector256.FusedMultiplyAdd(-bi2, im[k2], accR2));
+                    accI2 = Vector256.FusedMultiplyAdd(br2, im[k2], Vector256.FusedMultiplyAdd(bi2, re[k2], accI2));
                 }
+                for (; e < b; e++)
+                {
+                    int k = cols[e];
+                    var br = Vector256.Create(bre[e]);
+                    var bi = Vector256.Create(bim[e]);
+                    accR = Vector256.FusedMultiplyAdd(br, re[k], Vector256.FusedMultiplyAdd(-bi, im[k], accR));
+                    accI = Vector256.FusedMultiplyAdd(br, im[k], Vector256.FusedMultiplyAdd(bi, re[k], accI));
+                }
+                accR += accR2;
+                accI += accI2;
                 var mag = Vector256.Sqrt(accR * accR + accI * accI);
                 int o = f * frames + t0;
                 if (valid == lanes)

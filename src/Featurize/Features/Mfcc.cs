@@ -56,12 +56,7 @@ public sealed class Mfcc
         for (int k = 0; k < Options.NMfcc; k++)
         {
             Array.Clear(acc);
-            for (int i = 0; i < n; i++)
-            {
-                double c = _dct[k * n + i];
-                var row = melDb.Row(i);
-                for (int t = 0; t < frames; t++) acc[t] += c * row[t];
-            }
+            for (int i = 0; i < n; i++) SpectralMath.AddScaled(acc, melDb.Row(i), _dct[k * n + i]);
             var outRow = result.Row(k);
             for (int t = 0; t < frames; t++) outRow[t] = (float)acc[t];
         }

@@ -93,11 +93,19 @@ public sealed class OnsetStrength
 
     private static float Median(float[] x)
     {
-        Array.Sort(x);
-        int n = x.Length;
+        // Most differences are clipped to exactly 0: only the positive ones need sorting.
+        int n = x.Length, pos = 0;
         if (n == 0) return float.NaN;
-        if (n % 2 == 1) return x[n / 2];
-        float sum = x[n / 2 - 1] + x[n / 2];
+        for (int i = 0; i < n; i++)
+        {
+            if (x[i] > 0f) x[pos++] = x[i];
+        }
+        int zeros = n - pos;
+        if (zeros > n / 2) return 0f;      // both middle elements (or the middle one) are zeros
+        Array.Sort(x, 0, pos);
+        float At(int i) => i < zeros ? 0f : x[i - zeros];
+        if (n % 2 == 1) return At(n / 2);
+        float sum = At(n / 2 - 1) + At(n / 2);
         return sum / 2f;
     }
 

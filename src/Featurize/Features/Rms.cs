@@ -1,5 +1,4 @@
-using System.Numerics.Tensors;
-
+using System.Runtime.Intrinsics;
 namespace Mmcs.Featurize.Features;
 
 /// <summary>librosa.feature.rms parameters (frame 2048, hop 512, centred with zero padding).</summary>
@@ -48,9 +47,26 @@ public sealed class Rms
         {
             int start = t * hop - pad;
             int lo = Math.Max(0, start), hi = Math.Min(y.Length, start + n);
-            double sum = hi > lo ? TensorPrimitives.SumOfSquares(y[lo..hi]) : 0.0;
+            double sum = hi > lo ? SumOfSquares(y[lo..hi]) : 0.0;
             result[t] = (float)Math.Sqrt(sum / n);
         }
         return new FeatureMatrix(1, frames, result);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static double SumOfSquares(ReadOnlySpan<float> x)
+    {
+        var a = System.Runtime.Intrinsics.Vector256<double>.Zero;
+        var b = System.Runtime.Intrinsics.Vector256<double>.Zero;
+        int i = 0;
+        for (; i + 8 <= x.Length; i += 8)
+        {
+            var (lo, hi) = System.Runtime.Intrinsics.Vector256.Widen(System.Runtime.Intrinsics.Vector256.Create(x.Slice(i, 8)));
+            a = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(lo, lo, a);
+            b = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hi, hi, b);
+        }
+        double s = System.Runtime.Intrinsics.Vector256.Sum(a + b);
+        for (; i < x.Length; i++) s += (double)x[i] * x[i];
+        return s;
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Mmcs.Featurize.Spectral;
 
 namespace Mmcs.Featurize.Features;
@@ -58,14 +59,18 @@ public sealed class SpectralBandwidth
         var acc = new double[frames];
         double p = Bandwidth.P;
         bool square = p == 2.0;
-        for (int k = 0; k < bins; k++)
+        if (square)
         {
-            double f = _freq[k];
-            var row = s.AsSpan(k * frames, frames);
-            for (int t = 0; t < frames; t++)
+            // Σ S·(f − c)² per frame, SIMD over frames.
+            for (int k = 0; k < bins; k++) AddSquaredDeviation(acc, s.AsSpan(k * frames, frames), _freq[k], centroid);
+        }
+        else
+        {
+            for (int k = 0; k < bins; k++)
             {
-                double d = Math.Abs(f - centroid[t]);
-                acc[t] += row[t] * (square ? d * d : Math.Pow(d, p));
+                double f = _freq[k];
+                var row = s.AsSpan(k * frames, frames);
+                for (int t = 0; t < frames; t++) acc[t] += row[t] * Math.Pow(Math.Abs(f - centroid[t]), p);
             }
         }
         var result = new float[frames];
@@ -75,5 +80,28 @@ public sealed class SpectralBandwidth
             result[t] = (float)(square ? Math.Sqrt(v) : Math.Pow(v, 1.0 / p));
         }
         return new FeatureMatrix(1, frames, result);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void AddSquaredDeviation(double[] acc, ReadOnlySpan<float> row, double f, double[] centroid)
+    {
+        int n = row.Length, t = 0;
+        var fv = System.Runtime.Intrinsics.Vector256.Create(f);
+        for (; t + 8 <= n; t += 8)
+        {
+            var v = System.Runtime.Intrinsics.Vector256.Create(row.Slice(t, 8));
+            var (lo, hi) = System.Runtime.Intrinsics.Vector256.Widen(v);
+            var d0 = fv - System.Runtime.Intrinsics.Vector256.Create(centroid.AsSpan(t, 4));
+            var d1 = fv - System.Runtime.Intrinsics.Vector256.Create(centroid.AsSpan(t + 4, 4));
+            var a0 = System.Runtime.Intrinsics.Vector256.Create(acc.AsSpan(t, 4));
+            var a1 = System.Runtime.Intrinsics.Vector256.Create(acc.AsSpan(t + 4, 4));
+            System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(lo, d0 * d0, a0).CopyTo(acc.AsSpan(t, 4));
+            System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hi, d1 * d1, a1).CopyTo(acc.AsSpan(t + 4, 4));
+        }
+        for (; t < n; t++)
+        {
+            double d = f - centroid[t];
+            acc[t] += row[t] * d * d;
+        }
     }
 }

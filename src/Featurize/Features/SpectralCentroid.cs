@@ -42,12 +42,7 @@ public sealed class SpectralCentroid
     {
         var len = SpectralMath.L1Divisors(s, bins, frames);
         var acc = new double[frames];
-        for (int k = 1; k < bins; k++)
-        {
-            double f = freq[k];
-            var row = s.AsSpan(k * frames, frames);
-            for (int t = 0; t < frames; t++) acc[t] += f * row[t];
-        }
+        for (int k = 1; k < bins; k++) SpectralMath.AddScaled(acc, s.AsSpan(k * frames, frames), freq[k]);
         for (int t = 0; t < frames; t++) acc[t] /= len[t];
         return acc;
     }

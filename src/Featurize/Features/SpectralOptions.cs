@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Mmcs.Featurize.Spectral;
 
 namespace Mmcs.Featurize.Features;
@@ -30,6 +31,26 @@ internal static class SpectralMath
         for (int k = 0; k < bins; k++)
             System.Numerics.Tensors.TensorPrimitives.Add(acc, s.AsSpan(k * frames, frames), acc);
         return acc;
+    }
+
+    /// <summary>acc[t] += c · x[t] in double precision (SIMD).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static void AddScaled(Span<double> acc, ReadOnlySpan<float> x, double c)
+    {
+        int n = x.Length, t = 0;
+        var cv = System.Runtime.Intrinsics.Vector256.Create(c);
+        ref double a0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(acc);
+        ref float x0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+        for (; t + 8 <= n; t += 8)
+        {
+            var v = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (nuint)t);
+            var (lo, hi) = System.Runtime.Intrinsics.Vector256.Widen(v);
+            var a = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, (nuint)t);
+            var b = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, (nuint)(t + 4));
+            System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(cv, lo, a).StoreUnsafe(ref a0, (nuint)t);
+            System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(cv, hi, b).StoreUnsafe(ref a0, (nuint)(t + 4));
+        }
+        for (; t < n; t++) acc[t] += c * x[t];
     }
 
     /// <summary>librosa util.normalize(norm=1) divisor: the column sum, or 1 where it is below float32's tiny.</summary>

@@ -135,11 +135,18 @@ public sealed class TempoEstimator
             Array.Fill(mean, double.NaN);
             return mean;
         }
-        Tempogram(onsetEnvelope, (t, ac) =>
+        var sum = new Vector256<double>[_win];
+        Tempogram(onsetEnvelope, (t0, valid, ac) =>
         {
-            for (int k = 0; k < _win; k++) mean[k] += ac[k];
+            for (int k = 0; k < _win; k++)
+            {
+                var v = ac[k];
+                if (valid < 8) v = Vector256.ConditionalSelect(ValidMask(valid), v, Vector256<float>.Zero);
+                var (lo, hi) = Vector256.Widen(v);
+                sum[k] += lo + hi;
+            }
         });
-        for (int k = 0; k < _win; k++) mean[k] /= n;
+        for (int k = 0; k < _win; k++) mean[k] = Vector256.Sum(sum[k]) / n;
         return mean;
     }
 
@@ -148,18 +155,35 @@ public sealed class TempoEstimator
     {
         int n = onsetEnvelope.Length;
         var tg = new FeatureMatrix(_win, n);
-        Tempogram(onsetEnvelope, (t, ac) =>
+        Tempogram(onsetEnvelope, (t0, valid, ac) =>
         {
-            for (int k = 0; k < _win; k++) tg.Data[k * n + t] = (float)ac[k];
+            for (int k = 0; k < _win; k++)
+            {
+                for (int l = 0; l < valid; l++) tg.Data[k * n + t0 + l] = ac[k].GetElement(l);
+            }
         });
         return tg;
     }
 
-    private void Tempogram(ReadOnlySpan<float> env, Action<int, double[]> consume)
+    private static Vector256<float> ValidMask(int valid)
+    {
+        Span<int> m = stackalloc int[8];
+        for (int l = 0; l < 8; l++) m[l] = l < valid ? -1 : 0;
+        return Vector256.Create<int>(m).AsSingle();
+    }
+
+    /// <summary>
+    /// Runs the tempogram 8 frames at a time (one per SIMD lane, float32 FFTs); <paramref name="consume"/> gets the
+    /// first frame, the number of valid lanes and the column-normalised autocorrelations (lag k in element k).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private void Tempogram(ReadOnlySpan<float> env, Action<int, int, Vector256<float>[]> consume)
     {
         int n = env.Length, win = _win, half = win / 2;
-        // Linear-ramp padding (numpy.pad mode='linear_ramp', end values 0), in the envelope's float32.
-        var padded = new float[n + 2 * half];
+        const int lanes = 8;
+        // Linear-ramp padding (numpy.pad mode='linear_ramp', end values 0), in the envelope's float32,
+        // plus room for the last batch's lanes.
+        var padded = new float[n + 2 * half + lanes];
         double first = env[0], last = env[n - 1];
         for (int i = 0; i < half; i++)
         {
@@ -168,22 +192,19 @@ public sealed class TempoEstimator
         }
         env.CopyTo(padded.AsSpan(half));
 
-        var plan = BatchRealFft<double>.Get(_fftSize);
+        var plan = BatchRealFft<float>.Get(_fftSize);
         var ws = plan.CreateWorkspace();
         var ws2 = plan.CreateWorkspace();
-        int lanes = BatchRealFft<double>.Lanes;
-        var flat = System.Runtime.InteropServices.MemoryMarshal.Cast<System.Runtime.Intrinsics.Vector256<double>, double>(ws.Input.AsSpan());
-        var ac = new double[win];
+        var window = Array.ConvertAll(_window, v => (float)v);
+        var ac = new Vector256<float>[win];
         int m = _fftSize, bins = m / 2;
+        var invM = Vector256.Create(1f / m);
         for (int t0 = 0; t0 < n; t0 += lanes)
         {
             int valid = Math.Min(lanes, n - t0);
-            flat.Clear();
-            for (int l = 0; l < valid; l++)
-            {
-                int t = t0 + l;
-                for (int j = 0; j < win; j++) flat[j * lanes + l] = padded[t + j] * _window[j];
-            }
+            // Lane l holds frame t0 + l: padded[t0 + l + j]·w[j]; consecutive frames are consecutive samples.
+            for (int j = 0; j < win; j++) ws.Input[j] = Vector256.Create(padded.AsSpan(t0 + j, lanes)) * Vector256.Create(window[j]);
+            Array.Clear(ws.Input, win, m - win);
             plan.Forward(ws);
             // Power spectrum, mirrored into an even real sequence; its forward FFT is m × the autocorrelation.
             for (int k = 0; k <= bins; k++)
@@ -193,18 +214,16 @@ public sealed class TempoEstimator
                 if (k > 0 && k < bins) ws2.Input[m - k] = p;
             }
             plan.Forward(ws2);
-            for (int l = 0; l < valid; l++)
+            var max = Vector256<float>.Zero;
+            for (int k = 0; k < win; k++)
             {
-                double max = 0;
-                for (int k = 0; k < win; k++)
-                {
-                    ac[k] = ws2.Re[k].GetElement(l) / m;
-                    max = Math.Max(max, Math.Abs(ac[k]));
-                }
-                if (max < 2.2250738585072014e-308) max = 1.0;   // util.normalize: below tiny(float64) → unnormalised
-                for (int k = 0; k < win; k++) ac[k] /= max;
-                consume(t0 + l, ac);
+                ac[k] = ws2.Re[k] * invM;
+                max = Vector256.Max(max, Vector256.Abs(ac[k]));
             }
+            // util.normalize: columns whose maximum is below tiny stay unnormalised.
+            var divisor = Vector256.ConditionalSelect(Vector256.LessThan(max, Vector256.Create(1.17549435e-38f)), Vector256<float>.One, max);
+            for (int k = 0; k < win; k++) ac[k] /= divisor;
+            consume(t0, valid, ac);
         }
     }
 }

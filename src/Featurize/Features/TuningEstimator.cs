@@ -1,3 +1,8 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace Mmcs.Featurize.Features;
 
 /// <summary>librosa.estimate_tuning / piptrack parameters (fmin 150 Hz, fmax 4 kHz, threshold 0.1, resolution 0.01).</summary>
@@ -60,56 +65,82 @@ public sealed class TuningEstimator
     }
 
     /// <summary>Pitch candidates (frequency, magnitude) of librosa.piptrack, in row-major order of (bin, frame).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal List<(float Pitch, float Mag)> PitchTrack(float[] s, int bins, int frames)
     {
         if (bins != Options.NFft / 2 + 1)
             throw new FeatureInputException($"tuning: expected {Options.NFft / 2 + 1} bins, got {bins}");
+        // ref[t] = threshold · max_k S[k, t]
         var reference = new float[frames];
-        float thr = (float)Options.Threshold;
-        for (int t = 0; t < frames; t++) reference[t] = float.NegativeInfinity;
-        for (int k = 0; k < bins; k++)
-        {
-            var row = s.AsSpan(k * frames, frames);
-            for (int t = 0; t < frames; t++) reference[t] = Math.Max(reference[t], row[t]);
-        }
-        for (int t = 0; t < frames; t++) reference[t] = thr * reference[t];
+        Array.Fill(reference, float.NegativeInfinity);
+        for (int k = 0; k < bins; k++) TensorPrimitives.Max(reference, s.AsSpan(k * frames, frames), reference);
+        TensorPrimitives.Multiply(reference, (float)Options.Threshold, reference);
 
         var found = new List<(float, float)>();
-        // Local maxima of S·(S > ref) along bins; only bins in [kLo, kHi) can be kept and they are never the edges
-        // (bin 0 is never a local max; the last bin is handled by its one-sided rule).
+        int lanes = Vector256<float>.Count;
+        ref float s0 = ref MemoryMarshal.GetArrayDataReference(s);
+        ref float r0 = ref MemoryMarshal.GetArrayDataReference(reference);
+        // Local maxima of S·(S > ref) along bins, restricted to [kLo, kHi); bin 0 is never a local maximum.
         for (int k = Math.Max(_kLo, 1); k < _kHi; k++)
         {
             bool last = k == bins - 1;
-            for (int t = 0; t < frames; t++)
+            int t = 0;
+            for (; t + lanes <= frames; t += lanes)
+            {
+                var rf = Vector256.LoadUnsafe(ref r0, (nuint)t);
+                var x0 = Vector256.LoadUnsafe(ref s0, (nuint)(k * frames + t));
+                var xm = Vector256.LoadUnsafe(ref s0, (nuint)((k - 1) * frames + t));
+                x0 = Vector256.ConditionalSelect(Vector256.GreaterThan(x0, rf), x0, Vector256<float>.Zero);
+                xm = Vector256.ConditionalSelect(Vector256.GreaterThan(xm, rf), xm, Vector256<float>.Zero);
+                var isMax = Vector256.GreaterThan(x0, xm);
+                if (!last)
+                {
+                    var xp = Vector256.LoadUnsafe(ref s0, (nuint)((k + 1) * frames + t));
+                    xp = Vector256.ConditionalSelect(Vector256.GreaterThan(xp, rf), xp, Vector256<float>.Zero);
+                    isMax &= Vector256.GreaterThanOrEqual(x0, xp);
+                }
+                uint bits = isMax.ExtractMostSignificantBits();
+                while (bits != 0)
+                {
+                    int l = System.Numerics.BitOperations.TrailingZeroCount(bits);
+                    bits &= bits - 1;
+                    found.Add(Candidate(s, k, t + l, frames, last));
+                }
+            }
+            for (; t < frames; t++)
             {
                 float x0 = Masked(s, k, t, frames, reference);
                 float xm = Masked(s, k - 1, t, frames, reference);
                 bool isMax = last ? x0 > xm : x0 > xm && x0 >= Masked(s, k + 1, t, frames, reference);
-                if (!isMax) continue;
-                float sk = s[k * frames + t];
-                float sm = s[(k - 1) * frames + t];
-                float shift, avg;
-                if (last)
-                {
-                    shift = 0f;
-                    avg = sk - sm;
-                }
-                else
-                {
-                    float sp = s[(k + 1) * frames + t];
-                    // numba stencil: a = (x[1] + x[-1]) - 2*x[0] (float64), b = (x[1] - x[-1]) / 2 (float64).
-                    double a = (double)(sp + sm) - 2.0 * sk;
-                    double b = (double)(sp - sm) / 2.0;
-                    shift = Math.Abs(b) >= Math.Abs(a) ? 0f : (float)(-b / a);
-                    avg = (sp - sm) / 2f;                       // np.gradient, float32
-                }
-                float dskew = 0.5f * avg * shift;
-                float pitch = (float)((k + (double)shift) * Options.SampleRate / Options.NFft);
-                found.Add((pitch, sk + dskew));
+                if (isMax) found.Add(Candidate(s, k, t, frames, last));
             }
         }
         // np.nonzero order is row-major over (bin, frame): already so.
         return found;
+    }
+
+    private (float, float) Candidate(float[] s, int k, int t, int frames, bool last)
+    {
+        float sk = s[k * frames + t];
+        float sm = s[(k - 1) * frames + t];
+        float shift, avg;
+        if (last)
+        {
+            shift = 0f;
+            avg = sk - sm;
+        }
+        else
+        {
+            float sp = s[(k + 1) * frames + t];
+            // numba stencil: a = (x[1] + x[-1]) - 2*x[0] (float64), b = (x[1] - x[-1]) / 2 (float64).
+            double a = (double)(sp + sm) - 2.0 * sk;
+            double b = (double)(sp - sm) / 2.0;
+            shift = Math.Abs(b) >= Math.Abs(a) ? 0f : (float)(-b / a);
+            avg = (sp - sm) / 2f;                       // np.gradient, float32
+        }
+        float dskew = 0.5f * avg * shift;
+        float pitch = (float)((k + (double)shift) * Options.SampleRate / Options.NFft);
+        return (pitch, sk + dskew);
     }
 
     private static float Masked(float[] s, int k, int t, int frames, float[] reference)

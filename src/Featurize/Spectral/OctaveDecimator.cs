@@ -60,23 +60,15 @@ public static class OctaveDecimator
         const int lanes = 8;
         int m = BlockSize / 2;
         int blocks = (outLen + Step / 2 - 1) / (Step / 2);
-        var flat = MemoryMarshal.Cast<Vector256<float>, float>(wsF.Input.AsSpan());
         var half = Vector256.Create(0.5f);
+        var outBuf = new Vector256<float>[m];
+        var outFlat = MemoryMarshal.Cast<Vector256<float>, float>(outBuf.AsSpan());
         float gain = (scale ? MathF.Sqrt(2f) : 1f) / m;
         ref float h = ref MemoryMarshal.GetArrayDataReference(Spectrum);
         for (int b0 = 0; b0 < blocks; b0 += lanes)
         {
             int valid = Math.Min(lanes, blocks - b0);
-            for (int l = 0; l < lanes; l++)
-            {
-                int start = (b0 + l) * Step - Offset;
-                int lo = l < valid ? Math.Max(0, -start) : BlockSize;
-                int hi = l < valid ? Math.Min(BlockSize, n - start) : BlockSize;
-                if (hi < lo) hi = lo;
-                for (int j = 0; j < lo; j++) flat[j * lanes + l] = 0f;
-                for (int j = lo; j < hi; j++) flat[j * lanes + l] = x[start + j];
-                for (int j = Math.Max(hi, lo); j < BlockSize; j++) flat[j * lanes + l] = 0f;
-            }
+            LaneFill.Plain(x, b0 * Step - Offset, Step, valid, BlockSize, wsF.Input);
             fwd.Forward(wsF);
             // Y = X·H; Z[k] = (Y[k] + conj Y[M−k]) / 2 for k = 0..M−1.
             for (int k = 0; k < m; k++)
@@ -89,18 +81,17 @@ public static class OctaveDecimator
             inv.Forward(wsRe);
             inv.Forward(wsIm);
             // z[n'] = (Re F_re[n'] + Im F_im[n']) / M for n' <= M/2; z[M−q] = (Re F_re[q] − Im F_im[q]) / M.
+            var g = Vector256.Create(gain);
+            for (int q = 0; q <= m / 2; q++)
+            {
+                outBuf[q] = (wsRe.Re[q] + wsIm.Im[q]) * g;
+                if (q > 0 && q < m / 2) outBuf[m - q] = (wsRe.Re[q] - wsIm.Im[q]) * g;
+            }
             for (int l = 0; l < valid; l++)
             {
                 int k0 = (b0 + l) * (Step / 2);
                 int count = Math.Min(Step / 2, outLen - k0);
-                for (int i = 0; i < count; i++)
-                {
-                    int np = i + Offset / 2;
-                    float v = np <= m / 2
-                        ? wsRe.Re[np].GetElement(l) + wsIm.Im[np].GetElement(l)
-                        : wsRe.Re[m - np].GetElement(l) - wsIm.Im[m - np].GetElement(l);
-                    result[k0 + i] = v * gain;
-                }
+                for (int i = 0; i < count; i++) result[k0 + i] = outFlat[(i + Offset / 2) * lanes + l];
             }
         }
         return result;

@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Mmcs.Featurize.Features;
 
 namespace Mmcs.Featurize.Spectral;
@@ -125,29 +126,29 @@ public sealed class Stft
     }
 
     /// <summary>Magnitude and power spectrogram of a signal.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Spectrogram Compute(ReadOnlySpan<float> y)
     {
         int frames = FrameCount(y.Length);
         int bins = Bins;
-        var mag = new float[bins * frames];
-        var pow = new float[bins * frames];
+        var mag = GC.AllocateUninitializedArray<float>(bins * frames);
+        var pow = GC.AllocateUninitializedArray<float>(bins * frames);
         var ws = _plan.CreateWorkspace();
         const int lanes = 4;
         Span<float> tmpMag = stackalloc float[4];
         for (int t0 = 0; t0 < frames; t0 += lanes)
         {
             int valid = Math.Min(lanes, frames - t0);
-            FillFrames(y, t0, valid, ws.Input);
+            LaneFill.Windowed(y, t0 * Options.HopLength - (Options.Center ? Options.NFft / 2 : 0), Options.HopLength, valid, _window, ws.Input);
             _plan.Forward(ws);
             var re = ws.Re;
             var im = ws.Im;
             for (int k = 0; k < bins; k++)
             {
-                // Round to complex64 first, then |z| in double and round once: numpy's hypotf on complex64.
-                var r = Vector256.WidenLower(Vector256.Narrow(re[k], re[k]));
-                var i = Vector256.WidenLower(Vector256.Narrow(im[k], im[k]));
-                var m = Vector256.Sqrt(r * r + i * i);
-                var mf = Vector256.Narrow(m, m).GetLower();
+                // Round to complex64 first (librosa's stft output), then |z| in float: numpy's abs of complex64.
+                var r = ToSingle(re[k]);
+                var i = ToSingle(im[k]);
+                var mf = Vector128.Sqrt(r * r + i * i);
                 var pf = mf * mf;
                 int o = k * frames + t0;
                 if (valid == lanes)
@@ -181,12 +182,12 @@ public sealed class Stft
         for (int t0 = 0; t0 < frames; t0 += lanes)
         {
             int valid = Math.Min(lanes, frames - t0);
-            FillFrames(y, t0, valid, ws.Input);
+            LaneFill.Windowed(y, t0 * Options.HopLength - (Options.Center ? Options.NFft / 2 : 0), Options.HopLength, valid, _window, ws.Input);
             _plan.Forward(ws);
             for (int k = 0; k < count; k++)
             {
-                var rf = Vector256.Narrow(ws.Re[firstBin + k], ws.Re[firstBin + k]).GetLower();
-                var imf = Vector256.Narrow(ws.Im[firstBin + k], ws.Im[firstBin + k]).GetLower();
+                var rf = ToSingle(ws.Re[firstBin + k]);
+                var imf = ToSingle(ws.Im[firstBin + k]);
                 int o = k * frames + t0;
                 if (valid == lanes)
                 {
@@ -206,30 +207,7 @@ public sealed class Stft
         return new ComplexBand(firstBin, count, frames, reOut, imOut);
     }
 
-    /// <summary>Writes frames t0 .. t0+valid-1 (windowed, zero outside the signal) into the lanes of the FFT input.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void FillFrames(ReadOnlySpan<float> y, int t0, int valid, Vector256<double>[] input)
-    {
-        int n = Options.NFft, hop = Options.HopLength;
-        int offset = Options.Center ? n / 2 : 0;
-        const int lanes = 4;
-        var flat = MemoryMarshal.Cast<Vector256<double>, double>(input.AsSpan());
-        var w = _window;
-        for (int l = 0; l < lanes; l++)
-        {
-            if (l >= valid)
-            {
-                for (int j = 0; j < n; j++) flat[j * lanes + l] = 0.0;
-                continue;
-            }
-            int start = (t0 + l) * hop - offset;
-            int lo = Math.Max(0, -start);
-            int hi = Math.Min(n, y.Length - start);
-            if (hi < lo) hi = lo;
-            for (int j = 0; j < lo; j++) flat[j * lanes + l] = 0.0;
-            var seg = y.Slice(start + lo, hi - lo);
-            for (int j = 0; j < seg.Length; j++) flat[(j + lo) * lanes + l] = seg[j] * w[j + lo];
-            for (int j = hi; j < n; j++) flat[j * lanes + l] = 0.0;
-        }
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> ToSingle(Vector256<double> v) =>
+        Avx.IsSupported ? Avx.ConvertToVector128Single(v) : Vector256.Narrow(v, v).GetLower();
 }
