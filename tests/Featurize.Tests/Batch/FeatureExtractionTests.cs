@@ -59,6 +59,9 @@ public class FeatureExtractionTests
         Assert.Equal(["happy/h0", "happy/h1", "happy/h2", "sad/s0", "sad/s1"], t.Rows.Select(r => r.Id).ToArray());
         Assert.Equal(new string?[] { "happy", "happy", "happy", "sad", "sad" }, t.Rows.Select(r => r.Label).ToList());
         Assert.All(t.Rows, r => Assert.Equal(22050, r.Values[3])); // 1 s excerpts at 22050 Hz
+        string json = System.Text.Json.JsonSerializer.Serialize(s); // what `--json` prints
+        Assert.Contains("\"Succeeded\":5", json);
+        Assert.Contains("\"ErrorCode\":\"AUDIO_DECODE_FAILED\"", json);
     }
 
     [Fact]
