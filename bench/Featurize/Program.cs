@@ -86,6 +86,10 @@ public static class Program
         var chroma = new ChromaStft();
         var ccqt = new ChromaCqt();
         var cqt = ccqt.Compute(sig, out _, s);
+        var cqt0 = new ConstantQ(new CqtOptions { Tuning = 0.0 });
+        var tuner = new TuningEstimator();
+        var cqt4 = new ConstantQ(new CqtOptions { Tuning = 0.04 });
+        var cqtMag = cqt4.Magnitude(y, out _);
         var steps = new (string, Action)[]
         {
             ("stft", () => stft.Compute(y)),
@@ -106,6 +110,10 @@ public static class Program
             ("contrast", () => new SpectralContrast().Compute(s)),
             ("deltas", () => { Delta.Compute(mfcc.FromMelDb(db), 1); Delta.Compute(mfcc.FromMelDb(db), 2); }),
             ("decimate x6", () => b.Decimate6()),
+            ("cqt fixed tuning", () => cqt0.Magnitude(y, out _)),
+            ("piptrack+tuning", () => tuner.Estimate(s.Magnitude, s.Bins, s.Frames, 36)),
+            ("cqt tuning 0.04", () => cqt4.Magnitude(y, out _)),
+            ("chroma from cqt", () => ccqt.FromCqt(cqtMag)),
             ("fft2048d x275", () => { var pl = BatchRealFft<double>.Get(2048); var w = pl.CreateWorkspace(); for (int i = 0; i < 275; i++) pl.Forward(w); }),
             ("fft2048f x138", () => { var pl = BatchRealFft<float>.Get(2048); var w = pl.CreateWorkspace(); for (int i = 0; i < 138; i++) pl.Forward(w); }),
             ("fft1024f x966", () => { var pl = BatchRealFft<float>.Get(1024); var w = pl.CreateWorkspace(); for (int i = 0; i < 966; i++) pl.Forward(w); }),

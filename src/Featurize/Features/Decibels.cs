@@ -60,22 +60,17 @@ public static class Decibels
     private static void PowerToDb(ReadOnlySpan<float> power, Span<float> result, double reference, double aMin, double? topDb)
     {
         float aminF = (float)aMin;
-        double refDb = 10.0 * Math.Log10(Math.Max(aMin, Math.Abs(reference)));
-        float max = float.NegativeInfinity;
-        for (int i = 0; i < power.Length; i++)
-        {
-            float v = (float)(10.0 * Math.Log10(Math.Max(aminF, power[i])));
-            v = (float)(v - refDb);
-            result[i] = v;
-            if (v > max) max = v;
-        }
+        float refDb = (float)(10.0 * Math.Log10(Math.Max(aMin, Math.Abs(reference))));
+        // 10·log10(max(amin, S)) − 10·log10(max(amin, |ref|)), float32 like numpy on float32 arrays.
+        System.Numerics.Tensors.TensorPrimitives.Max(power, aminF, result);
+        System.Numerics.Tensors.TensorPrimitives.Log10(result, result);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(result, 10f, result);
+        if (refDb != 0f) System.Numerics.Tensors.TensorPrimitives.Subtract(result, refDb, result);
+        float max = result.Length > 0 ? System.Numerics.Tensors.TensorPrimitives.Max(result) : float.NegativeInfinity;
         if (topDb is double top && power.Length > 0)
         {
             float floor = (float)(max - top);
-            for (int i = 0; i < result.Length; i++)
-            {
-                if (result[i] < floor) result[i] = floor;
-            }
+            System.Numerics.Tensors.TensorPrimitives.Max(result, floor, result);
         }
     }
 }

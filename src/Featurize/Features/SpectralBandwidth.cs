@@ -54,8 +54,8 @@ public sealed class SpectralBandwidth
         FeatureGuards.RequireBins(spectrogram, Options.NFft, "spectral bandwidth");
         var s = spectrogram.Magnitude;
         int bins = spectrogram.Bins, frames = spectrogram.Frames;
-        var centroid = SpectralCentroid.Centroids(s, bins, frames, _freq);
-        var len = Bandwidth.Normalize ? SpectralMath.L1Divisors(s, bins, frames) : null;
+        var centroid = SpectralCentroid.Centroids(spectrogram, _freq);
+        var len = Bandwidth.Normalize ? SpectralMath.L1Divisors(spectrogram) : null;
         var acc = new double[frames];
         double p = Bandwidth.P;
         bool square = p == 2.0;

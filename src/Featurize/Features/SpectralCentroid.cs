@@ -33,14 +33,16 @@ public sealed class SpectralCentroid
     {
         ArgumentNullException.ThrowIfNull(spectrogram);
         FeatureGuards.RequireBins(spectrogram, Options.NFft, "spectral centroid");
-        var c = Centroids(spectrogram.Magnitude, spectrogram.Bins, spectrogram.Frames, _freq);
+        var c = Centroids(spectrogram, _freq);
         return new FeatureMatrix(1, c.Length, Array.ConvertAll(c, v => (float)v));
     }
 
     /// <summary>Centroids in double precision (also used by the bandwidth).</summary>
-    internal static double[] Centroids(float[] s, int bins, int frames, double[] freq)
+    internal static double[] Centroids(Spectrogram spectrogram, double[] freq)
     {
-        var len = SpectralMath.L1Divisors(s, bins, frames);
+        var s = spectrogram.Magnitude;
+        int bins = spectrogram.Bins, frames = spectrogram.Frames;
+        var len = SpectralMath.L1Divisors(spectrogram);
         var acc = new double[frames];
         for (int k = 1; k < bins; k++) SpectralMath.AddScaled(acc, s.AsSpan(k * frames, frames), freq[k]);
         for (int t = 0; t < frames; t++) acc[t] /= len[t];

@@ -54,9 +54,10 @@ internal static class SpectralMath
     }
 
     /// <summary>librosa util.normalize(norm=1) divisor: the column sum, or 1 where it is below float32's tiny.</summary>
-    public static float[] L1Divisors(float[] s, int bins, int frames)
+    public static float[] L1Divisors(Spectrogram spectrogram)
     {
-        var len = ColumnSums(s, bins, frames);
+        var len = (float[])spectrogram.MagnitudeColumnSums.Clone();
+        int frames = len.Length;
         for (int t = 0; t < frames; t++)
         {
             if (len[t] < 1.17549435e-38f) len[t] = 1f;

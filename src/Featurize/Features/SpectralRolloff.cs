@@ -40,7 +40,7 @@ public sealed class SpectralRolloff
         FeatureGuards.RequireBins(spectrogram, Options.NFft, "spectral rolloff");
         var s = spectrogram.Magnitude;
         int bins = spectrogram.Bins, frames = spectrogram.Frames;
-        var total = SpectralMath.ColumnSums(s, bins, frames);
+        var total = spectrogram.MagnitudeColumnSums;
         float pct = (float)RollPercent;
         var threshold = new float[frames];
         for (int t = 0; t < frames; t++) threshold[t] = pct * total[t];

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 namespace Mmcs.Featurize.Features;
 
 /// <summary>librosa.feature.zero_crossing_rate parameters (frame 2048, hop 512, centred with EDGE padding, threshold 1e-10).</summary>
@@ -47,20 +48,22 @@ public sealed class ZeroCrossingRate
         if (y.Length == 0) return new FeatureMatrix(1, 0);
         int padded = y.Length + 2 * pad;
         int frames = padded < n ? 0 : 1 + (padded - n) / hop;
-        // crossing[i] (i ≥ 1, over the padded signal) = sign bit of sample i differs from sample i-1;
-        // prefix[i] = number of crossings at positions 1..i-1.
+        // sign[i]: the sign bit of padded sample i (|x| <= threshold counts as +0); crossing at i >= 1 when
+        // sign[i] != sign[i-1]. prefix[i] = number of crossings at positions 1..i-1 of the padded signal.
         double thr = Options.Threshold;
+        var sign = new byte[padded];
+        bool first = SignBit(y[0], thr), last = SignBit(y[^1], thr);
+        for (int i = 0; i < pad; i++)
+        {
+            sign[i] = first ? (byte)1 : (byte)0;
+            sign[pad + y.Length + i] = last ? (byte)1 : (byte)0;
+        }
+        SignBits(y, (float)thr, sign.AsSpan(pad, y.Length));
         var prefix = new int[padded + 1];
-        bool prev = SignBit(y[0], thr);
         int count = 0;
-        prefix[0] = 0;
-        prefix[1] = 0;
         for (int i = 1; i < padded; i++)
         {
-            int src = Math.Clamp(i - pad, 0, y.Length - 1);
-            bool cur = SignBit(y[src], thr);
-            if (cur != prev) count++;
-            prev = cur;
+            count += sign[i] ^ sign[i - 1];
             prefix[i + 1] = count;
         }
         var result = new float[frames];
@@ -72,6 +75,20 @@ public sealed class ZeroCrossingRate
             result[t] = (float)((double)c / n);
         }
         return new FeatureMatrix(1, frames, result);
+    }
+
+    /// <summary>1 where x is negative and outside ±threshold, else 0 (SIMD).</summary>
+    private static void SignBits(ReadOnlySpan<float> y, float threshold, Span<byte> bits)
+    {
+        int i = 0;
+        var thr = System.Runtime.Intrinsics.Vector256.Create(-threshold);
+        for (; i + 8 <= y.Length; i += 8)
+        {
+            var v = System.Runtime.Intrinsics.Vector256.Create(y.Slice(i, 8));
+            uint mask = System.Runtime.Intrinsics.Vector256.LessThan(v, thr).ExtractMostSignificantBits();
+            for (int l = 0; l < 8; l++) bits[i + l] = (byte)((mask >> l) & 1);
+        }
+        for (; i < y.Length; i++) bits[i] = SignBit(y[i], threshold) ? (byte)1 : (byte)0;
     }
 
     private static bool SignBit(float x, double threshold)

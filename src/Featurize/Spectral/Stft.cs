@@ -72,6 +72,26 @@ public sealed class Spectrogram
 
     /// <summary>Power as a <see cref="FeatureMatrix"/> (shares the array).</summary>
     public FeatureMatrix PowerMatrix => new(Bins, Frames, Power);
+
+    private float[]? _magnitudeSums;
+
+    /// <summary>
+    /// Per-frame sums of <see cref="Magnitude"/> in float32, accumulated from bin 0 upwards (numpy's order for a sum
+    /// over axis -2); computed once, shared by the spectral centroid, bandwidth and roll-off.
+    /// </summary>
+    public float[] MagnitudeColumnSums
+    {
+        get
+        {
+            var sums = Volatile.Read(ref _magnitudeSums);
+            if (sums != null) return sums;
+            sums = new float[Frames];
+            for (int k = 0; k < Bins; k++)
+                System.Numerics.Tensors.TensorPrimitives.Add(sums, Magnitude.AsSpan(k * Frames, Frames), sums);
+            Interlocked.CompareExchange(ref _magnitudeSums, sums, null);
+            return _magnitudeSums!;
+        }
+    }
 }
 
 /// <summary>A band of complex STFT bins, rounded to complex64 like librosa's stft(dtype=complex64): [bins × frames].</summary>
