@@ -62,15 +62,7 @@ public static class Decibels
         float aminF = (float)aMin;
         float refDb = (float)(10.0 * Math.Log10(Math.Max(aMin, Math.Abs(reference))));
         // 10·log10(max(amin, S)) − 10·log10(max(amin, |ref|)), float32 like numpy on float32 arrays.
-        System.Numerics.Tensors.TensorPrimitives.Max(power, aminF, result);
-        System.Numerics.Tensors.TensorPrimitives.Log10(result, result);
-        System.Numerics.Tensors.TensorPrimitives.Multiply(result, 10f, result);
-        if (refDb != 0f) System.Numerics.Tensors.TensorPrimitives.Subtract(result, refDb, result);
-        float max = result.Length > 0 ? System.Numerics.Tensors.TensorPrimitives.Max(result) : float.NegativeInfinity;
-        if (topDb is double top && power.Length > 0)
-        {
-            float floor = (float)(max - top);
-            System.Numerics.Tensors.TensorPrimitives.Max(result, floor, result);
-        }
+        float max = Spectral.Simd.TenLog10(power, result, aminF, refDb);
+        if (topDb is double top && power.Length > 0) Spectral.Simd.Floor(result, (float)(max - top));
     }
 }

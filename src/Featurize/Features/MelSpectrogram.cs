@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Mmcs.Featurize.Spectral;
 
 namespace Mmcs.Featurize.Features;
@@ -106,7 +105,7 @@ public sealed class MelSpectrogram
             {
                 // acc += w * P[k]
                 var row = power.AsSpan((k0 + j) * frames, frames);
-                TensorPrimitives.MultiplyAdd(row, w[j], acc, acc);
+                Simd.MultiplyAdd(acc, row, w[j]);
             }
         }
         return result;

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 namespace Mmcs.Featurize.Features;
 
 /// <summary>How onset differences are combined across mel bands.</summary>
@@ -67,15 +68,35 @@ public sealed class OnsetStrength
         float[] reference = Options.MaxSize == 1 ? s : MaximumFilterOverBands(s, bands, frames, Options.MaxSize);
         int diffs = Math.Max(0, frames - lag);
         var raw = new float[diffs];
-        var column = new float[bands];
-        for (int j = 0; j < diffs; j++)
+        if (diffs > 0)
         {
+            // Row-wise (SIMD over frames): D[b, j] = max(0, S[b, j + lag] − ref[b, j]).
+            var d = new float[bands * diffs];
             for (int b = 0; b < bands; b++)
+                PositiveDifference(s.AsSpan(b * frames + lag, diffs), reference.AsSpan(b * frames, diffs), d.AsSpan(b * diffs, diffs));
+            if (Options.Aggregate == OnsetAggregate.Mean)
             {
-                float d = s[b * frames + j + lag] - reference[b * frames + j];
-                column[b] = d > 0f ? d : 0f;
+                var acc = new double[diffs];
+                for (int b = 0; b < bands; b++) SpectralMath.AddScaled(acc, d.AsSpan(b * diffs, diffs), 1.0);
+                for (int j = 0; j < diffs; j++) raw[j] = (float)(acc[j] / bands);
             }
-            raw[j] = Options.Aggregate == OnsetAggregate.Mean ? Mean(column) : Median(column);
+            else
+            {
+                // Median: most columns have more zeros than half the bands, so their median is 0; count first.
+                var positives = new int[diffs];
+                for (int b = 0; b < bands; b++)
+                {
+                    var row = d.AsSpan(b * diffs, diffs);
+                    for (int j = 0; j < diffs; j++) positives[j] += row[j] > 0f ? 1 : 0;
+                }
+                var column = new float[bands];
+                for (int j = 0; j < diffs; j++)
+                {
+                    if (bands - positives[j] > bands / 2) continue;   // raw[j] = 0
+                    for (int b = 0; b < bands; b++) column[b] = d[b * diffs + j];
+                    raw[j] = Median(column);
+                }
+            }
         }
         int padWidth = lag + (Options.Center ? Options.NFft / (2 * Options.HopLength) : 0);
         int length = Options.Center ? frames : padWidth + diffs;
@@ -84,11 +105,17 @@ public sealed class OnsetStrength
         return env;
     }
 
-    private static float Mean(float[] x)
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void PositiveDifference(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> d)
     {
-        double s = 0;
-        foreach (float v in x) s += v;
-        return (float)(s / x.Length);
+        int n = d.Length, i = 0;
+        for (; i + 8 <= n; i += 8)
+            System.Runtime.Intrinsics.Vector256.Max(System.Runtime.Intrinsics.Vector256.Create(a.Slice(i, 8)) - System.Runtime.Intrinsics.Vector256.Create(b.Slice(i, 8)), System.Runtime.Intrinsics.Vector256<float>.Zero).CopyTo(d.Slice(i, 8));
+        for (; i < n; i++)
+        {
+            float v = a[i] - b[i];
+            d[i] = v > 0f ? v : 0f;
+        }
     }
 
     private static float Median(float[] x)

@@ -29,7 +29,7 @@ internal static class SpectralMath
     {
         var acc = new float[frames];
         for (int k = 0; k < bins; k++)
-            System.Numerics.Tensors.TensorPrimitives.Add(acc, s.AsSpan(k * frames, frames), acc);
+            Simd.Add(acc, s.AsSpan(k * frames, frames));
         return acc;
     }
 

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -73,8 +72,9 @@ public sealed class TuningEstimator
         // ref[t] = threshold · max_k S[k, t]
         var reference = new float[frames];
         Array.Fill(reference, float.NegativeInfinity);
-        for (int k = 0; k < bins; k++) TensorPrimitives.Max(reference, s.AsSpan(k * frames, frames), reference);
-        TensorPrimitives.Multiply(reference, (float)Options.Threshold, reference);
+        for (int k = 0; k < bins; k++) Spectral.Simd.Max(reference, s.AsSpan(k * frames, frames));
+        float thr = (float)Options.Threshold;
+        for (int t = 0; t < frames; t++) reference[t] = thr * reference[t];
 
         var found = new List<(float, float)>();
         int lanes = Vector256<float>.Count;

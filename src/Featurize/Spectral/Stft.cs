@@ -87,7 +87,7 @@ public sealed class Spectrogram
             if (sums != null) return sums;
             sums = new float[Frames];
             for (int k = 0; k < Bins; k++)
-                System.Numerics.Tensors.TensorPrimitives.Add(sums, Magnitude.AsSpan(k * Frames, Frames), sums);
+                Simd.Add(sums, Magnitude.AsSpan(k * Frames, Frames));
             Interlocked.CompareExchange(ref _magnitudeSums, sums, null);
             return _magnitudeSums!;
         }
