@@ -43,7 +43,8 @@ public static class Program
             return 0;
         }
         var job = Job.Default.WithToolchain(InProcessNoEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(15);
-        var config = ManualConfig.CreateMinimumViable().AddJob(job).WithOptions(ConfigOptions.DisableOptimizationsValidator);
+        var config = ManualConfig.CreateMinimumViable().AddJob(job).WithOptions(ConfigOptions.DisableOptimizationsValidator)
+            .WithArtifactsPath(Path.Combine(ClipBenchmarks.RepoRoot(), "bench", "out", "featurize"));
         var summary = BenchmarkRunner.Run<ClipBenchmarks>(config);
         PrintRatios(summary);
         return 0;
@@ -90,6 +91,15 @@ public static class Program
         var tuner = new TuningEstimator();
         var cqt4 = new ConstantQ(new CqtOptions { Tuning = 0.04 });
         var cqtMag = cqt4.Magnitude(y, out _);
+        {
+            for (int i = 0; i < 5; i++) b.FullSet();
+            var pause0 = GC.GetTotalPauseDuration();
+            long alloc0 = GC.GetTotalAllocatedBytes(true);
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < 20; i++) b.FullSet();
+            Console.WriteLine($"FullSet: {sw.Elapsed.TotalMilliseconds / 20:F2} ms/op, GC pause {(GC.GetTotalPauseDuration() - pause0).TotalMilliseconds / 20:F2} ms/op, " +
+                $"allocated {(GC.GetTotalAllocatedBytes(true) - alloc0) / 20 / 1048576.0:F1} MiB/op, gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}");
+        }
         var steps = new (string, Action)[]
         {
             ("stft", () => stft.Compute(y)),
@@ -251,12 +261,17 @@ public class ClipBenchmarks
         return y[0];
     }
 
-    private static string FindClip(string clip)
+    public static string RepoRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir != null && !File.Exists(Path.Combine(dir.FullName, "MmcsTraining.sln"))) dir = dir.Parent;
         if (dir is null) throw new FileNotFoundException("repository root (MmcsTraining.sln) not found");
-        string path = Path.Combine(dir.FullName, "tests", "Featurize.Tests", "Fixtures", "librosa", "clips", clip + ".wav");
+        return dir.FullName;
+    }
+
+    private static string FindClip(string clip)
+    {
+        string path = Path.Combine(RepoRoot(), "tests", "Featurize.Tests", "Fixtures", "librosa", "clips", clip + ".wav");
         if (!File.Exists(path)) throw new FileNotFoundException($"fixture clip not found: {path}");
         return path;
     }

@@ -98,29 +98,39 @@ public sealed class ConstantQ
 
     private FeatureMatrix Compute(ReadOnlySpan<float> input, Basis basis)
     {
-        int nBins = Options.NBins, bpo = Options.BinsPerOctave;
-        float[] y = input.ToArray();
+        int nBins = Options.NBins;
+        var dws = new OctaveDecimator.Workspace();
+        ReadOnlySpan<float> y = input;
         int hop = Options.HopLength;
-        for (int d = 0; d < basis.EarlyDownsamples; d++)
+        if (basis.EarlyDownsamples > 0)
         {
-            y = OctaveDecimator.Decimate(y, scale: true);
+            float[] early = OctaveDecimator.Decimate(y, scale: true, dws);
             hop /= 2;
-        }
-        if (!Options.Scale && basis.EarlyDownsamples > 0)
-        {
-            float g = (float)Math.Sqrt(1 << basis.EarlyDownsamples);
-            for (int i = 0; i < y.Length; i++) y[i] *= g;
+            for (int d = 1; d < basis.EarlyDownsamples; d++)
+            {
+                early = OctaveDecimator.Decimate(early, scale: true, dws);
+                hop /= 2;
+            }
+            if (!Options.Scale)
+            {
+                float g = (float)Math.Sqrt(1 << basis.EarlyDownsamples);
+                for (int i = 0; i < early.Length; i++) early[i] *= g;
+            }
+            y = early;
         }
 
         var responses = new float[basis.Octaves.Length][];
+        FftScratch? fftWs = null;
         var frameCounts = new int[basis.Octaves.Length];
         for (int i = 0; i < basis.Octaves.Length; i++)
         {
-            responses[i] = OctaveResponse(y, hop, basis.Octaves[i], out frameCounts[i]);
+            int nfft = basis.Octaves[i].NFft;
+            if (fftWs is null || fftWs.Size != nfft) fftWs = new FftScratch(nfft, BatchRealFft<float>.Get(nfft).CreateWorkspace());
+            responses[i] = OctaveResponse(y, hop, basis.Octaves[i], out frameCounts[i], fftWs.Workspace);
             if (i + 1 < basis.Octaves.Length && hop % 2 == 0)
             {
                 hop /= 2;
-                y = OctaveDecimator.Decimate(y, scale: true);
+                y = OctaveDecimator.Decimate(y, scale: true, dws);
             }
         }
 
@@ -144,18 +154,16 @@ public sealed class ConstantQ
             end -= take;
             if (end <= 0) break;
         }
-        _ = bpo;
         return result;
     }
 
     /// <summary>|basis · STFT| of one octave: [filters × frames] magnitudes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float[] OctaveResponse(float[] y, int hop, OctaveBasis ob, out int frames)
+    private static float[] OctaveResponse(ReadOnlySpan<float> y, int hop, OctaveBasis ob, out int frames, BatchRealFft<float>.Workspace ws)
     {
         int n = ob.NFft;
         frames = 1 + y.Length / hop;
         var plan = BatchRealFft<float>.Get(n);
-        var ws = plan.CreateWorkspace();
         const int lanes = 8;
         var result = new float[ob.Filters * frames];
         int half = n / 2;
@@ -375,6 +383,8 @@ public sealed class ConstantQ
         }
         return new OctaveBasis(nFft, nf, [.. rowStart], [.. cols], [.. bre], [.. bim]);
     }
+
+    private sealed record FftScratch(int Size, BatchRealFft<float>.Workspace Workspace);
 
     private sealed record OctaveBasis(int NFft, int Filters, int[] RowStart, int[] Columns, float[] Re, float[] Im);
 

@@ -20,16 +20,16 @@ public static class Delta
         var coef = Coefficients(order, width);
         int h = width / 2;
         var result = new FeatureMatrix(data.Rows, frames);
+        int inner = frames - 2 * h;
+        var acc = new double[inner];
         for (int r = 0; r < data.Rows; r++)
         {
             var x = data.Row(r);
             var y = result.Row(r);
-            for (int t = h; t < frames - h; t++)
-            {
-                double s = 0;
-                for (int k = -h; k <= h; k++) s += coef[k + h] * x[t + k];
-                y[t] = (float)s;
-            }
+            // y[t] = Σ_k c_k·x[t+k] for t in [h, frames−h): one shifted axpy per tap (SIMD over frames).
+            Array.Clear(acc);
+            for (int k = -h; k <= h; k++) SpectralMath.AddScaled(acc, x.Slice(h + k, inner), coef[k + h]);
+            for (int t = 0; t < inner; t++) y[h + t] = (float)acc[t];
             for (int t = 0; t < h; t++) y[t] = y[h];
             for (int t = frames - h; t < frames; t++) y[t] = y[frames - h - 1];
         }

@@ -46,22 +46,36 @@ public static class OctaveDecimator
 
     /// <summary>Decimates by two; the result has ceil(n/2) samples, scaled by √2 when <paramref name="scale"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float[] Decimate(ReadOnlySpan<float> x, bool scale)
+    public static float[] Decimate(ReadOnlySpan<float> x, bool scale) => Decimate(x, scale, new Workspace());
+
+    /// <summary>Scratch memory of the FFT decimator, reusable across calls on one thread.</summary>
+    public sealed class Workspace
     {
+        internal BatchRealFft<float>.Workspace Forward { get; } = BatchRealFft<float>.Get(BlockSize).CreateWorkspace();
+        internal BatchRealFft<float>.Workspace InverseRe { get; } = BatchRealFft<float>.Get(BlockSize / 2).CreateWorkspace();
+        internal BatchRealFft<float>.Workspace InverseIm { get; } = BatchRealFft<float>.Get(BlockSize / 2).CreateWorkspace();
+        internal Vector256<float>[] Output { get; } = new Vector256<float>[BlockSize / 2];
+    }
+
+    /// <summary>Decimates by two with caller-provided scratch memory.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static float[] Decimate(ReadOnlySpan<float> x, bool scale, Workspace workspace)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
         int n = x.Length;
         int outLen = (n + 1) / 2;
         var result = new float[outLen];
         if (n == 0) return result;
         var fwd = BatchRealFft<float>.Get(BlockSize);
         var inv = BatchRealFft<float>.Get(BlockSize / 2);
-        var wsF = fwd.CreateWorkspace();
-        var wsRe = inv.CreateWorkspace();
-        var wsIm = inv.CreateWorkspace();
+        var wsF = workspace.Forward;
+        var wsRe = workspace.InverseRe;
+        var wsIm = workspace.InverseIm;
         const int lanes = 8;
         int m = BlockSize / 2;
         int blocks = (outLen + Step / 2 - 1) / (Step / 2);
         var half = Vector256.Create(0.5f);
-        var outBuf = new Vector256<float>[m];
+        var outBuf = workspace.Output;
         var outFlat = MemoryMarshal.Cast<Vector256<float>, float>(outBuf.AsSpan());
         float gain = (scale ? MathF.Sqrt(2f) : 1f) / m;
         ref float h = ref MemoryMarshal.GetArrayDataReference(Spectrum);
