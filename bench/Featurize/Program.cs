@@ -89,6 +89,8 @@ public static class Program
         var cqt = ccqt.Compute(sig, out _, s);
         var cqt0 = new ConstantQ(new CqtOptions { Tuning = 0.0 });
         var tuner = new TuningEstimator();
+        var feat = new ClipFeaturizer();
+        var analysis = feat.Analyze(sig);
         var cqt4 = new ConstantQ(new CqtOptions { Tuning = 0.04 });
         var cqtMag = cqt4.Magnitude(y, out _);
         {
@@ -120,6 +122,9 @@ public static class Program
             ("contrast", () => new SpectralContrast().Compute(s)),
             ("deltas", () => { Delta.Compute(mfcc.FromMelDb(db), 1); Delta.Compute(mfcc.FromMelDb(db), 2); }),
             ("decimate x6", () => b.Decimate6()),
+            ("analysis", () => feat.Analyze(sig)),
+            ("full stats", () => Mmcs.Featurize.FeatureSets.FullFeatureSet.Compute(analysis, tempo)),
+            ("seed stats", () => Mmcs.Featurize.FeatureSets.SeedFeatureSet.Compute(analysis)),
             ("cqt fixed tuning", () => cqt0.Magnitude(y, out _)),
             ("piptrack+tuning", () => tuner.Estimate(s.Magnitude, s.Bins, s.Frames, 36)),
             ("cqt tuning 0.04", () => cqt4.Magnitude(y, out _)),

@@ -154,36 +154,37 @@ public sealed class Stft
         var mag = GC.AllocateUninitializedArray<float>(bins * frames);
         var pow = GC.AllocateUninitializedArray<float>(bins * frames);
         var ws = _plan.CreateWorkspace();
-        const int lanes = 4;
-        Span<float> tmpMag = stackalloc float[4];
-        for (int t0 = 0; t0 < frames; t0 += lanes)
+        const int lanes = 4, tileFrames = 16;
+        // Results of 16 frames are gathered in a [bins × 16] tile, then copied out one 64-byte row piece per bin:
+        // far fewer scattered partial cache-line writes than storing 4 frames at a time.
+        var tileMag = new float[bins * tileFrames];
+        var tilePow = new float[bins * tileFrames];
+        int offset = Options.Center ? Options.NFft / 2 : 0, hop = Options.HopLength;
+        for (int tile0 = 0; tile0 < frames; tile0 += tileFrames)
         {
-            int valid = Math.Min(lanes, frames - t0);
-            LaneFill.Windowed(y, t0 * Options.HopLength - (Options.Center ? Options.NFft / 2 : 0), Options.HopLength, valid, _window, ws.Input);
-            _plan.Forward(ws);
-            var re = ws.Re;
-            var im = ws.Im;
+            int inTile = Math.Min(tileFrames, frames - tile0);
+            for (int sub = 0; sub < inTile; sub += lanes)
+            {
+                int t0 = tile0 + sub;
+                int valid = Math.Min(lanes, frames - t0);
+                LaneFill.Windowed(y, t0 * hop - offset, hop, valid, _window, ws.Input);
+                _plan.Forward(ws);
+                var re = ws.Re;
+                var im = ws.Im;
+                for (int k = 0; k < bins; k++)
+                {
+                    // Round to complex64 first (librosa's stft output), then |z| in float: numpy's abs of complex64.
+                    var r = ToSingle(re[k]);
+                    var i = ToSingle(im[k]);
+                    var mf = Vector128.Sqrt(r * r + i * i);
+                    mf.StoreUnsafe(ref tileMag[k * tileFrames + sub]);
+                    (mf * mf).StoreUnsafe(ref tilePow[k * tileFrames + sub]);
+                }
+            }
             for (int k = 0; k < bins; k++)
             {
-                // Round to complex64 first (librosa's stft output), then |z| in float: numpy's abs of complex64.
-                var r = ToSingle(re[k]);
-                var i = ToSingle(im[k]);
-                var mf = Vector128.Sqrt(r * r + i * i);
-                var pf = mf * mf;
-                int o = k * frames + t0;
-                if (valid == lanes)
-                {
-                    mf.StoreUnsafe(ref mag[o]);
-                    pf.StoreUnsafe(ref pow[o]);
-                }
-                else
-                {
-                    for (int l = 0; l < valid; l++)
-                    {
-                        mag[o + l] = mf.GetElement(l);
-                        pow[o + l] = pf.GetElement(l);
-                    }
-                }
+                tileMag.AsSpan(k * tileFrames, inTile).CopyTo(mag.AsSpan(k * frames + tile0, inTile));
+                tilePow.AsSpan(k * tileFrames, inTile).CopyTo(pow.AsSpan(k * frames + tile0, inTile));
             }
         }
         return new Spectrogram(bins, frames, Options.NFft, mag, pow);
