@@ -201,7 +201,7 @@ public class ClipBenchmarks
     private OnsetStrength _onsetMedian = null!;
     private TempoEstimator _tempo = null!;
 
-    [Params("c_major_120bpm_25s5")]
+    [Params("c_major_120bpm_25s5", "a_minor_pad_70bpm_25s5")]
     public string Clip { get; set; } = "c_major_120bpm_25s5";
 
     [GlobalSetup]
