@@ -72,8 +72,11 @@ public sealed class ClipAnalyzer
         var melDb = Decibels.PowerToDb(mel);
         var mfcc = _mfcc.FromMelDb(melDb);
         var medianEnvelope = _onsetMedian.FromMelDb(melDb);
-        double tempo = _tempo.BeatTrackTempo(medianEnvelope);
-        var meanTg = tempo > 0 ? _tempo.MeanTempogram(medianEnvelope) : [];
+        // beat_track: no onset at all → tempo 0; otherwise the tempogram is computed once for the tempo and the
+        // rhythm statistics.
+        bool anyOnset = Array.Exists(medianEnvelope, v => v != 0f);
+        var meanTg = anyOnset ? _tempo.MeanTempogram(medianEnvelope) : [];
+        double tempo = anyOnset ? _tempo.TempoFromMean(meanTg) : 0.0;
         var chromaStft = _chromaStft.Compute(stft, out double stftTuning);
         var chromaCqt = _chromaCqt.Compute(clip, out double cqtTuning, stft);
         return new ClipAnalysis
