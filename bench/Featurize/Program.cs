@@ -45,7 +45,7 @@ public static class Program
         var job = Job.Default.WithToolchain(InProcessNoEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(15);
         var config = ManualConfig.CreateMinimumViable().AddJob(job).WithOptions(ConfigOptions.DisableOptimizationsValidator)
             .WithArtifactsPath(Path.Combine(ClipBenchmarks.RepoRoot(), "bench", "out", "featurize"));
-        var summary = BenchmarkRunner.Run<ClipBenchmarks>(config);
+        var summary = BenchmarkRunner.Run<ClipBenchmarks>(config, args);
         PrintRatios(summary);
         return 0;
     }

@@ -71,11 +71,11 @@ public sealed class ChromaStft
         }
         else
         {
-            tuning = _tuning.Estimate(spectrogram.Power, spectrogram.Bins, spectrogram.Frames, Options.NChroma);
+            tuning = _tuning.Estimate(spectrogram.Magnitude, spectrogram.Bins, spectrogram.Frames, Options.NChroma, squared: true);
             bank = tuning == 0.0 ? _fixedBank : Filterbank(Options.SampleRate, Options.NFft, tuning, Options.NChroma);
         }
         int nc = Options.NChroma, frames = spectrogram.Frames;
-        var raw = DenseProjection.Apply(bank, nc, spectrogram.Bins, spectrogram.Power, frames);
+        var raw = DenseProjection.Apply(bank, nc, spectrogram.Bins, spectrogram.Magnitude, frames, squared: true);
         NormalizeColumnsInf(raw, nc, frames);
         return new FeatureMatrix(nc, frames, raw);
     }

@@ -8,11 +8,17 @@ namespace Mmcs.Featurize.Features;
 internal static class DenseProjection
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float[] Apply(float[] w, int rows, int k, float[] x, int frames)
+    public static float[] Apply(float[] w, int rows, int k, float[] x, int frames, bool squared = false)
     {
         var result = new float[rows * frames];
         int lanes = Vector256<float>.Count;
-        if (rows == 12) return Apply12(w, k, x, frames, result);
+        if (rows == 12) return Apply12(w, k, x, frames, result, squared);
+        if (squared)
+        {
+            var sq = new float[x.Length];
+            for (int i = 0; i < x.Length; i++) sq[i] = x[i] * x[i];
+            x = sq;
+        }
         var acc = new Vector256<float>[rows];
         int t = 0;
         for (; t + lanes <= frames; t += lanes)
@@ -39,7 +45,7 @@ internal static class DenseProjection
 
     /// <summary>12 output rows (chroma) with the accumulators in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float[] Apply12(float[] w, int k, float[] x, int frames, float[] result)
+    private static float[] Apply12(float[] w, int k, float[] x, int frames, float[] result, bool squared)
     {
         int lanes = Vector256<float>.Count;
         ref float w0 = ref MemoryMarshal.GetArrayDataReference(w);
@@ -52,6 +58,7 @@ internal static class DenseProjection
             for (int j = 0; j < k; j++)
             {
                 var v = Vector256.LoadUnsafe(ref x0, (nuint)(j * frames + t));
+                if (squared) v *= v;
                 a0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref w0, 0 * k + j)), v, a0);
                 a1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref w0, 1 * k + j)), v, a1);
                 a2 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref w0, 2 * k + j)), v, a2);
@@ -83,7 +90,11 @@ internal static class DenseProjection
             for (int r = 0; r < 12; r++)
             {
                 float s = 0;
-                for (int j = 0; j < k; j++) s += w[r * k + j] * x[j * frames + t];
+                for (int j = 0; j < k; j++)
+                {
+                    float v = x[j * frames + t];
+                    s += w[r * k + j] * (squared ? v * v : v);
+                }
                 result[r * frames + t] = s;
             }
         }

@@ -88,12 +88,16 @@ public sealed class MelSpectrogram
     {
         ArgumentNullException.ThrowIfNull(spectrogram);
         FeatureGuards.RequireBins(spectrogram, Options.NFft, "mel spectrogram");
-        return Apply(spectrogram.Power, spectrogram.Frames);
+        return Apply(spectrogram.Magnitude, spectrogram.Frames, squared: true);
     }
 
     /// <summary>Applies the filterbank to a [bins × frames] power array.</summary>
-    public FeatureMatrix Apply(float[] power, int frames)
+    public FeatureMatrix Apply(float[] power, int frames) => Apply(power, frames, squared: false);
+
+    /// <summary>Applies the filterbank to power, or to the square of a magnitude array when <paramref name="squared"/>.</summary>
+    private FeatureMatrix Apply(float[] values, int frames, bool squared)
     {
+        var power = values;
         int nMels = Options.NMels;
         var result = new FeatureMatrix(nMels, frames);
         for (int m = 0; m < nMels; m++)
@@ -105,7 +109,8 @@ public sealed class MelSpectrogram
             {
                 // acc += w * P[k]
                 var row = power.AsSpan((k0 + j) * frames, frames);
-                Simd.MultiplyAdd(acc, row, w[j]);
+                if (squared) Simd.MultiplyAddSquared(acc, row, w[j]);
+                else Simd.MultiplyAdd(acc, row, w[j]);
             }
         }
         return result;

@@ -57,15 +57,21 @@ public sealed class TuningEstimator
     /// The tuning (in [-0.5, 0.5), fractions of a bin of <paramref name="binsPerOctave"/>) of a magnitude or
     /// power spectrogram [bins × frames] (librosa's chroma_stft passes the power spectrogram, cqt the magnitude).
     /// </summary>
-    public double Estimate(float[] s, int bins, int frames, int binsPerOctave)
+    public double Estimate(float[] s, int bins, int frames, int binsPerOctave) => Estimate(s, bins, frames, binsPerOctave, squared: false);
+
+    /// <summary>
+    /// The same on the power spectrogram given as its magnitude (<paramref name="squared"/>: every value is squared in
+    /// float32 on the fly, exactly as a stored |D|**2 would be).
+    /// </summary>
+    public double Estimate(float[] s, int bins, int frames, int binsPerOctave, bool squared)
     {
-        var pitches = PitchTrack(s, bins, frames);
+        var pitches = PitchTrack(s, bins, frames, squared);
         return PitchTuning(pitches, Options.Resolution, binsPerOctave);
     }
 
     /// <summary>Pitch candidates (frequency, magnitude) of librosa.piptrack, in row-major order of (bin, frame).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal List<(float Pitch, float Mag)> PitchTrack(float[] s, int bins, int frames)
+    internal List<(float Pitch, float Mag)> PitchTrack(float[] s, int bins, int frames, bool squared = false)
     {
         if (bins != Options.NFft / 2 + 1)
             throw new FeatureInputException($"tuning: expected {Options.NFft / 2 + 1} bins, got {bins}");
@@ -74,7 +80,8 @@ public sealed class TuningEstimator
         Array.Fill(reference, float.NegativeInfinity);
         for (int k = 0; k < bins; k++) Spectral.Simd.Max(reference, s.AsSpan(k * frames, frames));
         float thr = (float)Options.Threshold;
-        for (int t = 0; t < frames; t++) reference[t] = thr * reference[t];
+        // max of the squares = square of the max (float32 squaring is monotonic).
+        for (int t = 0; t < frames; t++) reference[t] = thr * (squared ? reference[t] * reference[t] : reference[t]);
 
         var found = new List<(float, float)>();
         int lanes = Vector256<float>.Count;
@@ -90,12 +97,18 @@ public sealed class TuningEstimator
                 var rf = Vector256.LoadUnsafe(ref r0, (nuint)t);
                 var x0 = Vector256.LoadUnsafe(ref s0, (nuint)(k * frames + t));
                 var xm = Vector256.LoadUnsafe(ref s0, (nuint)((k - 1) * frames + t));
+                if (squared)
+                {
+                    x0 *= x0;
+                    xm *= xm;
+                }
                 x0 = Vector256.ConditionalSelect(Vector256.GreaterThan(x0, rf), x0, Vector256<float>.Zero);
                 xm = Vector256.ConditionalSelect(Vector256.GreaterThan(xm, rf), xm, Vector256<float>.Zero);
                 var isMax = Vector256.GreaterThan(x0, xm);
                 if (!last)
                 {
                     var xp = Vector256.LoadUnsafe(ref s0, (nuint)((k + 1) * frames + t));
+                    if (squared) xp *= xp;
                     xp = Vector256.ConditionalSelect(Vector256.GreaterThan(xp, rf), xp, Vector256<float>.Zero);
                     isMax &= Vector256.GreaterThanOrEqual(x0, xp);
                 }
@@ -104,25 +117,25 @@ public sealed class TuningEstimator
                 {
                     int l = System.Numerics.BitOperations.TrailingZeroCount(bits);
                     bits &= bits - 1;
-                    found.Add(Candidate(s, k, t + l, frames, last));
+                    found.Add(Candidate(s, k, t + l, frames, last, squared));
                 }
             }
             for (; t < frames; t++)
             {
-                float x0 = Masked(s, k, t, frames, reference);
-                float xm = Masked(s, k - 1, t, frames, reference);
-                bool isMax = last ? x0 > xm : x0 > xm && x0 >= Masked(s, k + 1, t, frames, reference);
-                if (isMax) found.Add(Candidate(s, k, t, frames, last));
+                float x0 = Masked(s, k, t, frames, reference, squared);
+                float xm = Masked(s, k - 1, t, frames, reference, squared);
+                bool isMax = last ? x0 > xm : x0 > xm && x0 >= Masked(s, k + 1, t, frames, reference, squared);
+                if (isMax) found.Add(Candidate(s, k, t, frames, last, squared));
             }
         }
         // np.nonzero order is row-major over (bin, frame): already so.
         return found;
     }
 
-    private (float, float) Candidate(float[] s, int k, int t, int frames, bool last)
+    private (float, float) Candidate(float[] s, int k, int t, int frames, bool last, bool squared)
     {
-        float sk = s[k * frames + t];
-        float sm = s[(k - 1) * frames + t];
+        float sk = Value(s, k * frames + t, squared);
+        float sm = Value(s, (k - 1) * frames + t, squared);
         float shift, avg;
         if (last)
         {
@@ -131,7 +144,7 @@ public sealed class TuningEstimator
         }
         else
         {
-            float sp = s[(k + 1) * frames + t];
+            float sp = Value(s, (k + 1) * frames + t, squared);
             // numba stencil: a = (x[1] + x[-1]) - 2*x[0] (float64), b = (x[1] - x[-1]) / 2 (float64).
             double a = (double)(sp + sm) - 2.0 * sk;
             double b = (double)(sp - sm) / 2.0;
@@ -143,9 +156,11 @@ public sealed class TuningEstimator
         return (pitch, sk + dskew);
     }
 
-    private static float Masked(float[] s, int k, int t, int frames, float[] reference)
+    private static float Value(float[] s, int i, bool squared) => squared ? s[i] * s[i] : s[i];
+
+    private static float Masked(float[] s, int k, int t, int frames, float[] reference, bool squared)
     {
-        float v = s[k * frames + t];
+        float v = Value(s, k * frames + t, squared);
         return v > reference[t] ? v : 0f;
     }
 

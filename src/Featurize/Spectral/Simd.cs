@@ -35,6 +35,26 @@ internal static class Simd
         for (; i < n; i++) Unsafe.Add(ref a, i) += c * Unsafe.Add(ref b, i);
     }
 
+    /// <summary>acc[i] += c·(m[i]·m[i]): the power (float32 square, as librosa's |D|**2) on the fly.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MultiplyAddSquared(Span<float> acc, ReadOnlySpan<float> m, float c)
+    {
+        int n = Math.Min(acc.Length, m.Length), i = 0;
+        ref float a = ref MemoryMarshal.GetReference(acc);
+        ref float b = ref MemoryMarshal.GetReference(m);
+        var cv = Vector256.Create(c);
+        for (; i + 8 <= n; i += 8)
+        {
+            var v = Vector256.LoadUnsafe(ref b, (nuint)i);
+            (Vector256.LoadUnsafe(ref a, (nuint)i) + cv * (v * v)).StoreUnsafe(ref a, (nuint)i);
+        }
+        for (; i < n; i++)
+        {
+            float v = Unsafe.Add(ref b, i);
+            Unsafe.Add(ref a, i) += c * (v * v);
+        }
+    }
+
     /// <summary>acc[i] = max(acc[i], x[i]).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Max(Span<float> acc, ReadOnlySpan<float> x)

@@ -43,14 +43,16 @@ public sealed record StftOptions
 /// <summary>A real spectrogram laid out like librosa's: [bins × frames], row-major, float32.</summary>
 public sealed class Spectrogram
 {
-    internal Spectrogram(int bins, int frames, int nFft, float[] magnitude, float[] power)
+    internal Spectrogram(int bins, int frames, int nFft, float[] magnitude, float[]? power = null)
     {
         Bins = bins;
         Frames = frames;
         NFft = nFft;
         Magnitude = magnitude;
-        Power = power;
+        _power = power;
     }
+
+    private float[]? _power;
 
     /// <summary>Frequency bins (n_fft/2 + 1).</summary>
     public int Bins { get; }
@@ -64,8 +66,22 @@ public sealed class Spectrogram
     /// <summary>|STFT| as float32 (numpy's abs of the complex64 STFT), [Bins × Frames].</summary>
     public float[] Magnitude { get; }
 
-    /// <summary>|STFT|² computed in float32 from <see cref="Magnitude"/> (librosa: np.abs(D)**2), [Bins × Frames].</summary>
-    public float[] Power { get; }
+    /// <summary>
+    /// |STFT|² computed in float32 from <see cref="Magnitude"/> (librosa: np.abs(D)**2), [Bins × Frames]; made on
+    /// first use (the library's own consumers square the magnitude on the fly instead).
+    /// </summary>
+    public float[] Power
+    {
+        get
+        {
+            var p = Volatile.Read(ref _power);
+            if (p != null) return p;
+            p = GC.AllocateUninitializedArray<float>(Magnitude.Length);
+            for (int i = 0; i < p.Length; i++) p[i] = Magnitude[i] * Magnitude[i];
+            Interlocked.CompareExchange(ref _power, p, null);
+            return _power!;
+        }
+    }
 
     /// <summary>Magnitude as a <see cref="FeatureMatrix"/> (shares the array).</summary>
     public FeatureMatrix MagnitudeMatrix => new(Bins, Frames, Magnitude);
@@ -152,13 +168,11 @@ public sealed class Stft
         int frames = FrameCount(y.Length);
         int bins = Bins;
         var mag = GC.AllocateUninitializedArray<float>(bins * frames);
-        var pow = GC.AllocateUninitializedArray<float>(bins * frames);
         var ws = _plan.CreateWorkspace();
         const int lanes = 4, tileFrames = 16;
         // Results of 16 frames are gathered in a [bins × 16] tile, then copied out one 64-byte row piece per bin:
         // far fewer scattered partial cache-line writes than storing 4 frames at a time.
         var tileMag = new float[bins * tileFrames];
-        var tilePow = new float[bins * tileFrames];
         int offset = Options.Center ? Options.NFft / 2 : 0, hop = Options.HopLength;
         for (int tile0 = 0; tile0 < frames; tile0 += tileFrames)
         {
@@ -178,16 +192,14 @@ public sealed class Stft
                     var i = ToSingle(im[k]);
                     var mf = Vector128.Sqrt(r * r + i * i);
                     mf.StoreUnsafe(ref tileMag[k * tileFrames + sub]);
-                    (mf * mf).StoreUnsafe(ref tilePow[k * tileFrames + sub]);
                 }
             }
             for (int k = 0; k < bins; k++)
             {
                 tileMag.AsSpan(k * tileFrames, inTile).CopyTo(mag.AsSpan(k * frames + tile0, inTile));
-                tilePow.AsSpan(k * tileFrames, inTile).CopyTo(pow.AsSpan(k * frames + tile0, inTile));
             }
         }
-        return new Spectrogram(bins, frames, Options.NFft, mag, pow);
+        return new Spectrogram(bins, frames, Options.NFft, mag);
     }
 
     /// <summary>Complex STFT bins [firstBin, firstBin + count) of a signal, rounded to complex64.</summary>
