@@ -5,7 +5,7 @@ namespace Mmcs.Featurize.Features;
 /// onto the circles of fifths, minor thirds and major thirds (radii 1, 1, 0.5). Output [6 × frames]:
 /// fifth x/y, minor x/y, major x/y. By default the chroma is <see cref="ChromaCqt"/>'s, as in librosa.
 /// </summary>
-public sealed class Tonnetz
+public static class Tonnetz
 {
     private static readonly double[] Phi = BuildPhi();
 
