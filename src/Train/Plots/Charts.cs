@@ -6,10 +6,21 @@ namespace Mmcs.Train.Plots;
 /// <summary>PNG charts logged as run artifacts (people would rather look at a confusion matrix than read one).</summary>
 public static class Charts
 {
-    /// <summary>A confusion matrix heatmap (rows: true label, columns: predicted), counts written in the cells.</summary>
-    public static void ConfusionMatrix(string path, int[][] confusion, IReadOnlyList<string> labels, string title)
+    /// <summary>A confusion matrix heatmap (rows: true label, top to bottom; columns: predicted, left to right;
+    /// the top-left cell is "true first label, predicted first label"), counts written in the cells, colour by
+    /// the row's share.</summary>
+    public static void ConfusionMatrix(string path, int[][] confusion, IReadOnlyList<string> labels, string title) =>
+        Save(ConfusionMatrixPlot(confusion, labels, title), path, ConfusionMatrixWidth, ConfusionMatrixHeight);
+
+    internal const int ConfusionMatrixWidth = 520;
+    internal const int ConfusionMatrixHeight = 480;
+
+    /// <summary>The plot behind <see cref="ConfusionMatrix"/>.</summary>
+    internal static Plot ConfusionMatrixPlot(int[][] confusion, IReadOnlyList<string> labels, string title)
     {
         int k = labels.Count;
+        if (k == 0 || confusion.Length != k || confusion.Any(row => row.Length != k))
+            throw new ArgumentException($"a confusion matrix of {k} labels must be {k}x{k}", nameof(confusion));
         var plot = new Plot();
         var intensity = new double[k, k];
         for (int r = 0; r < k; r++)
@@ -18,26 +29,31 @@ public static class Charts
             for (int c = 0; c < k; c++) intensity[r, c] = (double)confusion[r][c] / rowTotal;
         }
         var heatmap = plot.Add.Heatmap(intensity);
-        heatmap.Colormap = new ScottPlot.Colormaps.Blues();
-        heatmap.Extent = new CoordinateRect(-0.5, k - 0.5, k - 0.5, -0.5);
+        // ScottPlot's Blues runs from dark (0) to white (1): reversed, a larger share is a darker cell.
+        heatmap.Colormap = new Reversed(new ScottPlot.Colormaps.Blues());
+        heatmap.ManualRange = new ScottPlot.Range(0, 1);
+        // ScottPlot's extent gives the centres of the corner cells, and row 0 of the array is drawn at the top:
+        // cell (r, c) is centred on (c, k - 1 - r), each cell one unit wide.
+        heatmap.Extent = k > 1 ? new CoordinateRect(0, k - 1, 0, k - 1) : new CoordinateRect(-0.5, 0.5, -0.5, 0.5);
         for (int r = 0; r < k; r++)
         {
             for (int c = 0; c < k; c++)
             {
-                var text = plot.Add.Text(confusion[r][c].ToString(Invariant.Culture), c, r);
+                var text = plot.Add.Text(confusion[r][c].ToString(Invariant.Culture), c, k - 1 - r);
                 text.LabelFontSize = 16;
                 text.LabelAlignment = Alignment.MiddleCenter;
                 text.LabelFontColor = intensity[r, c] > 0.5 ? Colors.White : Colors.Black;
             }
         }
-        var ticks = Enumerable.Range(0, k).Select(i => (double)i).ToArray();
-        plot.Axes.Bottom.SetTicks(ticks, labels.ToArray());
-        plot.Axes.Left.SetTicks(ticks, labels.ToArray());
-        plot.Axes.SetLimits(-0.5, k - 0.5, k - 0.5, -0.5);
+        var xTicks = Enumerable.Range(0, k).Select(i => (double)i).ToArray();
+        var yTicks = Enumerable.Range(0, k).Select(r => (double)(k - 1 - r)).ToArray();
+        plot.Axes.Bottom.SetTicks(xTicks, labels.ToArray());
+        plot.Axes.Left.SetTicks(yTicks, labels.ToArray());
+        plot.Axes.SetLimits(-0.5, k - 0.5, -0.5, k - 0.5);
         plot.XLabel("predicted");
         plot.YLabel("true");
         plot.Title(title);
-        Save(plot, path, 520, 480);
+        return plot;
     }
 
     /// <summary>Line chart of named series over steps (e.g. train/validation loss and accuracy per epoch).</summary>
@@ -79,6 +95,14 @@ public static class Charts
         plot.Title(title);
         plot.XLabel(valueLabel);
         Save(plot, path, 720, Math.Max(300, 60 + 22 * ordered.Length));
+    }
+
+    /// <summary>A colormap read from its other end.</summary>
+    private sealed class Reversed(IColormap inner) : IColormap
+    {
+        public string Name => inner.Name + " (reversed)";
+
+        public Color GetColor(double position) => inner.GetColor(1 - position);
     }
 
     private static void Save(Plot plot, string path, int width, int height)
