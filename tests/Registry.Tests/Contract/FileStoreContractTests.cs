@@ -3,9 +3,9 @@ namespace Mmcs.Registry.Tests.Contract;
 /// <summary>The store contract against the file store on a temporary mlruns folder.</summary>
 public sealed class FileStoreContractTests : TrackingStoreContract
 {
-    private readonly FileStore.FileStore _store;
+    private readonly Registry.FileStore.FileStore _store;
 
-    public FileStoreContractTests() => _store = new FileStore.FileStore(Temp.Sub("mlruns"));
+    public FileStoreContractTests() => _store = new Registry.FileStore.FileStore(Temp.Sub("mlruns"));
 
     protected override ITrackingStore Store => _store;
 }
