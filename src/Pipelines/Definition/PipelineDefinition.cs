@@ -89,7 +89,7 @@ public sealed record FeaturesSection
     [Range(4, 128)]
     public int NMfcc { get; init; } = 20;
 
-    [Doc("Sizes [rows, cols] the 2D images are resized to; omitted = native size.")]
+    [Doc("Sizes [rows, cols] the 2D images are resized to (the original study: spectrogram [300, 300], mfcc [120, 600], mel [300, 400]).")]
     public ImagesSection Images { get; init; } = new();
 
     [Doc("Feature cache folder, relative to the working directory.")]
@@ -99,13 +99,13 @@ public sealed record FeaturesSection
 public sealed record ImagesSection
 {
     [Range(4, 2048)]
-    public int[]? Spectrogram { get; init; }
+    public int[] Spectrogram { get; init; } = [128, 128];
 
     [Range(4, 2048)]
-    public int[]? Mfcc { get; init; }
+    public int[] Mfcc { get; init; } = [20, 256];
 
     [Range(4, 2048)]
-    public int[]? Mel { get; init; }
+    public int[] Mel { get; init; } = [128, 256];
 }
 
 [Doc("Augmented copies of TRAINING songs only (never of validation or test songs).")]
@@ -196,6 +196,9 @@ public sealed record CnnSection
 
     [OneOf("original", "improved"), Doc("original: the study's architecture; improved: global pooling, SpecAugment, mixup (chosen by validation).")]
     public string Preset { get; init; } = "improved";
+
+    [Doc("Candidates the improved preset chooses between on validation (original, gap, gap+specaugment, gap+mixup, gap+regularised, gap+all); omitted = all.")]
+    public string[]? Candidates { get; init; }
 
     [Range(1, 1000)]
     public int Epochs { get; init; } = 30;

@@ -72,22 +72,52 @@ public sealed class EnsembleClassifier : IMoodClassifier
 
     public EnsembleWeighting Weighting { get; }
 
-    public double[][] PredictProbabilities(IReadOnlyList<ClipFeatures> clips)
+    public double[][] PredictProbabilities(IReadOnlyList<ClipFeatures> clips) => Combine(PredictMembers(clips, skipZeroWeight: true));
+
+    /// <summary>Each member's probabilities for the clips, in the ensemble's label order ([member][clip][class]); a
+    /// member with weight 0 is still asked unless <paramref name="skipZeroWeight"/> (then its rows are zeros).</summary>
+    public IReadOnlyList<double[][]> PredictMembers(IReadOnlyList<ClipFeatures> clips, bool skipZeroWeight = false)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(clips);
-        var result = new double[clips.Count][];
-        for (int i = 0; i < result.Length; i++) result[i] = new double[Labels.Count];
+        var all = new double[_members.Length][][];
         for (int m = 0; m < _members.Length; m++)
         {
-            if (Weights[m] == 0) continue;
+            var rows = new double[clips.Count][];
+            if (skipZeroWeight && Weights[m] == 0)
+            {
+                for (int i = 0; i < rows.Length; i++) rows[i] = new double[Labels.Count];
+                all[m] = rows;
+                continue;
+            }
             var p = _members[m].PredictProbabilities(clips);
             if (p.Length != clips.Count)
                 throw new MmcsException(ErrorCodes.InternalError, $"member '{Names[m]}' returned {p.Length} rows for {clips.Count} clips");
             var map = _columnMaps[m];
-            for (int i = 0; i < result.Length; i++)
+            for (int i = 0; i < rows.Length; i++)
             {
-                for (int c = 0; c < map.Length; c++) result[i][c] += Weights[m] * p[i][map[c]];
+                rows[i] = new double[Labels.Count];
+                for (int c = 0; c < map.Length; c++) rows[i][c] = p[i][map[c]];
+            }
+            all[m] = rows;
+        }
+        return all;
+    }
+
+    /// <summary>The weighted average of member probabilities from <see cref="PredictMembers"/>, renormalised.</summary>
+    public double[][] Combine(IReadOnlyList<double[][]> memberProbabilities)
+    {
+        if (memberProbabilities.Count != _members.Length)
+            throw new MmcsException(ErrorCodes.InvalidParameterValue, $"{memberProbabilities.Count} members' predictions for {_members.Length} members");
+        int n = memberProbabilities[0].Length;
+        var result = new double[n][];
+        for (int i = 0; i < n; i++) result[i] = new double[Labels.Count];
+        for (int m = 0; m < _members.Length; m++)
+        {
+            if (Weights[m] == 0) continue;
+            for (int i = 0; i < n; i++)
+            {
+                for (int c = 0; c < Labels.Count; c++) result[i][c] += Weights[m] * memberProbabilities[m][i][c];
             }
         }
         foreach (var row in result)

@@ -37,7 +37,7 @@ public class PipelineLoaderTests
         Assert.Equal("folder", p.Dataset.Reader);
         Assert.Equal(6, p.Clip.ExcerptSeconds);
         Assert.Equal([64, 128], p.Features.Images.Mel!);
-        Assert.Null(p.Features.Images.Mfcc);
+        Assert.Equal([20, 256], p.Features.Images.Mfcc);
         Assert.Equal(30, p.Train.Automl.Time);
         Assert.Equal(["mel", "mfcc"], p.Train.Cnn.Models);
         Assert.Equal(16, p.Train.Cnn.BatchSize); // default

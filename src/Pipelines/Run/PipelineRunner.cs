@@ -1,0 +1,899 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Mmcs.Core;
+using Mmcs.Featurize;
+using Mmcs.Featurize.Augment;
+using Mmcs.Featurize.Batch;
+using Mmcs.Featurize.Datasets;
+using Mmcs.Featurize.Storage;
+using Mmcs.Featurize.Synthesis;
+using Mmcs.Pipelines.Definition;
+using Mmcs.Pipelines.Promotion;
+using Mmcs.Pipelines.Schedule;
+using Mmcs.Registry;
+using Mmcs.Registry.Models;
+using Mmcs.Registry.Tracking;
+using Mmcs.Train.Cnn;
+using Mmcs.Train.Data;
+using Mmcs.Train.Cnn.Data;
+using Mmcs.Train.Ensemble;
+using Mmcs.Train.Evaluation;
+using Mmcs.Train.Models;
+using Mmcs.Train.Plots;
+using Mmcs.Train.Predict;
+using Mmcs.Train.Tabular;
+
+namespace Mmcs.Pipelines.Run;
+
+/// <summary>How a pipeline run is carried out (not what it trains: that is the YAML).</summary>
+public sealed record PipelineRunOptions
+{
+    /// <summary>Dataset folder overriding dataset.path (--data).</summary>
+    public string? DataOverride { get; init; }
+
+    /// <summary>Tracking URI (else MLFLOW_TRACKING_URI, else ./mlruns).</summary>
+    public string? TrackingUri { get; init; }
+
+    /// <summary>Folder for pipeline state (locks, resumable stage results); relative paths in the YAML's features.cache_dir
+    /// are resolved against the working directory.</summary>
+    public string StateDirectory { get; init; } = Path.Combine(".mmcs", "pipelines");
+
+    /// <summary>Take the pipeline's lock (false when the caller, e.g. the scheduler, already holds it).</summary>
+    public bool TakeLock { get; init; } = true;
+
+    /// <summary>Called with each line of the run's log.</summary>
+    public Action<string>? Log { get; init; }
+
+    /// <summary>Called before each stage runs (tests use it to make a stage fail).</summary>
+    public Action<string>? BeforeStage { get; init; }
+}
+
+/// <summary>What a pipeline run produced.</summary>
+public sealed record PipelineRunResult(
+    string RunId,
+    string ExperimentId,
+    string TrackingUri,
+    string DataPath,
+    int Clips,
+    FeatureExtractionSummary Features,
+    ClassificationReport Evaluation,
+    Interval AccuracyCi,
+    Interval MacroF1Ci,
+    IReadOnlyDictionary<string, ClassificationReport> Members,
+    string Protocol,
+    ModelVersion? Version,
+    string? ModelUri,
+    PromotionDecision? Decision,
+    IReadOnlyList<string> ResumedStages,
+    TimeSpan Duration);
+
+/// <summary>
+/// Runs a pipeline: ingest → featurise → split → train 1D → train 2D → ensemble → evaluate → register → promote, as
+/// one parent MLflow run with a nested run per stage. Features come from the feature cache when unchanged; trained
+/// stages are kept until the run ends well, so a re-run after a failure resumes; a failed stage marks its run and
+/// the parent FAILED with the reason.
+/// </summary>
+public sealed class PipelineRunner
+{
+    public static readonly IReadOnlyList<string> StageNames =
+        ["ingest", "featurise", "split", "train_1d", "train_2d", "ensemble", "evaluate", "register", "promote"];
+
+    private readonly LoadedPipeline _pipeline;
+    private readonly PipelineRunOptions _options;
+    private readonly PipelineDefinition _def;
+    private readonly IProgress<ProgressUpdate> _progress;
+
+    public PipelineRunner(LoadedPipeline pipeline, PipelineRunOptions? options = null, IProgress<ProgressUpdate>? progress = null)
+    {
+        _pipeline = pipeline;
+        _def = pipeline.Definition;
+        _options = options ?? new PipelineRunOptions();
+        _progress = progress ?? Progress.None;
+    }
+
+    private void Log(string line) => _options.Log?.Invoke(line);
+
+    public async Task<PipelineRunResult> RunAsync(CancellationToken cancellationToken = default)
+    {
+        using var gate = _options.TakeLock ? AcquireLock() : null;
+        using var tracker = Tracker.Open(_options.TrackingUri);
+        var clock = Stopwatch.StartNew();
+        var run = tracker.StartRun(_def.Experiment, _def.Name, new Dictionary<string, string>
+        {
+            ["mmcs.pipeline"] = _def.Name,
+            ["mmcs.pipeline.file"] = Path.GetFullPath(_pipeline.File),
+        });
+        Log($"run {run.RunId} in experiment '{_def.Experiment}' at {tracker.TrackingUri}");
+        try
+        {
+            var result = await ExecuteAsync(tracker, run, clock, cancellationToken).ConfigureAwait(false);
+            run.End();
+            return result;
+        }
+        catch (OperationCanceledException)
+        {
+            run.SetTag(SystemTags.Error, "cancelled");
+            run.End(RunStatus.Killed);
+            throw;
+        }
+        catch (Exception e)
+        {
+            run.Fail(e);
+            throw;
+        }
+        finally
+        {
+            run.Dispose();
+        }
+    }
+
+    private PipelineLock AcquireLock() =>
+        PipelineLock.TryAcquire(Path.Combine(_options.StateDirectory, "locks"), _def.Name)
+        ?? throw new MmcsException(ErrorCodes.InvalidState, $"pipeline '{_def.Name}' is already running (lock in {Path.Combine(_options.StateDirectory, "locks")})");
+
+    /// <summary>Runs one stage as a nested run: FINISHED when it returns, FAILED with the reason when it throws.</summary>
+    private async Task<T> Stage<T>(ActiveRun parent, string name, Func<ActiveRun, Task<T>> body)
+    {
+        var stageClock = Stopwatch.StartNew();
+        Log($"stage {name}");
+        _progress.Report(new ProgressUpdate("pipeline", StageIndex(name), StageNames.Count, name));
+        using var child = parent.StartChild(name, new Dictionary<string, string> { ["mmcs.stage"] = name });
+        try
+        {
+            _options.BeforeStage?.Invoke(name);
+            var result = await body(child).ConfigureAwait(false);
+            child.LogMetric("stage_seconds", stageClock.Elapsed.TotalSeconds);
+            child.End();
+            return result;
+        }
+        catch (OperationCanceledException)
+        {
+            child.End(RunStatus.Killed);
+            throw;
+        }
+        catch (Exception e)
+        {
+            child.Fail(e);
+            parent.SetTag("mmcs.failed_stage", name);
+            throw new MmcsException(e is MmcsException m ? m.ErrorCode : ErrorCodes.InternalError, $"stage {name} failed: {e.Message}", e);
+        }
+    }
+
+    private static int StageIndex(string name)
+    {
+        int i = StageNames.ToList().IndexOf(name);
+        return i < 0 ? 0 : i;
+    }
+
+    private Task<T> Stage<T>(ActiveRun parent, string name, Func<ActiveRun, T> body) => Stage(parent, name, r => Task.FromResult(body(r)));
+
+    private async Task<PipelineRunResult> ExecuteAsync(Tracker tracker, ActiveRun run, Stopwatch clock, CancellationToken ct)
+    {
+        run.LogParams(FlattenDefinition());
+
+        // ---- ingest ----
+        var (dataPath, dataset, fingerprint) = await Stage(run, "ingest", stage => Ingest(stage, ct));
+        run.LogParam("data_path", dataPath);
+        run.SetTag("mmcs.data.fingerprint", fingerprint);
+        run.LogInput(new DatasetInput(Path.GetFileName(dataPath.TrimEnd('/')), fingerprint[..Math.Min(16, fingerprint.Length)], "local", dataPath));
+
+        // ---- featurise ----
+        var features = await Stage(run, "featurise", stage => FeaturiseAsync(stage, dataset, ct));
+        Log($"featurised {features.Summary.Succeeded} clips ({features.Summary.CacheHits} from the cache, {features.Summary.Computed} computed)");
+
+        // ---- split ----
+        var split = await Stage(run, "split", stage => Split(stage, features));
+
+        var cache = new StageCache(_options.StateDirectory, StageCache.KeyOf(new { _def.Clip, _def.Features, _def.Augmentation, _def.Split, _def.Train, _def.Ensemble, FeatureCache.CodeVersion }, fingerprint));
+        var resumed = new List<string>();
+        var members = new List<(string Name, IMoodClassifier Model)>();
+        try
+        {
+            // ---- train 1D ----
+            if (_def.Train.Automl.Enabled)
+            {
+                var tab = await Stage(run, "train_1d", stage => Train1d(stage, features, split, cache, resumed, ct));
+                members.Add(("tabular", tab));
+            }
+
+            // ---- train 2D ----
+            if (_def.Train.Cnn.Enabled && _def.Train.Cnn.Models.Length > 0)
+            {
+                var cnns = await Stage(run, "train_2d", stage => Train2d(stage, features, split, cache, resumed, ct));
+                members.AddRange(cnns);
+            }
+            if (members.Count == 0)
+                throw new MmcsException(ErrorCodes.InvalidParameterValue, $"{_pipeline.File}: no model to train (train.automl and train.cnn are both disabled)");
+
+            // ---- ensemble ----
+            IMoodClassifier final = await Stage(run, "ensemble", stage => Ensemble(stage, features, split, members));
+            var finalOwner = final;
+
+            // ---- evaluate ----
+            var evaluation = await Stage(run, "evaluate", stage => Evaluate(stage, features, split, final, members));
+            foreach (var (k, v) in evaluation.Metrics) run.LogMetric(k, v);
+
+            // ---- register ----
+            var (modelUri, version) = await Stage(run, "register", stage => Register(tracker, run, stage, final, evaluation, fingerprint));
+
+            // ---- promote ----
+            PromotionDecision? decision = null;
+            if (version != null && _def.Promotion.Enabled)
+                decision = await Stage(run, "promote", stage => Promote(tracker, run, stage, version, evaluation, features, split, ct));
+
+            cache.Clear();
+            if (finalOwner is EnsembleClassifier) finalOwner.Dispose();
+            else foreach (var (_, m) in members) m.Dispose();
+            members.Clear();
+            return new PipelineRunResult(run.RunId, run.ExperimentId, tracker.TrackingUri, dataPath, features.Originals.Count,
+                features.Summary, evaluation.Report, evaluation.AccuracyCi, evaluation.MacroF1Ci, evaluation.MemberReports,
+                _def.Split.Protocol, version, modelUri, decision, resumed, clock.Elapsed);
+        }
+        finally
+        {
+            foreach (var (_, m) in members)
+            {
+                try
+                {
+                    m.Dispose();
+                }
+                catch (ObjectDisposedException)
+                {
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ ingest
+
+    private (string Path, Dataset Dataset, string Fingerprint) Ingest(ActiveRun stage, CancellationToken ct)
+    {
+        string path = _pipeline.ResolveDataPath(_options.DataOverride);
+        if (_def.Dataset.Synthetic is { } synth && (!Directory.Exists(path) || !Directory.EnumerateFileSystemEntries(path).Any()))
+        {
+            Log($"generating the synthetic corpus into {path}");
+            SyntheticCorpus.Generate(path, new SyntheticCorpusOptions { PerClass = synth.PerClass, Seconds = synth.Seconds, Seed = synth.Seed },
+                null, ct);
+            stage.SetTag("mmcs.synthetic", "true");
+        }
+        if (!Directory.Exists(path) && !File.Exists(path))
+            throw new MmcsException(ErrorCodes.ResourceDoesNotExist, $"dataset '{path}' does not exist (set dataset.path or give --data DIR)");
+        var dataset = ReadDataset(path);
+        if (dataset.Items.Count == 0) throw new DatasetException($"dataset '{path}' holds no labelled audio");
+        string fingerprint = DataFingerprint.Compute(path, cancellationToken: ct);
+        stage.LogParam("layout", dataset.Layout.ToString());
+        stage.LogParam("clips", dataset.Items.Count);
+        foreach (var (label, n) in dataset.CountByLabel()) stage.LogMetric("clips." + label, n);
+        foreach (var w in dataset.Warnings.Take(20)) Log("warning: " + w);
+        return (path, dataset, fingerprint);
+    }
+
+    // ------------------------------------------------------------------ featurise
+
+    internal sealed record Featurised(
+        FeatureExtractionSummary Summary,
+        IReadOnlyList<string> FeatureNames,
+        IReadOnlyList<string> Labels,
+        List<Clip> Originals,
+        List<Clip> Augmented,
+        FeaturizerOptions Featurizer,
+        ImageOptions? Images);
+
+    internal sealed record Clip(FeatureRow Row, FeatureImages? Images, int Label, string Group)
+    {
+        public ClipFeatures Features(IReadOnlyList<string> names) => new(new FeatureVector(names, Row.Values), Images);
+    }
+
+    private FeaturizerOptions FeaturizerOptions() => new()
+    {
+        SampleRate = _def.Features.SampleRate,
+        NFft = _def.Features.NFft,
+        HopLength = _def.Features.HopLength,
+        NMels = _def.Features.NMels,
+        NMfcc = _def.Features.NMfcc,
+        ExcerptSeconds = _def.Clip.ExcerptSeconds,
+        ExcerptOffsetSeconds = _def.Clip.OffsetSeconds,
+        PadShortClips = _def.Clip.PadShort,
+    };
+
+    private FeatureSetKind VectorSet => _def.Features.Set == "seed" ? FeatureSetKind.Seed : FeatureSetKind.Full;
+
+    private ImageOptions? ImageOptionsFor()
+    {
+        if (!_def.Train.Cnn.Enabled || _def.Train.Cnn.Models.Length == 0) return null;
+        var i = _def.Features.Images;
+        return new ImageOptions
+        {
+            Spectrogram = new ImageSize(i.Spectrogram[0], i.Spectrogram[1]),
+            Mfcc = new ImageSize(i.Mfcc[0], i.Mfcc[1]),
+            Mel = new ImageSize(i.Mel[0], i.Mel[1]),
+        };
+    }
+
+    private AugmentationPlan? AugmentationPlanFor()
+    {
+        var a = _def.Augmentation;
+        if (a.Copies == 0) return null;
+        var copies = new List<AugmentationCopy>();
+        for (int k = 0; k < a.Copies; k++)
+        {
+            double sign = k % 2 == 0 ? 1 : -1;
+            var steps = new List<AudioAugmentation>();
+            if (a.Noise > 0) steps.Add(new AddNoise(a.Noise));
+            if (a.ShiftSeconds > 0) steps.Add(new TimeShift(a.ShiftSeconds, randomDirection: true));
+            if (a.GainDb > 0) steps.Add(new Gain(-a.GainDb, a.GainDb));
+            if (a.PitchSemitones > 0) steps.Add(new PitchShift(sign * a.PitchSemitones * (1 + k / 2) / Math.Max(1, (a.Copies + 1) / 2)));
+            if (a.Stretch > 0) steps.Add(new TimeStretch(1 + sign * a.Stretch * (1 + k / 2) / Math.Max(1, (a.Copies + 1) / 2)));
+            if (steps.Count == 0)
+                throw new MmcsException(ErrorCodes.InvalidParameterValue,
+                    $"{_pipeline.File}: augmentation.copies is {a.Copies} but no augmentation (noise, shift_seconds, gain_db, pitch_semitones, stretch) is set");
+            copies.Add(new AugmentationCopy($"aug{k + 1}", steps));
+        }
+        return new AugmentationPlan(copies, a.Seed);
+    }
+
+    /// <summary>The featurisation this pipeline asks for (`mmcs features extract --pipeline` uses it to fill the same cache).</summary>
+    public FeatureExtractionRequest FeatureRequest(Dataset dataset) => new()
+    {
+        Items = dataset.Items,
+        Set = VectorSet,
+        Options = FeaturizerOptions(),
+        Images = ImageOptionsFor(),
+        CacheDirectory = Path.GetFullPath(_def.Features.CacheDir),
+        Augmentation = AugmentationPlanFor(),
+    };
+
+    /// <summary>The pipeline's dataset, read with its reader.</summary>
+    public Dataset ReadDataset(string path) => _def.Dataset.Reader switch
+    {
+        "folder" => DatasetReader.ReadFolderPerLabel(path),
+        "4q" => DatasetReader.ReadFourQ(path),
+        "turkish" => DatasetReader.ReadTurkish(path),
+        _ => DatasetReader.Open(path),
+    };
+
+    private async Task<Featurised> FeaturiseAsync(ActiveRun stage, Dataset dataset, CancellationToken ct)
+    {
+        var request = FeatureRequest(dataset);
+        var options = request.Options;
+        var images = request.Images;
+        var labels = dataset.Labels.Count == 4 && dataset.Labels.All(l => Moods.Canonical.Contains(l)) ? Moods.Canonical : dataset.Labels;
+        var originals = new List<Clip>();
+        var augmented = new List<Clip>();
+        var featurizer = new ClipFeaturizer(options);
+        var summary = await FeatureExtraction.RunAsync(request, featurizer, (clip, _) =>
+        {
+            var row = clip.Row;
+            int label = labels.ToList().IndexOf(row.Label ?? "");
+            if (label < 0) return ValueTask.CompletedTask;
+            string group = _def.Split.GroupBy switch
+            {
+                "artist" => row.Group ?? row.Song ?? row.Id,
+                "song" => row.Song ?? row.Id,
+                _ => row.Song ?? row.Id, // "none": every song its own group (copies stay with their song)
+            };
+            var c = new Clip(row, clip.Images, label, group);
+            (string.IsNullOrEmpty(row.Augmentation) ? originals : augmented).Add(c);
+            return ValueTask.CompletedTask;
+        }, new Progress<ProgressUpdate>(p => _progress.Report(p with { Task = "featurise" })), ct).ConfigureAwait(false);
+
+        stage.LogParams(new Dictionary<string, string>
+        {
+            ["feature_set"] = VectorSet.ToString().ToLowerInvariant(),
+            ["features"] = summary.FeatureNames.Count.ToString(Invariant.Culture),
+            ["cache_dir"] = request.CacheDirectory!,
+        });
+        stage.LogMetrics(new Dictionary<string, double>
+        {
+            ["files"] = summary.Files,
+            ["succeeded"] = summary.Succeeded,
+            ["skipped"] = summary.Skipped,
+            ["failed"] = summary.Failed,
+            ["cache_hits"] = summary.CacheHits,
+            ["computed"] = summary.Computed,
+            ["seconds"] = summary.Timings.Wall.TotalSeconds,
+        });
+        foreach (var f in summary.Failures.Take(20)) Log($"failed: {f.Path}: {f.Message}");
+        foreach (var s in summary.Skips.Take(20)) Log($"skipped: {s.Path}: {s.Reason}");
+        if (summary.Failures.Count + summary.Skips.Count > 0)
+        {
+            stage.LogText(string.Join('\n', summary.Failures.Select(f => $"failed\t{f.Path}\t{f.Message}")
+                .Concat(summary.Skips.Select(s => $"skipped\t{s.Path}\t{s.Reason}"))) + "\n", "featurise/problems.tsv");
+        }
+        if (originals.Count < 8)
+            throw new MmcsException(ErrorCodes.DataInvalid, $"only {originals.Count} clips could be featurised; at least 8 are needed");
+        return new Featurised(summary, summary.FeatureNames, labels, originals, augmented, options, images);
+    }
+
+    // ------------------------------------------------------------------ split
+
+    /// <summary>Indices into <see cref="Featurised.Originals"/>: the fit part of training, the validation part, the test part.</summary>
+    internal sealed record SplitPlan(int[] Fit, int[] Validation, int[] Test);
+
+    private SplitPlan Split(ActiveRun stage, Featurised f)
+    {
+        var labels = f.Originals.Select(c => c.Label).ToArray();
+        var groups = f.Originals.Select(c => c.Group).ToArray();
+        var s = _def.Split;
+        var (train, test) = GroupedHoldOut.Split(labels, groups, s.TestFraction, s.Seed);
+        var (fitLocal, valLocal) = GroupedHoldOut.Split(train.Select(i => labels[i]).ToArray(), train.Select(i => groups[i]).ToArray(),
+            s.ValidationFraction, s.Seed + 1);
+        var plan = new SplitPlan(fitLocal.Select(i => train[i]).ToArray(), valLocal.Select(i => train[i]).ToArray(), test);
+        CheckDisjoint(f, plan);
+        stage.LogParams(new Dictionary<string, string>
+        {
+            ["protocol"] = s.Protocol,
+            ["group_by"] = s.GroupBy,
+            ["test_fraction"] = Invariant.Format(s.TestFraction),
+            ["validation_fraction"] = Invariant.Format(s.ValidationFraction),
+            ["seed"] = s.Seed.ToString(Invariant.Culture),
+        });
+        stage.LogMetrics(new Dictionary<string, double>
+        {
+            ["fit_clips"] = plan.Fit.Length,
+            ["validation_clips"] = plan.Validation.Length,
+            ["test_clips"] = plan.Test.Length,
+            ["augmented_training_clips"] = AugmentedFor(f, plan.Fit).Count,
+            ["groups"] = groups.Distinct().Count(),
+        });
+        if (s.Protocol == "cv")
+            Log("note: split.protocol cv is evaluated by `mmcs evaluate` / bench; the pipeline trains and registers on a grouped hold-out");
+        return plan;
+    }
+
+    /// <summary>No group (artist or song) may be in two parts: the check a leak would fail.</summary>
+    private static void CheckDisjoint(Featurised f, SplitPlan plan)
+    {
+        var fit = plan.Fit.Select(i => f.Originals[i].Group).ToHashSet();
+        var val = plan.Validation.Select(i => f.Originals[i].Group).ToHashSet();
+        var test = plan.Test.Select(i => f.Originals[i].Group).ToHashSet();
+        if (fit.Overlaps(test) || val.Overlaps(test) || fit.Overlaps(val))
+            throw new MmcsException(ErrorCodes.InternalError, "the split put one group in two parts");
+    }
+
+    /// <summary>Augmented copies of exactly the songs in <paramref name="originals"/> (never of validation or test songs).</summary>
+    internal static List<Clip> AugmentedFor(Featurised f, IReadOnlyList<int> originals)
+    {
+        var songs = originals.Select(i => f.Originals[i].Row.Song ?? f.Originals[i].Row.Id).ToHashSet(StringComparer.Ordinal);
+        return f.Augmented.Where(c => songs.Contains(c.Row.Song ?? c.Row.Id)).ToList();
+    }
+
+    private static List<Clip> TrainingClips(Featurised f, SplitPlan plan) =>
+        plan.Fit.Select(i => f.Originals[i]).Concat(AugmentedFor(f, plan.Fit)).ToList();
+
+    // ------------------------------------------------------------------ train 1D
+
+    private IMoodClassifier Train1d(ActiveRun stage, Featurised f, SplitPlan plan, StageCache cache, List<string> resumed, CancellationToken ct)
+    {
+        if (cache.TryLoad("train_1d") is { } saved)
+        {
+            Log("train_1d: resumed from the saved result of an unfinished run");
+            stage.SetTag("mmcs.resumed", "true");
+            resumed.Add("train_1d");
+            return saved;
+        }
+        var a = _def.Train.Automl;
+        var clips = TrainingClips(f, plan);
+        var data = TabularDataset.FromVectors(f.FeatureNames, clips.Select(c => c.Row.Values).ToArray(),
+            clips.Select(c => f.Labels[c.Label]).ToArray(), clips.Select(c => c.Group).ToArray(), f.Labels, "pipeline:" + _def.Name);
+        string artifacts = Path.Combine(Path.GetTempPath(), "mmcs-automl-" + Guid.NewGuid().ToString("N"));
+        var options = new AutoMlOptions
+        {
+            TimeBudget = TimeSpan.FromSeconds(a.Time),
+            Folds = a.Cv,
+            Metric = a.Metric == "accuracy" ? AutoMlMetric.Accuracy : AutoMlMetric.MacroF1,
+            Trainers = a.Trainers,
+            MaxTrials = a.MaxTrials,
+            Seed = a.Seed,
+            VectorSet = VectorSet,
+            ArtifactDirectory = artifacts,
+            BootstrapResamples = Math.Min(_def.Evaluation.Bootstrap, 1000),
+        };
+        try
+        {
+            var result = TabularAutoMl.Run(data, options, new ActiveRunAutoMlAdapter(stage), null,
+                new Progress<ProgressUpdate>(p => _progress.Report(p with { Task = "train_1d" })), ct);
+            var model = result.Model ?? throw new MmcsException(ErrorCodes.InternalError, "the AutoML search returned no model");
+            Log($"train_1d: best {result.Best.Trainer}, CV accuracy {result.Best.CvAccuracy:0.000}, macro-F1 {result.Best.CvMacroF1:0.000} over {result.Trials.Count} trials");
+            cache.Save("train_1d", model);
+            return model;
+        }
+        finally
+        {
+            if (Directory.Exists(artifacts)) Directory.Delete(artifacts, recursive: true);
+        }
+    }
+
+    // ------------------------------------------------------------------ train 2D
+
+    private static ImageKind KindOf(string name) => name switch
+    {
+        "spectrogram" => ImageKind.Spectrogram,
+        "mfcc" => ImageKind.Mfcc,
+        _ => ImageKind.Mel,
+    };
+
+    private static ImageSize SizeOf(ImageOptions images, ImageKind kind) => kind switch
+    {
+        ImageKind.Spectrogram => images.Spectrogram!,
+        ImageKind.Mfcc => images.Mfcc!,
+        _ => images.Mel!,
+    };
+
+    private static InMemoryImageSource Source(Featurised f, IEnumerable<Clip> clips, ImageKind kind)
+    {
+        var size = SizeOf(f.Images!, kind);
+        return new InMemoryImageSource(kind, size, f.Labels, clips.Select(c =>
+            new ImageItem(c.Row.Id + (c.Row.Augmentation is { Length: > 0 } aug ? "~" + aug : ""), c.Group, c.Label,
+                ImageOf(c, kind))));
+    }
+
+    private static FeatureMatrix ImageOf(Clip c, ImageKind kind)
+    {
+        var images = c.Images ?? throw new MmcsException(ErrorCodes.InternalError, $"clip {c.Row.Path} was featurised without images");
+        return kind switch
+        {
+            ImageKind.Spectrogram => images.SpectrogramDb,
+            ImageKind.Mfcc => images.Mfcc,
+            _ => images.MelDb,
+        };
+    }
+
+    private List<(string, IMoodClassifier)> Train2d(ActiveRun stage, Featurised f, SplitPlan plan, StageCache cache, List<string> resumed, CancellationToken ct)
+    {
+        var c = _def.Train.Cnn;
+        var models = new List<(string, IMoodClassifier)>();
+        try
+        {
+            foreach (var name in c.Models)
+            {
+                string key = "train_2d-" + name;
+                if (cache.TryLoad(key) is { } saved)
+                {
+                    Log($"{key}: resumed from the saved result of an unfinished run");
+                    resumed.Add(key);
+                    models.Add(("cnn2d-" + name, saved));
+                    continue;
+                }
+                var kind = KindOf(name);
+                using var child = stage.StartChild("cnn2d-" + name, new Dictionary<string, string> { ["mmcs.stage"] = "train_2d", ["mmcs.input"] = name });
+                var split = new CnnSplit(Source(f, TrainingClips(f, plan), kind), Source(f, plan.Validation.Select(i => f.Originals[i]), kind), null);
+                var training = new Cnn2dTrainingOptions
+                {
+                    LearningRate = c.LearningRate,
+                    BatchSize = c.BatchSize,
+                    MaxEpochs = c.Epochs,
+                    Patience = c.Patience,
+                    Seed = c.Seed,
+                };
+                Cnn2dVariant[] variants = c.Preset == "original"
+                    ? [new Cnn2dVariant("original", Cnn2dArchitecture.Original(kind), training)]
+                    : Cnn2dOptionSearch.StandardVariants(kind, training)
+                        .Where(v => c.Candidates == null || c.Candidates.Contains(v.Name, StringComparer.OrdinalIgnoreCase)).ToArray();
+                if (variants.Length == 0)
+                    throw new MmcsException(ErrorCodes.InvalidParameterValue, $"{_pipeline.File}: train.cnn.candidates names no known candidate");
+                child.LogParams(new Dictionary<string, string>
+                {
+                    ["input"] = name,
+                    ["image_size"] = $"{split.Train.Size.Rows}x{split.Train.Size.Cols}",
+                    ["preset"] = c.Preset,
+                    ["candidates"] = string.Join(",", variants.Select(v => v.Name)),
+                    ["epochs"] = c.Epochs.ToString(Invariant.Culture),
+                    ["batch_size"] = c.BatchSize.ToString(Invariant.Culture),
+                    ["learning_rate"] = Invariant.Format(c.LearningRate),
+                    ["patience"] = c.Patience.ToString(Invariant.Culture),
+                    ["training_clips"] = split.Train.Count.ToString(Invariant.Culture),
+                    ["validation_clips"] = split.Validation.Count.ToString(Invariant.Culture),
+                });
+                var search = Cnn2dOptionSearch.Run(split, variants, SelectionMetric.ValidationLogLoss,
+                    v => TrainingObservers.MetricSteps((k, value, step) => child.LogMetric(k, value, step), variants.Length > 1 ? v.Name + "." : ""),
+                    new Progress<ProgressUpdate>(p => _progress.Report(p with { Task = "train_2d " + name })), ct);
+                foreach (var cand in search.Candidates)
+                {
+                    child.LogMetric($"candidate.{cand.Name}.val_accuracy", cand.ValidationAccuracy);
+                    child.LogMetric($"candidate.{cand.Name}.val_log_loss", cand.ValidationLogLoss);
+                }
+                var best = search.WinnerTraining;
+                child.LogParam("winner", search.Winner.Name);
+                child.LogMetrics(new Dictionary<string, double>
+                {
+                    ["best_epoch"] = best.BestEpoch,
+                    ["epochs_run"] = best.History.Count,
+                    ["seconds_per_epoch"] = best.SecondsPerEpoch,
+                    ["val_accuracy"] = best.Best.ValidationAccuracy,
+                    ["val_loss"] = best.Best.ValidationLoss,
+                });
+                string plots = Path.Combine(Path.GetTempPath(), "mmcs-cnn-" + Guid.NewGuid().ToString("N"));
+                try
+                {
+                    foreach (var png in Cnn2dArtifacts.WriteTrainingCurves(plots, best, $"{name} CNN ({search.Winner.Name})"))
+                        child.LogArtifact(png, "plots");
+                }
+                finally
+                {
+                    if (Directory.Exists(plots)) Directory.Delete(plots, recursive: true);
+                }
+                Log($"train_2d {name}: {search.Winner.Name}, best epoch {best.BestEpoch}/{best.History.Count}, val accuracy {best.Best.ValidationAccuracy:0.000}, {best.SecondsPerEpoch:0.0} s/epoch");
+                cache.Save(key, best.Model);
+                models.Add(("cnn2d-" + name, best.Model));
+            }
+            return models;
+        }
+        catch
+        {
+            foreach (var (_, m) in models) m.Dispose();
+            throw;
+        }
+    }
+
+    // ------------------------------------------------------------------ ensemble
+
+    private IMoodClassifier Ensemble(ActiveRun stage, Featurised f, SplitPlan plan, List<(string Name, IMoodClassifier Model)> members)
+    {
+        if (!_def.Ensemble.Enabled || members.Count == 1)
+        {
+            stage.LogParam("ensemble", "none");
+            // the single member, or the best on validation when the ensemble is disabled
+            var clips = plan.Validation.Select(i => f.Originals[i].Features(f.FeatureNames)).ToArray();
+            var truth = plan.Validation.Select(i => f.Originals[i].Label).ToArray();
+            var best = members.OrderByDescending(m =>
+                ClassificationReport.Compute(truth, ClassificationReport.ArgMax(m.Model.PredictProbabilities(clips)), f.Labels).MacroF1).First();
+            stage.LogParam("chosen", best.Name);
+            return best.Model;
+        }
+        var valClips = plan.Validation.Select(i => f.Originals[i].Features(f.FeatureNames)).ToArray();
+        var valTruth = plan.Validation.Select(i => f.Originals[i].Label).ToArray();
+        var probabilities = members.Select(m => m.Model.PredictProbabilities(valClips)).ToArray();
+        var weighting = _def.Ensemble.Weighting == "equal" ? EnsembleWeighting.Equal : EnsembleWeighting.LogLoss;
+        var weights = EnsembleWeights.Fit(probabilities, valTruth, weighting, f.Labels);
+        for (int m = 0; m < members.Count; m++)
+        {
+            var report = ClassificationReport.Compute(valTruth, ClassificationReport.ArgMax(probabilities[m]), f.Labels);
+            stage.LogMetric($"weight.{members[m].Name}", weights[m]);
+            stage.LogMetric($"val_macro_f1.{members[m].Name}", report.MacroF1);
+        }
+        stage.LogParam("weighting", weighting.ToString().ToLowerInvariant());
+        var ensemble = new EnsembleClassifier(members.Select(m => m.Model).ToArray(), members.Select(m => m.Name).ToArray(), weights, weighting);
+        var ensembleReport = ClassificationReport.Compute(valTruth, ClassificationReport.ArgMax(ensemble.PredictProbabilities(valClips)), f.Labels);
+        stage.LogMetric("val_macro_f1.ensemble", ensembleReport.MacroF1);
+        Log($"ensemble: weights {string.Join(", ", members.Select((m, i) => $"{m.Name} {weights[i]:0.00}"))}");
+        return ensemble;
+    }
+
+    // ------------------------------------------------------------------ evaluate
+
+    internal sealed record EvaluationResult(
+        ClassificationReport Report,
+        Interval AccuracyCi,
+        Interval MacroF1Ci,
+        IReadOnlyDictionary<string, ClassificationReport> MemberReports,
+        IReadOnlyDictionary<string, double> Metrics);
+
+    private EvaluationResult Evaluate(ActiveRun stage, Featurised f, SplitPlan plan, IMoodClassifier final, List<(string Name, IMoodClassifier Model)> members)
+    {
+        var clips = plan.Test.Select(i => f.Originals[i].Features(f.FeatureNames)).ToArray();
+        var truth = plan.Test.Select(i => f.Originals[i].Label).ToArray();
+        var memberReports = new Dictionary<string, ClassificationReport>();
+        double[][] finalProbabilities;
+        if (final is EnsembleClassifier ensemble)
+        {
+            var perMember = ensemble.PredictMembers(clips);
+            for (int m = 0; m < perMember.Count; m++)
+                memberReports[ensemble.Names[m]] = ClassificationReport.Compute(truth, ClassificationReport.ArgMax(perMember[m]), f.Labels);
+            finalProbabilities = ensemble.Combine(perMember);
+        }
+        else
+        {
+            finalProbabilities = final.PredictProbabilities(clips);
+        }
+        var predicted = ClassificationReport.ArgMax(finalProbabilities);
+        var report = ClassificationReport.Compute(truth, predicted, f.Labels);
+        int resamples = Math.Max(1, _def.Evaluation.Bootstrap);
+        var accCi = ConfidenceIntervals.Bootstrap(truth, predicted, f.Labels, r => r.Accuracy, resamples, seed: _def.Split.Seed);
+        var f1Ci = ConfidenceIntervals.Bootstrap(truth, predicted, f.Labels, r => r.MacroF1, resamples, seed: _def.Split.Seed);
+        var metrics = new Dictionary<string, double>
+        {
+            ["test_accuracy"] = report.Accuracy,
+            ["test_macro_f1"] = report.MacroF1,
+            ["test_accuracy_ci_low"] = accCi.Low,
+            ["test_accuracy_ci_high"] = accCi.High,
+            ["test_macro_f1_ci_low"] = f1Ci.Low,
+            ["test_macro_f1_ci_high"] = f1Ci.High,
+            ["test_clips"] = truth.Length,
+        };
+        foreach (var c in report.PerClass) metrics[$"test_f1.{c.Label}"] = c.F1;
+        foreach (var (name, r) in memberReports)
+        {
+            metrics[$"test_accuracy.{name}"] = r.Accuracy;
+            metrics[$"test_macro_f1.{name}"] = r.MacroF1;
+        }
+        stage.LogMetrics(metrics);
+        string dir = Path.Combine(Path.GetTempPath(), "mmcs-eval-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string png = Path.Combine(dir, "confusion_matrix.png");
+            Charts.ConfusionMatrix(png, report.Confusion, f.Labels, $"{_def.Name}: test set ({truth.Length} clips)");
+            stage.LogArtifact(png, "evaluation");
+            if (memberReports.Count > 0)
+            {
+                string bars = Path.Combine(dir, "macro_f1_by_model.png");
+                Charts.Bars(bars, "Test macro-F1 by model", "macro-F1",
+                    memberReports.Select(kv => (kv.Key, kv.Value.MacroF1)).Append(("ensemble", report.MacroF1)).ToArray());
+                stage.LogArtifact(bars, "evaluation");
+            }
+            string json = Path.Combine(dir, "report.json");
+            File.WriteAllText(json, JsonSerializer.Serialize(new
+            {
+                accuracy = report.Accuracy,
+                macro_f1 = report.MacroF1,
+                accuracy_ci = new[] { accCi.Low, accCi.High },
+                macro_f1_ci = new[] { f1Ci.Low, f1Ci.High },
+                labels = f.Labels,
+                per_class = report.PerClass.ToDictionary(c => c.Label, c => new { precision = c.Precision, recall = c.Recall, f1 = c.F1, support = c.Support }),
+                confusion = report.Confusion,
+                members = memberReports.ToDictionary(kv => kv.Key, kv => new { accuracy = kv.Value.Accuracy, macro_f1 = kv.Value.MacroF1 }),
+                test_items = plan.Test.Select(i => f.Originals[i].Row.Path).ToArray(),
+            }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+            stage.LogArtifact(json, "evaluation");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        Log($"evaluate: test accuracy {report.Accuracy:0.000} [{accCi.Low:0.000}, {accCi.High:0.000}], macro-F1 {report.MacroF1:0.000} [{f1Ci.Low:0.000}, {f1Ci.High:0.000}] on {truth.Length} clips");
+        return new EvaluationResult(report, accCi, f1Ci, memberReports, metrics);
+    }
+
+    // ------------------------------------------------------------------ register
+
+    private (string? Uri, ModelVersion? Version) Register(Tracker tracker, ActiveRun run, ActiveRun stage, IMoodClassifier final,
+        EvaluationResult evaluation, string fingerprint)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "mmcs-model-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var manifest = new MoodModelManifest
+            {
+                Kind = final.Kind,
+                Labels = final.Labels.ToArray(),
+                Featurizer = FeaturizerOptions(),
+                FeatureSet = VectorSet,
+                Members = final is EnsembleClassifier e ? e.Names.ToArray() : [],
+                Metrics = evaluation.Metrics,
+                Properties = new Dictionary<string, string>
+                {
+                    ["pipeline"] = _def.Name,
+                    ["run_id"] = run.RunId,
+                    ["data_fingerprint"] = fingerprint,
+                },
+            };
+            MoodModel.Save(final, manifest, dir);
+            MlModelWriter.Write(dir, run.RunId, final, manifest);
+            string uri = ModelLogging.LogModel(run, dir);
+            stage.LogParam("model_uri", uri);
+            if (!_def.Registry.Register) return (uri, null);
+            var version = ModelLogging.Register(tracker.Store, uri, _def.Registry.ModelName, run.RunId, new Dictionary<string, string>
+            {
+                ["mmcs.pipeline"] = _def.Name,
+                ["test_accuracy"] = Invariant.Format(evaluation.Report.Accuracy),
+                ["test_macro_f1"] = Invariant.Format(evaluation.Report.MacroF1),
+                ["mmcs.data.fingerprint"] = fingerprint,
+            });
+            tracker.Store.UpdateModelVersion(version.Name, version.Version,
+                $"{_def.Name}: test accuracy {evaluation.Report.Accuracy:0.000}, macro-F1 {evaluation.Report.MacroF1:0.000} on {evaluation.Report.Count} held-out clips");
+            stage.LogParam("registered_version", version.Version);
+            Log($"register: {_def.Registry.ModelName} version {version.Version} from {uri}");
+            return (uri, version);
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    // ------------------------------------------------------------------ promote
+
+    private PromotionDecision Promote(Tracker tracker, ActiveRun run, ActiveRun stage, ModelVersion version, EvaluationResult evaluation,
+        Featurised f, SplitPlan plan, CancellationToken ct)
+    {
+        var p = _def.Promotion;
+        var store = tracker.Store;
+        string name = version.Name;
+        store.SetRegisteredModelAlias(name, p.ChallengerAlias, version.Version);
+        double challenger = p.Metric == "accuracy" ? evaluation.Report.Accuracy : evaluation.Report.MacroF1;
+        double? champion = null;
+        string? championVersion = null;
+        ModelVersion? current = null;
+        try
+        {
+            current = store.GetModelVersionByAlias(name, p.ChampionAlias);
+        }
+        catch (MlflowException e) when (e.ErrorCode == ErrorCodes.ResourceDoesNotExist)
+        {
+        }
+        if (current != null && current.Version != version.Version)
+        {
+            championVersion = current.Version;
+            champion = ScoreChampion(store, current, f, plan, p.Metric, ct);
+            Log($"promote: champion version {current.Version} scores {champion:0.000} on the same test clips");
+        }
+        var decision = PromotionPolicy.Decide(p.Metric, challenger, champion, p.Margin);
+        stage.LogParams(new Dictionary<string, string>
+        {
+            ["metric"] = p.Metric,
+            ["margin"] = Invariant.Format(p.Margin),
+            ["challenger_version"] = version.Version,
+            ["champion_version"] = championVersion ?? "none",
+            ["decision"] = decision.Promote ? "promote" : "keep",
+        });
+        stage.SetTag("mmcs.promotion.reason", decision.Reason);
+        stage.LogMetric("challenger_score", challenger);
+        if (champion is { } c) stage.LogMetric("champion_score", c);
+        run.SetTag("mmcs.promotion", decision.Promote ? "promoted" : "kept champion");
+        if (decision.Promote)
+        {
+            new ModelRegistry(store).Promote(name, version.Version, p.ChampionAlias, p.Stage, p.ArchivePrevious);
+            store.SetModelVersionTag(name, version.Version, "mmcs.promotion", decision.Reason);
+        }
+        else
+        {
+            store.SetModelVersionTag(name, version.Version, "mmcs.promotion", "not promoted: " + decision.Reason);
+        }
+        Log($"promote: {decision.Reason}");
+        return decision;
+    }
+
+    /// <summary>The champion's score on this run's test clips (featurised with the champion's own configuration).</summary>
+    private double ScoreChampion(ITrackingStore store, ModelVersion champion, Featurised f, SplitPlan plan, string metric, CancellationToken ct)
+    {
+        var resolved = new ModelUriResolver(store).Resolve($"models:/{champion.Name}/{champion.Version}");
+        using var model = MoodModel.Load(resolved.LocalPath, resolved.Uri);
+        var predictor = new MoodPredictor(model);
+        var truth = new List<int>();
+        var predicted = new List<int>();
+        foreach (int i in plan.Test)
+        {
+            ct.ThrowIfCancellationRequested();
+            var clip = f.Originals[i];
+            var prediction = predictor.Predict(clip.Row.Path, ct);
+            int label = model.Labels.ToList().IndexOf(prediction.Mood);
+            truth.Add(clip.Label);
+            predicted.Add(Math.Max(0, f.Labels.ToList().IndexOf(model.Labels[Math.Max(0, label)])));
+        }
+        var report = ClassificationReport.Compute(truth, predicted, f.Labels);
+        return metric == "accuracy" ? report.Accuracy : report.MacroF1;
+    }
+
+    // ------------------------------------------------------------------ params
+
+    private Dictionary<string, string> FlattenDefinition()
+    {
+        var json = JsonSerializer.SerializeToElement(_def, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
+        var result = new Dictionary<string, string>();
+        Flatten(json, "", result);
+        return result;
+    }
+
+    private static void Flatten(JsonElement e, string prefix, Dictionary<string, string> into)
+    {
+        switch (e.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var p in e.EnumerateObject()) Flatten(p.Value, prefix.Length == 0 ? p.Name : prefix + "." + p.Name, into);
+                break;
+            case JsonValueKind.Array:
+                into[prefix] = string.Join(",", e.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String ? x.GetString() : x.GetRawText()));
+                break;
+            case JsonValueKind.Null:
+                break;
+            case JsonValueKind.String:
+                string s = e.GetString() ?? "";
+                if (s.Length > 0) into[prefix] = s.Length > 500 ? s[..500] : s;
+                break;
+            default:
+                into[prefix] = e.GetRawText();
+                break;
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Mmcs.Train.Models;
+
+namespace Mmcs.Pipelines.Run;
+
+/// <summary>
+/// What finished stages of an unfinished pipeline run left behind (trained models and their reports), keyed by the
+/// pipeline's training configuration and the data fingerprint, so that a re-run after a failure resumes instead of
+/// training again. A run that ends well clears it.
+/// </summary>
+public sealed class StageCache
+{
+    public StageCache(string root, string key)
+    {
+        Directory = Path.Combine(root, key);
+        Key = key;
+    }
+
+    public string Directory { get; }
+    public string Key { get; }
+
+    /// <summary>The key of a configuration: a hash of its JSON (only the parts that change what is trained) and the data.</summary>
+    public static string KeyOf(object trainingConfiguration, string dataFingerprint)
+    {
+        string json = JsonSerializer.Serialize(trainingConfiguration);
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(json + "\n" + dataFingerprint));
+        return Convert.ToHexStringLower(hash)[..16];
+    }
+
+    private string StageDir(string stage) => Path.Combine(Directory, stage);
+
+    /// <summary>The classifier a finished stage saved, or null.</summary>
+    public IMoodClassifier? TryLoad(string stage)
+    {
+        string dir = StageDir(stage);
+        if (!File.Exists(Path.Combine(dir, "done"))) return null;
+        try
+        {
+            return ClassifierStore.Load(Path.Combine(dir, "model"));
+        }
+        catch (Core.MmcsException)
+        {
+            return null; // a damaged entry is retrained
+        }
+    }
+
+    public T? TryRead<T>(string stage, string name) where T : class
+    {
+        string path = Path.Combine(StageDir(stage), name + ".json");
+        if (!File.Exists(Path.Combine(StageDir(stage), "done")) || !File.Exists(path)) return null;
+        try
+        {
+            return JsonSerializer.Deserialize<T>(File.ReadAllText(path));
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Saves a finished stage's classifier (and optional JSON facts), atomically: a crash leaves no half entry.</summary>
+    public void Save(string stage, IMoodClassifier classifier, IReadOnlyDictionary<string, object>? facts = null)
+    {
+        string final = StageDir(stage);
+        string temp = final + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
+        System.IO.Directory.CreateDirectory(Path.Combine(temp, "model"));
+        ClassifierStore.Save(classifier, Path.Combine(temp, "model"));
+        if (facts != null)
+            foreach (var (name, value) in facts)
+                File.WriteAllText(Path.Combine(temp, name + ".json"), JsonSerializer.Serialize(value));
+        File.WriteAllText(Path.Combine(temp, "done"), DateTimeOffset.UtcNow.ToString("O"));
+        if (System.IO.Directory.Exists(final)) System.IO.Directory.Delete(final, recursive: true);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+        System.IO.Directory.Move(temp, final);
+    }
+
+    /// <summary>Names of the stages with saved results.</summary>
+    public IReadOnlyList<string> Stages() => System.IO.Directory.Exists(Directory)
+        ? System.IO.Directory.GetDirectories(Directory).Where(d => File.Exists(Path.Combine(d, "done"))).Select(Path.GetFileName).OfType<string>().Order().ToArray()
+        : [];
+
+    public void Clear()
+    {
+        if (System.IO.Directory.Exists(Directory)) System.IO.Directory.Delete(Directory, recursive: true);
+    }
+}

@@ -1,0 +1,132 @@
+using Mmcs.Core;
+using Mmcs.Featurize;
+using Mmcs.Featurize.Audio;
+using Mmcs.Train.Ensemble;
+using Mmcs.Train.Evaluation;
+
+namespace Mmcs.Train.Predict;
+
+/// <summary>One window of a song and what the model said of it.</summary>
+public sealed record WindowPrediction(double Start, string Mood, IReadOnlyDictionary<string, double> Probabilities);
+
+/// <summary>
+/// The mood of one song: the probabilities averaged over its windows, each ensemble member's own averaged
+/// probabilities, and the per-window timeline.
+/// </summary>
+public sealed record SongPrediction(
+    string Path,
+    string Mood,
+    IReadOnlyDictionary<string, double> Probabilities,
+    IReadOnlyList<WindowPrediction> Windows,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> Members,
+    double SongSeconds,
+    string? Model);
+
+public sealed record PredictOptions
+{
+    /// <summary>Seconds between window starts for songs longer than the excerpt (null: the model's, else half the excerpt).</summary>
+    public double? HopSeconds { get; init; }
+
+    /// <summary>Shortest clip analysed; shorter ones are an error.</summary>
+    public double MinimumSeconds { get; init; } = 1.0;
+
+    /// <summary>Windows featurised and classified together (bounds memory for long songs).</summary>
+    public int WindowBatch { get; init; } = 8;
+
+    public AudioLoaderOptions Loader { get; init; } = new();
+}
+
+/// <summary>
+/// Predicts the mood of audio files with a packaged model. The audio is cut the way the model's training clips were
+/// (its featuriser options): a clip up to the excerpt length is analysed whole; a longer song is analysed in
+/// excerpt-length windows across it and the probabilities are averaged. Safe to share between threads.
+/// </summary>
+public sealed class MoodPredictor
+{
+    private readonly MoodModel _model;
+    private readonly PredictOptions _options;
+    private readonly ClipFeaturizer _featurizer;
+    private readonly AudioLoader _loader;
+    private readonly AudioLoader _wholeLoader;
+    private readonly FeatureSetKind _set;
+    private readonly ImageOptions? _images;
+
+    public MoodPredictor(MoodModel model, PredictOptions? options = null)
+    {
+        _model = model;
+        _options = options ?? new PredictOptions();
+        var featurizer = model.Manifest.Featurizer;
+        _featurizer = new ClipFeaturizer(featurizer);
+        _loader = new AudioLoader(featurizer, _options.Loader);
+        _wholeLoader = new AudioLoader(featurizer with { PadShortClips = true }, _options.Loader);
+        var requirements = model.Classifier.Requirements;
+        _set = requirements.VectorSet ?? model.Manifest.FeatureSet ?? FeatureSetKind.Seed;
+        _images = requirements.ToImageOptions();
+    }
+
+    public MoodModel Model => _model;
+
+    public SongPrediction Predict(string path, CancellationToken cancellationToken = default)
+    {
+        double hop = _options.HopSeconds ?? _model.Manifest.WindowHopSeconds ?? _model.Manifest.Featurizer.ExcerptSeconds / 2;
+        var song = _loader.LoadWindows(path, new WindowOptions { HopSeconds = hop }, cancellationToken);
+        IReadOnlyList<AudioWindow> windows = song.Windows;
+        if (song.SkipReason != null)
+        {
+            // shorter than the training excerpt: analyse the whole clip once
+            var whole = _wholeLoader.Load(path, cancellationToken);
+            if (whole.DurationSeconds < _options.MinimumSeconds)
+                throw new AudioInvalidException(path, $"is {whole.DurationSeconds:0.###} s long; at least {_options.MinimumSeconds:0.###} s are needed");
+            windows = [new AudioWindow(0, 0, whole)];
+        }
+        return Predict(path, windows, song.SongSeconds, cancellationToken);
+    }
+
+    /// <summary>Predicts from windows already decoded (e.g. a signal in memory).</summary>
+    public SongPrediction Predict(string name, IReadOnlyList<AudioWindow> windows, double songSeconds, CancellationToken cancellationToken = default)
+    {
+        if (windows.Count == 0) throw new AudioInvalidException(name, "has no audio to analyse");
+        var labels = _model.Labels;
+        var ensemble = _model.Classifier as EnsembleClassifier;
+        var windowProbabilities = new List<double[]>();
+        var memberSums = ensemble?.Members.Select(_ => new double[labels.Count]).ToArray();
+        for (int start = 0; start < windows.Count; start += _options.WindowBatch)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var batch = windows.Skip(start).Take(_options.WindowBatch)
+                .Select(w => _featurizer.Extract(w.Signal, _set, _images)).ToArray();
+            if (ensemble != null)
+            {
+                var perMember = ensemble.PredictMembers(batch);
+                for (int m = 0; m < perMember.Count; m++)
+                    foreach (var row in perMember[m])
+                        for (int c = 0; c < labels.Count; c++) memberSums![m][c] += row[c];
+                windowProbabilities.AddRange(ensemble.Combine(perMember));
+            }
+            else
+            {
+                windowProbabilities.AddRange(_model.Classifier.PredictProbabilities(batch));
+            }
+        }
+        var mean = new double[labels.Count];
+        foreach (var p in windowProbabilities)
+            for (int c = 0; c < mean.Length; c++) mean[c] += p[c] / windowProbabilities.Count;
+        var members = new Dictionary<string, IReadOnlyDictionary<string, double>>();
+        if (ensemble != null)
+        {
+            for (int m = 0; m < ensemble.Members.Count; m++)
+                members[ensemble.Names[m]] = ToMap(labels, memberSums![m].Select(v => v / windows.Count).ToArray());
+        }
+        var timeline = windows.Select((w, i) => new WindowPrediction(w.StartSeconds,
+            labels[ClassificationReport.ArgMax(windowProbabilities[i])], ToMap(labels, windowProbabilities[i]))).ToArray();
+        return new SongPrediction(name, labels[ClassificationReport.ArgMax(mean)], ToMap(labels, mean), timeline, members,
+            songSeconds, _model.Source);
+    }
+
+    private static IReadOnlyDictionary<string, double> ToMap(IReadOnlyList<string> labels, double[] p)
+    {
+        var map = new Dictionary<string, double>(labels.Count);
+        for (int c = 0; c < labels.Count; c++) map[labels[c]] = p[c];
+        return map;
+    }
+}

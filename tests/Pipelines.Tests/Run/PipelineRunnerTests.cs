@@ -1,0 +1,185 @@
+using Mmcs.Core;
+using Mmcs.Featurize.Synthesis;
+using Mmcs.Pipelines.Definition;
+using Mmcs.Pipelines.Run;
+using Mmcs.Registry;
+using Mmcs.Registry.Models;
+using Mmcs.Registry.Tracking;
+using Mmcs.Train.Predict;
+
+namespace Mmcs.Pipelines.Tests.Run;
+
+/// <summary>A small synthetic corpus shared by the pipeline tests (each test has its own store, state and cache).</summary>
+public sealed class CorpusFixture : IDisposable
+{
+    public CorpusFixture()
+    {
+        Root = Path.Combine(Path.GetTempPath(), "mmcs-pipeline-" + Guid.NewGuid().ToString("N"));
+        Corpus = Path.Combine(Root, "corpus");
+        SyntheticCorpus.Generate(Corpus, new SyntheticCorpusOptions { PerClass = 8, Seconds = 4, Seed = 3 });
+    }
+
+    public string Root { get; }
+    public string Corpus { get; }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(Root)) Directory.Delete(Root, recursive: true);
+    }
+}
+
+public sealed class PipelineRunnerTests(CorpusFixture fixture) : IClassFixture<CorpusFixture>, IDisposable
+{
+    private readonly string _work = Path.Combine(fixture.Root, "work-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_work)) Directory.Delete(_work, recursive: true);
+    }
+
+    private const string Yaml = """
+        name: tiny
+        experiment: tiny-tests
+        dataset:
+          reader: folder
+        clip:
+          excerpt_seconds: 3
+        features:
+          set: seed
+          images:
+            spectrogram: [32, 32]
+            mfcc: [20, 32]
+            mel: [32, 32]
+        augmentation:
+          copies: 1
+          noise: 0.01
+        split:
+          test_fraction: 0.25
+          validation_fraction: 0.25
+          group_by: song
+        train:
+          automl:
+            time: 20
+            max_trials: 2
+            cv: 3
+            trainers: [lbfgs_maxent]
+          cnn:
+            models: [mel]
+            preset: original
+            epochs: 2
+            batch_size: 8
+            learning_rate: 0.001
+        evaluation:
+          bootstrap: 50
+        registry:
+          model_name: tiny-mood
+        """;
+
+    private string Store => Path.Combine(_work, "mlruns");
+
+    private PipelineRunner Runner(IEnumerable<string>? overrides = null, Action<string>? beforeStage = null)
+    {
+        var all = new List<string> { $"features.cache_dir={Path.Combine(_work, "cache")}" };
+        if (overrides != null) all.AddRange(overrides);
+        var loaded = PipelineLoader.Parse(Yaml, "tiny.yaml", _work, all);
+        return new PipelineRunner(loaded, new PipelineRunOptions
+        {
+            DataOverride = fixture.Corpus,
+            TrackingUri = Store,
+            StateDirectory = Path.Combine(_work, "state"),
+            BeforeStage = beforeStage,
+        });
+    }
+
+    [Fact]
+    public async Task A_run_registers_a_champion_records_every_stage_and_a_second_run_reuses_the_feature_cache()
+    {
+        var first = await Runner().RunAsync();
+        Assert.Equal(32, first.Clips);
+        Assert.True(first.Features.Computed > 0);
+        Assert.NotNull(first.Version);
+        Assert.True(first.Decision!.Promote);
+        Assert.Equal(["tabular", "cnn2d-mel"], first.Members.Keys.ToArray());
+
+        using var store = TrackingStores.Open(Store);
+        var parent = store.GetRun(first.RunId);
+        Assert.Equal(RunStatus.Finished, parent.Info.Status);
+        Assert.True(parent.Data.Metrics.ContainsKey("test_macro_f1"));
+        var stages = store.SearchRuns(new RunQuery([first.ExperimentId], $"tags.`mlflow.parentRunId` = '{first.RunId}'")).Items;
+        Assert.Equal(PipelineRunner.StageNames.Order(), stages.Select(r => r.Info.RunName).Order());
+        Assert.All(stages, s => Assert.Equal(RunStatus.Finished, s.Info.Status));
+
+        var champion = store.GetModelVersionByAlias("tiny-mood", "champion");
+        Assert.Equal(first.Version!.Version, champion.Version);
+        Assert.Equal(ModelStages.Production, champion.CurrentStage);
+        var resolved = new ModelUriResolver(store).Resolve("models:/tiny-mood@champion");
+        using (var model = MoodModel.Load(resolved.LocalPath))
+        {
+            Assert.Equal("ensemble", model.Manifest.Kind);
+            var song = Directory.EnumerateFiles(Path.Combine(fixture.Corpus, "happy"), "*.wav").First();
+            var prediction = new MoodPredictor(model).Predict(song);
+            Assert.Equal(1.0, prediction.Probabilities.Values.Sum(), 6);
+            Assert.Equal(["tabular", "cnn2d-mel"], prediction.Members.Keys.Order().Reverse().ToArray());
+        }
+        Assert.True(File.Exists(Path.Combine(resolved.LocalPath, MlModelFile.FileName)));
+
+        // unchanged data: nothing is featurised again; a challenger that must win by 2 (impossible) is not promoted
+        var second = await Runner(["promotion.margin=1"]).RunAsync();
+        Assert.Equal(0, second.Features.Computed);
+        Assert.Equal(2 * second.Features.Succeeded, second.Features.CacheHits); // each clip and its augmented copy
+        Assert.False(second.Decision!.Promote);
+        Assert.NotNull(second.Decision.ChampionScore);
+        Assert.Equal(first.Version.Version, store.GetModelVersionByAlias("tiny-mood", "champion").Version);
+        Assert.Equal(second.Version!.Version, store.GetModelVersionByAlias("tiny-mood", "challenger").Version);
+        Assert.Equal(ModelStages.None, store.GetModelVersion("tiny-mood", second.Version.Version).CurrentStage);
+    }
+
+    [Fact]
+    public async Task A_failed_stage_fails_the_run_with_its_reason_and_a_rerun_resumes_the_trained_stages()
+    {
+        var failing = Runner(beforeStage: stage =>
+        {
+            if (stage == "ensemble") throw new MmcsException(ErrorCodes.InternalError, "disk full (simulated)");
+        });
+        var error = await Assert.ThrowsAsync<MmcsException>(() => failing.RunAsync());
+        Assert.Contains("ensemble", error.Message);
+        Assert.Contains("disk full", error.Message);
+
+        using var store = TrackingStores.Open(Store);
+        var experiment = store.GetExperimentByName("tiny-tests")!;
+        var runs = store.SearchRuns(new RunQuery([experiment.ExperimentId])).Items;
+        var parent = runs.Single(r => !r.Data.Tags.ContainsKey(SystemTags.ParentRunId));
+        Assert.Equal(RunStatus.Failed, parent.Info.Status);
+        Assert.Equal("ensemble", parent.Data.Tags["mmcs.failed_stage"]);
+        Assert.Contains("disk full", parent.Data.Tags[SystemTags.Error]);
+        var failedStage = runs.Single(r => r.Info.RunName == "ensemble");
+        Assert.Equal(RunStatus.Failed, failedStage.Info.Status);
+
+        var rerun = await Runner().RunAsync();
+        Assert.Equal(["train_1d", "train_2d-mel"], rerun.ResumedStages);
+        Assert.Equal(0, rerun.Features.Computed);
+        Assert.NotNull(rerun.Version);
+    }
+
+    [Fact]
+    public async Task Augmented_copies_of_validation_and_test_songs_never_reach_training()
+    {
+        // every clip's copy exists in the cache, but training must take only the copies of its own songs
+        var result = await Runner().RunAsync();
+        using var store = TrackingStores.Open(Store);
+        var split = store.SearchRuns(new RunQuery([result.ExperimentId], $"tags.`mlflow.parentRunId` = '{result.RunId}' and attributes.run_name = 'split'")).Items.Single();
+        double fit = split.Data.Metrics["fit_clips"].Value;
+        double augmented = split.Data.Metrics["augmented_training_clips"].Value;
+        Assert.Equal(fit, augmented); // one copy per training clip, none of the other parts
+        Assert.True(split.Data.Metrics["test_clips"].Value > 0);
+    }
+
+    [Fact]
+    public async Task A_second_run_of_the_same_pipeline_while_one_holds_the_lock_is_refused()
+    {
+        using var held = Mmcs.Pipelines.Schedule.PipelineLock.TryAcquire(Path.Combine(_work, "state", "locks"), "tiny");
+        Assert.NotNull(held);
+        var error = await Assert.ThrowsAsync<MmcsException>(() => Runner().RunAsync());
+        Assert.Contains("already running", error.Message);
+    }
+}

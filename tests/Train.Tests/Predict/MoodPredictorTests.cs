@@ -1,0 +1,127 @@
+using Mmcs.Core;
+using Mmcs.Featurize;
+using Mmcs.Featurize.Audio;
+using Mmcs.Featurize.Datasets;
+using Mmcs.Featurize.Synthesis;
+using Mmcs.Train.Data;
+using Mmcs.Train.Predict;
+using Mmcs.Train.Tabular;
+
+namespace Mmcs.Train.Tests.Predict;
+
+/// <summary>A small real model (maximum entropy on the seed features of a synthetic corpus), trained once for the class.</summary>
+public sealed class TrainedModelFixture : IDisposable
+{
+    public TrainedModelFixture()
+    {
+        Root = Path.Combine(Path.GetTempPath(), "mmcs-predict-" + Guid.NewGuid().ToString("N"));
+        Corpus = Path.Combine(Root, "corpus");
+        SyntheticCorpus.Generate(Corpus, new SyntheticCorpusOptions { PerClass = 6, Seconds = 4, Seed = 5 });
+        Featurizer = new FeaturizerOptions { ExcerptSeconds = 3 };
+        var loader = new AudioLoader(Featurizer);
+        var featurizer = new ClipFeaturizer(Featurizer);
+        var dataset = DatasetReader.Open(Corpus);
+        var rows = dataset.Items.Select(i => featurizer.Extract(loader.LoadExcerpt(i.Path), FeatureSetKind.Seed).Vector.Values).ToArray();
+        var data = TabularDataset.FromVectors(featurizer.FeatureNames(FeatureSetKind.Seed), rows, dataset.Items.Select(i => i.Label).ToArray(),
+            dataset.Items.Select(i => i.SongId).ToArray(), Moods.Canonical);
+        var result = TabularAutoMl.Run(data, new AutoMlOptions
+        {
+            TimeBudget = TimeSpan.FromSeconds(30), MaxTrials = 1, Folds = 3, Trainers = ["lbfgs_maxent"], ImportanceRepeats = 0,
+            BootstrapResamples = 10, VectorSet = FeatureSetKind.Seed,
+            ArtifactDirectory = Path.Combine(Root, "automl"),
+        });
+        ModelDir = Path.Combine(Root, "model");
+        MoodModel.Save(result.Model!, new MoodModelManifest { Kind = "", Labels = [], Featurizer = Featurizer, FeatureSet = FeatureSetKind.Seed }, ModelDir);
+        result.Dispose();
+    }
+
+    public string Root { get; }
+    public string Corpus { get; }
+    public string ModelDir { get; }
+    public FeaturizerOptions Featurizer { get; }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(Root)) Directory.Delete(Root, recursive: true);
+    }
+}
+
+public sealed class MoodPredictorTests(TrainedModelFixture fixture) : IClassFixture<TrainedModelFixture>
+{
+    private string Song(string name, double seconds, int seed)
+    {
+        string dir = Path.Combine(fixture.Root, "songs-" + name);
+        if (!Directory.Exists(dir)) SyntheticCorpus.Generate(dir, new SyntheticCorpusOptions { PerClass = 1, Seconds = seconds, Seed = seed });
+        return Directory.EnumerateFiles(Path.Combine(dir, "sad"), "*.wav").First();
+    }
+
+    [Fact]
+    public void A_saved_model_loads_back_with_its_manifest_and_gives_the_same_probabilities()
+    {
+        using var model = MoodModel.Load(fixture.ModelDir);
+        Assert.Equal("tabular", model.Manifest.Kind);
+        Assert.Equal(Moods.Canonical, model.Manifest.Labels);
+        Assert.Equal(3, model.Manifest.Featurizer.ExcerptSeconds);
+        var a = new MoodPredictor(model).Predict(Song("a", 4, 11));
+        using var again = MoodModel.Load(fixture.ModelDir);
+        var b = new MoodPredictor(again).Predict(Song("a", 4, 11));
+        foreach (var label in Moods.Canonical) Assert.Equal(a.Probabilities[label], b.Probabilities[label], 12);
+    }
+
+    [Fact]
+    public void A_long_song_is_analysed_in_windows_whose_probabilities_are_averaged()
+    {
+        using var model = MoodModel.Load(fixture.ModelDir);
+        var prediction = new MoodPredictor(model, new PredictOptions { HopSeconds = 1.5 }).Predict(Song("long", 9, 12));
+        // 9 s song, 3 s windows every 1.5 s: starts 0, 1.5, ..., 6 -> 5 windows
+        Assert.Equal(5, prediction.Windows.Count);
+        Assert.Equal([0, 1.5, 3, 4.5, 6], prediction.Windows.Select(w => Math.Round(w.Start, 3)).ToArray());
+        foreach (var label in Moods.Canonical)
+            Assert.Equal(prediction.Windows.Average(w => w.Probabilities[label]), prediction.Probabilities[label], 9);
+        Assert.Equal(1.0, prediction.Probabilities.Values.Sum(), 9);
+        Assert.Equal(prediction.Probabilities.MaxBy(kv => kv.Value).Key, prediction.Mood);
+    }
+
+    [Fact]
+    public void A_clip_shorter_than_the_excerpt_is_analysed_whole_once()
+    {
+        using var model = MoodModel.Load(fixture.ModelDir);
+        var prediction = new MoodPredictor(model).Predict(Song("short", 2, 13));
+        Assert.Single(prediction.Windows);
+        Assert.Equal(2, prediction.SongSeconds, 1);
+    }
+
+    [Fact]
+    public void A_clip_too_short_to_analyse_is_an_error_naming_the_file()
+    {
+        using var model = MoodModel.Load(fixture.ModelDir);
+        string path = Path.Combine(fixture.Root, "tiny.wav");
+        WavWriter.Write(path, Enumerable.Range(0, 2000).Select(i => (float)Math.Sin(i * 0.1)).ToArray(), 1, 22050);
+        var error = Assert.ThrowsAny<MmcsException>(() => new MoodPredictor(model).Predict(path));
+        Assert.Contains("tiny.wav", error.Message);
+    }
+
+    [Fact]
+    public void A_folder_without_a_manifest_is_not_a_model_and_the_error_says_so()
+    {
+        string dir = Path.Combine(fixture.Root, "not-a-model");
+        Directory.CreateDirectory(dir);
+        var error = Assert.Throws<MmcsException>(() => MoodModel.Load(dir));
+        Assert.Contains(MoodModel.ManifestFileName, error.Message);
+        Assert.Contains(dir, error.Message);
+    }
+
+    [Fact]
+    public void Evaluating_on_a_labelled_folder_reports_every_clip_and_a_confusion_matrix_that_adds_up()
+    {
+        using var model = MoodModel.Load(fixture.ModelDir);
+        var dataset = DatasetReader.Open(fixture.Corpus);
+        var evaluation = ModelEvaluation.Evaluate(new MoodPredictor(model), dataset, bootstrap: 50);
+        Assert.Equal(dataset.Items.Count, evaluation.Report.Count);
+        Assert.Equal(dataset.Items.Count, evaluation.Report.Confusion.Sum(r => r.Sum()));
+        Assert.Empty(evaluation.Failures);
+        // trained on these very clips: far above chance (0.25)
+        Assert.True(evaluation.Report.Accuracy > 0.6, $"accuracy {evaluation.Report.Accuracy}");
+        Assert.InRange(evaluation.Report.Accuracy, evaluation.AccuracyCi.Low, evaluation.AccuracyCi.High);
+    }
+}
