@@ -1,0 +1,100 @@
+using System.CommandLine;
+using Mmcs.Cli.Output;
+using Mmcs.Core;
+using Mmcs.Featurize;
+using Mmcs.Featurize.Augment;
+using Mmcs.Featurize.Batch;
+using Mmcs.Featurize.Storage;
+using Mmcs.Pipelines.Definition;
+using Mmcs.Pipelines.Run;
+
+namespace Mmcs.Cli.Commands;
+
+/// <summary>`mmcs features …`: batch featurisation (tables, arrays, the shared cache, shards).</summary>
+internal static class FeaturesCommands
+{
+    public static Command Create()
+    {
+        var features = new Command("features", "Feature extraction: audio in, librosa-compatible features out.");
+        features.Subcommands.Add(Extract());
+        return features;
+    }
+
+    private static Command Extract()
+    {
+        var inputs = new Argument<string[]>("inputs") { Description = "Audio files, folders or a dataset folder (omit with --pipeline to use its dataset).", Arity = ArgumentArity.ZeroOrMore };
+        var pipeline = new Option<string?>("--pipeline") { Description = "Take clip policy, feature set, image sizes, augmentation, cache folder and dataset from this pipeline YAML, so that `mmcs pipeline run` finds everything in the cache." };
+        var set = new Option<string>("--feature-set") { Description = "seed (the original study's 57) or full.", DefaultValueFactory = _ => "full" };
+        set.AcceptOnlyFromAmong("seed", "full");
+        var table = new Option<string?>("--out") { Description = "Feature table to write (.csv or .parquet)." };
+        var arrays = new Option<string?>("--arrays") { Description = "Folder for per-clip .npz arrays (spectrogram, MFCC, mel images)." };
+        var images = new Option<bool>("--images") { Description = "Also compute the 2D images (native sizes unless --pipeline gives sizes)." };
+        var cacheDir = new Option<string?>("--cache-dir") { Description = $"Feature cache folder (default {FeatureCache.DefaultDirectory})." };
+        var shard = new Option<string?>("--shard") { Description = "Only the i-th of n shards (1-based, e.g. 3/8), by content hash: n jobs fill one cache in parallel." };
+        var excerpt = new Option<double?>("--excerpt") { Description = "Excerpt length in seconds (default 25.5, as the original study)." };
+        var augment = new Option<bool>("--augment-original") { Description = "Add the original study's augmented copies (noise 0.02, shift 1 s) of every clip." };
+        var data = new Option<string?>("--data") { Description = "With --pipeline: the dataset folder (overrides dataset.path)." };
+        var json = CommonOptions.Json();
+        var command = new Command("extract",
+            "Featurise audio into a table (.csv/.parquet), per-clip arrays and/or the feature cache, using every core. Bad " +
+            "files are reported and skipped. With --shard i/n several machines featurise one collection into a shared cache.")
+        {
+            inputs, pipeline, set, table, arrays, images, cacheDir, shard, excerpt, augment, data, json,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            bool asJson = parse.GetValue(json);
+            FeatureExtractionRequest request;
+            if (parse.GetValue(pipeline) is { } file)
+            {
+                var loaded = PipelineLoader.Load(file);
+                var runner = new PipelineRunner(loaded);
+                var given = parse.GetValue(inputs) ?? [];
+                string dataPath = given.Length == 1 ? Path.GetFullPath(given[0]) : loaded.ResolveDataPath(parse.GetValue(data));
+                request = runner.FeatureRequest(runner.ReadDataset(dataPath));
+                if (parse.GetValue(cacheDir) is { } c) request = request with { CacheDirectory = Path.GetFullPath(c) };
+            }
+            else
+            {
+                var given = parse.GetValue(inputs) ?? [];
+                if (given.Length == 0)
+                    throw new MmcsException(ErrorCodes.InvalidParameterValue, "give audio files or folders to featurise, or --pipeline FILE");
+                var options = new FeaturizerOptions();
+                if (parse.GetValue(excerpt) is { } e) options = options with { ExcerptSeconds = e };
+                request = new FeatureExtractionRequest
+                {
+                    Inputs = given,
+                    Set = parse.GetValue(set) == "seed" ? FeatureSetKind.Seed : FeatureSetKind.Full,
+                    Options = options,
+                    Images = parse.GetValue(images) || parse.GetValue(arrays) != null ? new ImageOptions() : null,
+                    CacheDirectory = parse.GetValue(cacheDir) ?? FeatureCache.DefaultDirectory,
+                    Augmentation = parse.GetValue(augment) ? AugmentationPlan.OriginalStudy() : null,
+                };
+            }
+            request = request with
+            {
+                TablePath = parse.GetValue(table),
+                ArraysDirectory = parse.GetValue(arrays),
+                Shard = parse.GetValue(shard) is { } s ? ShardSpec.Parse(s) : null,
+            };
+            var summary = await CliConsole.WithProgressAsync(asJson, progress => FeatureExtraction.RunAsync(request, progress, ct));
+            if (asJson)
+            {
+                CliConsole.WriteJson(summary);
+            }
+            else
+            {
+                CliConsole.Info($"{summary.Succeeded} clips featurised ({summary.CacheHits} from the cache, {summary.Computed} computed), " +
+                                $"{summary.Skipped} skipped, {summary.Failed} failed, {summary.FilesOutsideShard} in other shards; " +
+                                $"{summary.FeatureNames.Count} features in {summary.Timings.Wall.TotalSeconds:0.0} s");
+                if (summary.TablePath != null) CliConsole.Info($"table: {summary.TablePath}");
+                if (summary.ArraysDirectory != null) CliConsole.Info($"arrays: {summary.ArraysDirectory}");
+                if (summary.CacheDirectory != null) CliConsole.Info($"cache: {summary.CacheDirectory}");
+                foreach (var f in summary.Failures) CliConsole.Error($"{f.Path}: {f.Message}");
+                foreach (var sk in summary.Skips) CliConsole.Info($"skipped {sk.Path}: {sk.Reason}");
+            }
+            return summary.Succeeded == 0 && summary.Files - summary.FilesOutsideShard > 0 ? 2 : 0;
+        });
+        return command;
+    }
+}

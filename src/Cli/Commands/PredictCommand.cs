@@ -1,0 +1,125 @@
+using System.CommandLine;
+using Mmcs.Cli.Output;
+using Mmcs.Core;
+using Mmcs.Featurize.Datasets;
+using Mmcs.Train.Predict;
+
+namespace Mmcs.Cli.Commands;
+
+/// <summary>`mmcs predict`: the mood of songs.</summary>
+internal static class PredictCommand
+{
+    public static Command Create()
+    {
+        var inputs = new Argument<string[]>("inputs") { Description = "Audio files or folders (searched recursively).", Arity = ArgumentArity.OneOrMore };
+        var model = new Option<string?>("--model") { Description = $"Model URI: models:/NAME@ALIAS, models:/NAME/VERSION, models:/NAME/STAGE, runs:/ID/model or a folder (default {ModelLoading.DefaultModelUri})." };
+        var hop = new Option<double?>("--hop") { Description = "Seconds between analysis windows of long songs (default: half the excerpt)." };
+        var timeline = new Option<bool>("--timeline") { Description = "Also print the mood of each window of long songs." };
+        var tracking = CommonOptions.TrackingUri();
+        var json = CommonOptions.Json();
+        var command = new Command("predict",
+            "Predict the mood (happy, angry, sad, relaxed) of songs. A clip up to the model's excerpt length is analysed " +
+            "once; a longer song in excerpt-length windows whose probabilities are averaged.")
+        {
+            inputs, model, hop, timeline, tracking, json,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            bool asJson = parse.GetValue(json);
+            var files = ExpandInputs(parse.GetValue(inputs)!);
+            var (loaded, answering) = ModelLoading.Load(parse.GetValue(model), parse.GetValue(tracking));
+            using var _ = loaded;
+            var predictor = new MoodPredictor(loaded, new PredictOptions { HopSeconds = parse.GetValue(hop) });
+            var results = new List<SongPrediction>();
+            var errors = new List<(string File, MmcsException Error)>();
+            await CliConsole.WithProgressAsync(asJson, progress => Task.Run(() =>
+            {
+                for (int i = 0; i < files.Count; i++)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    progress.Report(new ProgressUpdate("predict", i, files.Count, Path.GetFileName(files[i])));
+                    try
+                    {
+                        results.Add(predictor.Predict(files[i], ct));
+                    }
+                    catch (MmcsException e)
+                    {
+                        errors.Add((files[i], e));
+                    }
+                }
+                progress.Report(new ProgressUpdate("predict", files.Count, files.Count));
+                return 0;
+            }, ct));
+            if (asJson)
+            {
+                CliConsole.WriteJson(new
+                {
+                    model = answering,
+                    predictions = results.Select(r => Json(r, answering)).ToArray(),
+                    errors = errors.Select(e => new { file = e.File, error_code = e.Error.ErrorCode, message = e.Error.Message }).ToArray(),
+                });
+            }
+            else
+            {
+                Print(results, loaded.Labels, answering, parse.GetValue(timeline));
+                foreach (var (file, error) in errors) CliConsole.Error($"{file}: {error.Message}");
+            }
+            if (errors.Count == 0) return 0;
+            return errors.Count == files.Count && files.Count == 1 ? errors[0].Error.ExitCode : 2;
+        });
+        return command;
+    }
+
+    internal static object Json(SongPrediction r, string model) => new
+    {
+        file = r.Path,
+        mood = r.Mood,
+        probabilities = r.Probabilities,
+        model,
+        seconds = r.SongSeconds,
+        members = r.Members,
+        windows = r.Windows.Select(w => new { start = w.Start, mood = w.Mood, probabilities = w.Probabilities }).ToArray(),
+    };
+
+    internal static IReadOnlyList<string> ExpandInputs(IReadOnlyList<string> inputs)
+    {
+        var files = new List<string>();
+        foreach (var input in inputs)
+        {
+            if (Directory.Exists(input))
+            {
+                var found = Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories)
+                    .Where(DatasetReader.IsAudioFile).Order(StringComparer.Ordinal).ToArray();
+                if (found.Length == 0)
+                    throw new MmcsException(ErrorCodes.InvalidParameterValue, $"folder '{input}' holds no audio files");
+                files.AddRange(found);
+            }
+            else if (File.Exists(input))
+            {
+                files.Add(input);
+            }
+            else
+            {
+                throw new MmcsException(ErrorCodes.ResourceDoesNotExist, $"'{input}' does not exist");
+            }
+        }
+        return files;
+    }
+
+    private static void Print(IReadOnlyList<SongPrediction> results, IReadOnlyList<string> labels, string model, bool timeline)
+    {
+        string P(double v) => v.ToString("0.00", Invariant.Culture);
+        var rows = results.Select(r => (IReadOnlyList<string>)new[] { Path.GetFileName(r.Path), r.Mood }
+            .Concat(labels.Select(l => P(r.Probabilities[l])))
+            .Append(r.Windows.Count.ToString(Invariant.Culture)).ToArray());
+        CliConsole.Table($"Moods by {model}", new[] { "file", "mood" }.Concat(labels).Append("windows").ToArray(), rows);
+        if (!timeline) return;
+        foreach (var r in results.Where(r => r.Windows.Count > 1))
+        {
+            CliConsole.Info($"{Path.GetFileName(r.Path)}:");
+            foreach (var w in r.Windows)
+                CliConsole.Info($"  {TimeSpan.FromSeconds(w.Start):mm\\:ss}  {w.Mood,-8} " +
+                                string.Join(" ", labels.Select(l => $"{l} {P(w.Probabilities[l])}")));
+        }
+    }
+}
