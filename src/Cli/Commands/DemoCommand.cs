@@ -36,7 +36,7 @@ internal static class DemoCommand
             // predict clips the models never saw (another seed of the generator)
             string examples = Path.GetFullPath(Path.Combine(".mmcs", "demo", "examples"));
             if (!Directory.Exists(examples) || !Directory.EnumerateFiles(examples, "*.wav", SearchOption.AllDirectories).Any())
-                SyntheticCorpus.Generate(examples, new SyntheticCorpusOptions { PerClass = 1, Seconds = 14, Seed = 2026 }, null, ct);
+                SyntheticCorpus.Generate(examples, new SyntheticCorpusOptions { PerClass = 2, Seconds = 12, Seed = 2026 }, null, ct);
             var files = PredictCommand.ExpandInputs([examples]);
             string modelName = loaded.Definition.Registry.ModelName;
             string championUri = $"models:/{modelName}@{loaded.Definition.Promotion.ChampionAlias}";
@@ -59,11 +59,12 @@ internal static class DemoCommand
                 return 0;
             }
             PipelineCommands.PrintSummary(result);
-            CliConsole.Table($"New clips, predicted by {answering}", new[] { "clip", "truth", "predicted" }.Concat(model.Labels).ToArray(),
+            CliConsole.Table($"New clips, predicted by {answering}", new[] { "clip", "truth", "predicted" }.Concat(model.Labels).Append("windows").ToArray(),
                 predictions.Select(p => (IReadOnlyList<string>)new[]
                 {
                     Path.GetFileName(p.Path), Path.GetFileName(Path.GetDirectoryName(p.Path)) ?? "", p.Mood,
-                }.Concat(model.Labels.Select(l => p.Probabilities[l].ToString("0.00", Invariant.Culture))).ToArray()));
+                }.Concat(model.Labels.Select(l => p.Probabilities[l].ToString("0.00", Invariant.Culture)))
+                 .Append(p.Windows.Count.ToString(Invariant.Culture)).ToArray()));
             string F(double v) => v.ToString("0.000", Invariant.Culture);
             CliConsole.Table("MMCS demo", ["", ""], new List<IReadOnlyList<string>>
             {

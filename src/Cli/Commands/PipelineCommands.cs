@@ -173,7 +173,7 @@ internal static class PipelineCommands
         var rows = new List<IReadOnlyList<string>>
         {
             new[] { "run", r.RunId },
-            new[] { "clips", $"{r.Clips} ({r.Features.CacheHits} features from the cache, {r.Features.Computed} computed)" },
+            new[] { "clips", $"{r.Clips}; features of clips and augmented copies: {r.Features.Computed} computed, {r.Features.CacheHits} from the cache" },
             new[] { "test accuracy", $"{F(r.Evaluation.Accuracy)} [{F(r.AccuracyCi.Low)}, {F(r.AccuracyCi.High)}] on {r.Evaluation.Count} held-out clips" },
             new[] { "test macro-F1", $"{F(r.Evaluation.MacroF1)} [{F(r.MacroF1Ci.Low)}, {F(r.MacroF1Ci.High)}]" },
         };
