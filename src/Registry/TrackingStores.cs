@@ -27,14 +27,11 @@ public static class TrackingStores
     {
         env ??= Environment.GetEnvironmentVariable;
         string uri = ResolveUri(explicitUri, env);
-        if (IsHttp(uri)) return OpenRest(uri, env);
+        if (IsHttp(uri)) return new Rest.RestStore(uri, Rest.RestCredentials.FromEnvironment(env));
         if (uri.StartsWith("file:", StringComparison.OrdinalIgnoreCase)) return new FileStore.FileStore(uri);
         throw MlflowException.Invalid(
             $"Unsupported tracking URI '{uri}': use a folder path, a file:///abs/path URI, or an http(s):// MLflow tracking server.");
     }
-
-    private static ITrackingStore OpenRest(string uri, Func<string, string?> env) =>
-        throw new MlflowException(Core.ErrorCodes.MissingDependency, $"The REST store for '{uri}' is not built yet.");
 
     internal static bool IsHttp(string uri) =>
         uri.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || uri.StartsWith("https://", StringComparison.OrdinalIgnoreCase);

@@ -29,7 +29,7 @@ public sealed partial class FileStore
         if (tags != null)
             foreach (var (k, v) in tags)
                 AtomicFile.WriteAllText(KeyPath(Path.Combine(dir, "tags"), k), v);
-        WriteExperimentMeta(dir, id, name, artifactLocation ?? ToFileUri(dir), LifecycleStage.Active, now, now);
+        WriteExperimentMeta(dir, id, name, artifactLocation ?? ArtifactLocationFor(id), LifecycleStage.Active, now, now);
         return id;
     }
 

@@ -24,8 +24,13 @@ public sealed partial class FileStore : ITrackingStore, Models.ILocalArtifactAcc
     private volatile bool _initialised;
 
     /// <summary>Opens the store at <paramref name="rootOrUri"/>: a folder path or a <c>file://</c> URI. The folder is created on the first write.</summary>
-    public FileStore(string rootOrUri, Func<long>? clock = null)
+    /// <param name="rootOrUri">The mlruns folder.</param>
+    /// <param name="clock">Unix milliseconds now (tests pin it).</param>
+    /// <param name="defaultArtifactRoot">Where new experiments keep artifacts (like <c>mlflow server --default-artifact-root</c>,
+    /// e.g. <c>mlflow-artifacts:/</c>); null: <c>file:///&lt;root&gt;/&lt;experiment id&gt;</c>.</param>
+    public FileStore(string rootOrUri, Func<long>? clock = null, string? defaultArtifactRoot = null)
     {
+        DefaultArtifactRoot = defaultArtifactRoot;
         RootDirectory = Path.GetFullPath(LocalPathFromUri(rootOrUri));
         TrackingUri = ToFileUri(RootDirectory);
         _clock = clock ?? (() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
@@ -33,6 +38,11 @@ public sealed partial class FileStore : ITrackingStore, Models.ILocalArtifactAcc
     }
 
     public string RootDirectory { get; }
+
+    public string? DefaultArtifactRoot { get; }
+
+    internal string ArtifactLocationFor(string experimentId) =>
+        DefaultArtifactRoot == null ? ToFileUri(Path.Combine(RootDirectory, experimentId)) : DefaultArtifactRoot.TrimEnd('/') + "/" + experimentId;
 
     public string TrackingUri { get; }
 
@@ -81,7 +91,7 @@ public sealed partial class FileStore : ITrackingStore, Models.ILocalArtifactAcc
             if (!File.Exists(Path.Combine(RootDirectory, DefaultExperimentId, "meta.yaml")) &&
                 !File.Exists(Path.Combine(TrashDirectory, DefaultExperimentId, "meta.yaml")))
                 WriteExperimentMeta(Path.Combine(RootDirectory, DefaultExperimentId), DefaultExperimentId, DefaultExperimentName,
-                    ToFileUri(Path.Combine(RootDirectory, DefaultExperimentId)), LifecycleStage.Active, Now(), Now());
+                    ArtifactLocationFor(DefaultExperimentId), LifecycleStage.Active, Now(), Now());
         }
         _initialised = true;
     }
