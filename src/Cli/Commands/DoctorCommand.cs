@@ -56,7 +56,37 @@ internal static class DoctorCommand
             ? new Check("chromium", "missing", "not found (only the browser tests of the web page need it)",
                 "sudo apt-get install chromium", false)
             : new Check("chromium", "ok", chromium, null, false));
+        checks.Add(CheckTracking(trackingUri));
         return checks;
+    }
+
+    /// <summary>The tracking URI in effect (--tracking-uri, else MLFLOW_TRACKING_URI, else ./mlruns) and whether its store opens.</summary>
+    internal static Check CheckTracking(string? trackingUri)
+    {
+        const string name = "tracking store";
+        string uri = Registry.TrackingStores.ResolveUri(trackingUri);
+        string source = !string.IsNullOrWhiteSpace(trackingUri) ? "--tracking-uri"
+            : Environment.GetEnvironmentVariable(Registry.TrackingStores.EnvironmentVariable) is { Length: > 0 } ? "MLFLOW_TRACKING_URI" : "default ./mlruns";
+        try
+        {
+            if (uri.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || uri.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+            {
+                using var rest = new Registry.Rest.RestStore(uri, Registry.Rest.RestCredentials.FromEnvironment(),
+                    options: new Registry.Rest.RestStoreOptions { MaxRetries = 1, RequestTimeout = TimeSpan.FromSeconds(10) });
+                int count = rest.SearchExperiments(maxResults: 100).Items.Count;
+                return new Check(name, "ok", $"{uri} (from {source}): MLflow server answered, {count} experiment(s)", null, true);
+            }
+            using var store = Registry.TrackingStores.Open(uri);
+            if (store is Registry.FileStore.FileStore fs && !Directory.Exists(fs.RootDirectory))
+                return new Check(name, "ok", $"{uri} (from {source}): not created yet; the first run creates it", null, true);
+            int experiments = store.SearchExperiments(maxResults: 1000).Items.Count;
+            return new Check(name, "ok", $"{uri} (from {source}): MLflow file store, {experiments} experiment(s)", null, true);
+        }
+        catch (Core.MmcsException e)
+        {
+            return new Check(name, "missing", $"{uri} (from {source}): {e.Message.ReplaceLineEndings(" ")}",
+                "pass --tracking-uri or set MLFLOW_TRACKING_URI to a folder, file:///abs/path or a running MLflow server (http://host:5000)", true);
+        }
     }
 
     private static Check CheckTorch()
