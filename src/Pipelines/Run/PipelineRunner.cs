@@ -22,6 +22,7 @@ using Mmcs.Train.Models;
 using Mmcs.Train.Plots;
 using Mmcs.Train.Predict;
 using Mmcs.Train.Tabular;
+using Mmcs.Train.Tabular.Tracking;
 
 namespace Mmcs.Pipelines.Run;
 
@@ -210,7 +211,9 @@ public sealed class PipelineRunner
             var finalOwner = final;
 
             // ---- evaluate ----
-            var evaluation = await Stage(run, "evaluate", stage => Evaluate(stage, features, split, final, members));
+            var evaluation = await Stage(run, "evaluate", stage => IsCv
+                ? CrossValidate(stage, features, split, cache, resumed, ct)
+                : Evaluate(stage, features, split, final, members));
             foreach (var (k, v) in evaluation.Metrics) run.LogMetric(k, v);
 
             // ---- register ----
@@ -219,7 +222,7 @@ public sealed class PipelineRunner
             // ---- promote ----
             PromotionDecision? decision = null;
             if (version != null && _def.Promotion.Enabled)
-                decision = await Stage(run, "promote", stage => Promote(tracker, run, stage, version, evaluation, features, split, ct));
+                decision = await Stage(run, "promote", stage => Promote(tracker, run, stage, version, evaluation, features, split, fingerprint, ct));
 
             cache.Clear();
             if (finalOwner is EnsembleClassifier) finalOwner.Dispose();
@@ -408,17 +411,56 @@ public sealed class PipelineRunner
     // ------------------------------------------------------------------ split
 
     /// <summary>Indices into <see cref="Featurised.Originals"/>: the fit part of training, the validation part, the test part.</summary>
-    internal sealed record SplitPlan(int[] Fit, int[] Validation, int[] Test);
+    internal sealed record SplitPlan(int[] Fit, int[] Validation, int[] Test)
+    {
+        /// <summary>The cv protocol's folds (repeat, fold, plan), each with its own fit/validation/test parts.</summary>
+        public IReadOnlyList<(int Repeat, int Fold, SplitPlan Plan)> Folds { get; init; } = [];
+    }
+
+    private bool IsCv => _def.Split.Protocol == "cv";
+
+    /// <summary>What makes two evaluations comparable: protocol, folds, repeats, fractions, grouping and seed.</summary>
+    private string EvaluationSignature => IsCv
+        ? FormattableString.Invariant($"cv:{_def.Split.Repeats}x{_def.Split.Folds}:{_def.Split.GroupBy}:seed{_def.Split.Seed}")
+        : FormattableString.Invariant($"holdout:{_def.Split.TestFraction}:{_def.Split.GroupBy}:seed{_def.Split.Seed}");
+
+    /// <summary>Fit and validation parts (whole groups) of the rows <paramref name="train"/>.</summary>
+    private static SplitPlan FitValidation(int[] labels, string[] groups, int[] train, int[] test, double validationFraction, int seed)
+    {
+        var (fitLocal, valLocal) = GroupedHoldOut.Split(train.Select(i => labels[i]).ToArray(), train.Select(i => groups[i]).ToArray(),
+            validationFraction, seed);
+        return new SplitPlan(fitLocal.Select(i => train[i]).ToArray(), valLocal.Select(i => train[i]).ToArray(), test);
+    }
 
     private SplitPlan Split(ActiveRun stage, Featurised f)
     {
         var labels = f.Originals.Select(c => c.Label).ToArray();
         var groups = f.Originals.Select(c => c.Group).ToArray();
         var s = _def.Split;
-        var (train, test) = GroupedHoldOut.Split(labels, groups, s.TestFraction, s.Seed);
-        var (fitLocal, valLocal) = GroupedHoldOut.Split(train.Select(i => labels[i]).ToArray(), train.Select(i => groups[i]).ToArray(),
-            s.ValidationFraction, s.Seed + 1);
-        var plan = new SplitPlan(fitLocal.Select(i => train[i]).ToArray(), valLocal.Select(i => train[i]).ToArray(), test);
+        SplitPlan plan;
+        if (IsCv)
+        {
+            // the final model trains on every clip; the evaluation is repeated grouped k-fold over the whole procedure
+            var all = Enumerable.Range(0, labels.Length).ToArray();
+            var folds = new List<(int, int, SplitPlan)>();
+            for (int r = 0; r < s.Repeats; r++)
+            {
+                var split = new StratifiedGroupKFold(s.Folds, s.Seed + r).Split(labels, groups);
+                for (int k = 0; k < split.Count; k++)
+                {
+                    var foldPlan = FitValidation(labels, groups, split[k].Train, split[k].Test, s.ValidationFraction, s.Seed + 1000 * (r + 1) + k);
+                    CheckDisjoint(f, foldPlan);
+                    folds.Add((r + 1, k + 1, foldPlan));
+                }
+            }
+            plan = FitValidation(labels, groups, all, [], s.ValidationFraction, s.Seed + 1) with { Folds = folds };
+            stage.LogMetric("folds", folds.Count);
+        }
+        else
+        {
+            var (train, test) = GroupedHoldOut.Split(labels, groups, s.TestFraction, s.Seed);
+            plan = FitValidation(labels, groups, train, test, s.ValidationFraction, s.Seed + 1);
+        }
         CheckDisjoint(f, plan);
         stage.LogParams(new Dictionary<string, string>
         {
@@ -427,6 +469,8 @@ public sealed class PipelineRunner
             ["test_fraction"] = Invariant.Format(s.TestFraction),
             ["validation_fraction"] = Invariant.Format(s.ValidationFraction),
             ["seed"] = s.Seed.ToString(Invariant.Culture),
+            ["folds"] = s.Folds.ToString(Invariant.Culture),
+            ["repeats"] = s.Repeats.ToString(Invariant.Culture),
         });
         stage.LogMetrics(new Dictionary<string, double>
         {
@@ -436,8 +480,6 @@ public sealed class PipelineRunner
             ["augmented_training_clips"] = AugmentedFor(f, plan.Fit).Count,
             ["groups"] = groups.Distinct().Count(),
         });
-        if (s.Protocol == "cv")
-            Log("note: split.protocol cv is evaluated by `mmcs evaluate` / bench; the pipeline trains and registers on a grouped hold-out");
         return plan;
     }
 
@@ -463,13 +505,15 @@ public sealed class PipelineRunner
 
     // ------------------------------------------------------------------ train 1D
 
-    private IMoodClassifier Train1d(ActiveRun stage, Featurised f, SplitPlan plan, StageCache cache, List<string> resumed, CancellationToken ct)
+    private IMoodClassifier Train1d(ActiveRun stage, Featurised f, SplitPlan plan, StageCache cache, List<string> resumed, CancellationToken ct,
+        string keyPrefix = "", bool trialRuns = true)
     {
-        if (cache.TryLoad("train_1d") is { } saved)
+        string key = keyPrefix + "train_1d";
+        if (cache.TryLoad(key) is { } saved)
         {
-            Log("train_1d: resumed from the saved result of an unfinished run");
+            Log($"{key}: resumed from the saved result of an unfinished run");
             stage.SetTag("mmcs.resumed", "true");
-            resumed.Add("train_1d");
+            resumed.Add(key);
             return saved;
         }
         var a = _def.Train.Automl;
@@ -491,11 +535,14 @@ public sealed class PipelineRunner
         };
         try
         {
-            var result = TabularAutoMl.Run(data, options, new ActiveRunAutoMlAdapter(stage), null,
+            IAutoMlRun tracking = trialRuns ? new ActiveRunAutoMlAdapter(stage) : NullAutoMlRun.Instance;
+            var result = TabularAutoMl.Run(data, options, tracking, null,
                 new Progress<ProgressUpdate>(p => _progress.Report(p with { Task = "train_1d" })), ct);
             var model = result.Model ?? throw new MmcsException(ErrorCodes.InternalError, "the AutoML search returned no model");
-            Log($"train_1d: best {result.Best.Trainer}, CV accuracy {result.Best.CvAccuracy:0.000}, macro-F1 {result.Best.CvMacroF1:0.000} over {result.Trials.Count} trials");
-            cache.Save("train_1d", model);
+            stage.LogParam(keyPrefix.Replace('/', '.') + "best_trainer", result.Best.Trainer);
+            stage.LogMetric(keyPrefix.Replace('/', '.') + "inner_cv_macro_f1", result.Best.CvMacroF1);
+            Log($"{key}: best {result.Best.Trainer}, CV accuracy {result.Best.CvAccuracy:0.000}, macro-F1 {result.Best.CvMacroF1:0.000} over {result.Trials.Count} trials");
+            cache.Save(key, model);
             return model;
         }
         finally
@@ -539,7 +586,8 @@ public sealed class PipelineRunner
         };
     }
 
-    private List<(string, IMoodClassifier)> Train2d(ActiveRun stage, Featurised f, SplitPlan plan, StageCache cache, List<string> resumed, CancellationToken ct)
+    private List<(string, IMoodClassifier)> Train2d(ActiveRun stage, Featurised f, SplitPlan plan, StageCache cache, List<string> resumed, CancellationToken ct,
+        string keyPrefix = "")
     {
         var c = _def.Train.Cnn;
         var models = new List<(string, IMoodClassifier)>();
@@ -547,7 +595,7 @@ public sealed class PipelineRunner
         {
             foreach (var name in c.Models)
             {
-                string key = "train_2d-" + name;
+                string key = keyPrefix + "train_2d-" + name;
                 if (cache.TryLoad(key) is { } saved)
                 {
                     Log($"{key}: resumed from the saved result of an unfinished run");
@@ -671,69 +719,153 @@ public sealed class PipelineRunner
 
     private EvaluationResult Evaluate(ActiveRun stage, Featurised f, SplitPlan plan, IMoodClassifier final, List<(string Name, IMoodClassifier Model)> members)
     {
-        var clips = plan.Test.Select(i => f.Originals[i].Features(f.FeatureNames)).ToArray();
         var truth = plan.Test.Select(i => f.Originals[i].Label).ToArray();
-        var memberReports = new Dictionary<string, ClassificationReport>();
-        double[][] finalProbabilities;
+        var (predicted, memberPredicted) = PredictParts(f, plan.Test, final);
+        return Summarise(stage, f, "test", truth, predicted, memberPredicted, truth.Length, [],
+            plan.Test.Select(i => f.Originals[i].Row.Path).ToArray());
+    }
+
+    /// <summary>Class predictions of the final model and (for an ensemble) of each member for some clips.</summary>
+    private static (int[] Final, Dictionary<string, int[]> Members) PredictParts(Featurised f, IReadOnlyList<int> rows, IMoodClassifier final)
+    {
+        var clips = rows.Select(i => f.Originals[i].Features(f.FeatureNames)).ToArray();
+        var members = new Dictionary<string, int[]>();
         if (final is EnsembleClassifier ensemble)
         {
             var perMember = ensemble.PredictMembers(clips);
-            for (int m = 0; m < perMember.Count; m++)
-                memberReports[ensemble.Names[m]] = ClassificationReport.Compute(truth, ClassificationReport.ArgMax(perMember[m]), f.Labels);
-            finalProbabilities = ensemble.Combine(perMember);
+            for (int m = 0; m < perMember.Count; m++) members[ensemble.Names[m]] = ClassificationReport.ArgMax(perMember[m]);
+            return (ClassificationReport.ArgMax(ensemble.Combine(perMember)), members);
         }
-        else
+        return (ClassificationReport.ArgMax(final.PredictProbabilities(clips)), members);
+    }
+
+    /// <summary>
+    /// The cv protocol: for each repetition and fold, the whole training procedure (augmentation of training songs,
+    /// scaling, feature selection and AutoML model selection, the CNNs with their early stopping, the ensemble weights)
+    /// runs on the training folds alone and predicts the held-out fold. Reports pool the out-of-fold predictions of every
+    /// repetition; the interval is the percentile bootstrap over clips of the first repetition.
+    /// </summary>
+    private EvaluationResult CrossValidate(ActiveRun stage, Featurised f, SplitPlan plan, StageCache cache, List<string> resumed, CancellationToken ct)
+    {
+        var truthAll = new List<int>();
+        var predictedAll = new List<int>();
+        var memberAll = new Dictionary<string, List<int>>();
+        var firstTruth = new List<int>();
+        var firstPredicted = new List<int>();
+        var foldScores = new List<double>();
+        int done = 0;
+        foreach (var (repeat, fold, foldPlan) in plan.Folds)
         {
-            finalProbabilities = final.PredictProbabilities(clips);
+            ct.ThrowIfCancellationRequested();
+            _progress.Report(new ProgressUpdate("cross-validation", done++, plan.Folds.Count, $"repeat {repeat} fold {fold}"));
+            string prefix = $"fold-{repeat}-{fold}/";
+            using var child = stage.StartChild($"fold {repeat}.{fold}", new Dictionary<string, string> { ["mmcs.stage"] = "evaluate", ["mmcs.fold"] = $"{repeat}.{fold}" });
+            var members = new List<(string Name, IMoodClassifier Model)>();
+            IMoodClassifier? final = null;
+            try
+            {
+                if (_def.Train.Automl.Enabled)
+                    members.Add(("tabular", Train1d(child, f, foldPlan, cache, resumed, ct, prefix, trialRuns: false)));
+                if (_def.Train.Cnn.Enabled && _def.Train.Cnn.Models.Length > 0)
+                    members.AddRange(Train2d(child, f, foldPlan, cache, resumed, ct, prefix));
+                final = Ensemble(child, f, foldPlan, members);
+                var truth = foldPlan.Test.Select(i => f.Originals[i].Label).ToArray();
+                var (predicted, memberPredicted) = PredictParts(f, foldPlan.Test, final);
+                var report = ClassificationReport.Compute(truth, predicted, f.Labels);
+                child.LogMetrics(new Dictionary<string, double>
+                {
+                    ["accuracy"] = report.Accuracy, ["macro_f1"] = report.MacroF1, ["test_clips"] = truth.Length,
+                    ["train_clips"] = foldPlan.Fit.Length + foldPlan.Validation.Length,
+                });
+                child.End();
+                foldScores.Add(report.MacroF1);
+                truthAll.AddRange(truth);
+                predictedAll.AddRange(predicted);
+                if (repeat == 1)
+                {
+                    firstTruth.AddRange(truth);
+                    firstPredicted.AddRange(predicted);
+                }
+                foreach (var (name, p) in memberPredicted)
+                {
+                    if (!memberAll.TryGetValue(name, out var list)) memberAll[name] = list = [];
+                    list.AddRange(p);
+                }
+                Log($"fold {repeat}.{fold}: accuracy {report.Accuracy:0.000}, macro-F1 {report.MacroF1:0.000} on {truth.Length} clips");
+            }
+            finally
+            {
+                if (final is EnsembleClassifier) final.Dispose();
+                else foreach (var (_, m) in members) m.Dispose();
+            }
         }
-        var predicted = ClassificationReport.ArgMax(finalProbabilities);
+        _progress.Report(new ProgressUpdate("cross-validation", plan.Folds.Count, plan.Folds.Count));
+        var memberPredictedAll = memberAll.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
+        var foldCi = ConfidenceIntervals.FromFoldScores(foldScores);
+        return Summarise(stage, f, "cv", truthAll.ToArray(), predictedAll.ToArray(), memberPredictedAll, f.Originals.Count,
+            [("fold_macro_f1_ci_low", foldCi.Low), ("fold_macro_f1_ci_high", foldCi.High), ("folds", foldScores.Count)],
+            [], firstTruth.ToArray(), firstPredicted.ToArray());
+    }
+
+    /// <summary>Metrics (prefixed "test" or "cv"), the confusion-matrix and per-model PNGs and report.json of an evaluation.</summary>
+    private EvaluationResult Summarise(ActiveRun stage, Featurised f, string prefix, int[] truth, int[] predicted,
+        Dictionary<string, int[]> memberPredicted, int clips, IReadOnlyList<(string Key, double Value)> extra, string[] items,
+        int[]? ciTruth = null, int[]? ciPredicted = null)
+    {
         var report = ClassificationReport.Compute(truth, predicted, f.Labels);
+        var memberReports = memberPredicted.ToDictionary(kv => kv.Key, kv => ClassificationReport.Compute(truth, kv.Value, f.Labels));
         int resamples = Math.Max(1, _def.Evaluation.Bootstrap);
-        var accCi = ConfidenceIntervals.Bootstrap(truth, predicted, f.Labels, r => r.Accuracy, resamples, seed: _def.Split.Seed);
-        var f1Ci = ConfidenceIntervals.Bootstrap(truth, predicted, f.Labels, r => r.MacroF1, resamples, seed: _def.Split.Seed);
+        ciTruth ??= truth;
+        ciPredicted ??= predicted;
+        var accCi = ConfidenceIntervals.Bootstrap(ciTruth, ciPredicted, f.Labels, r => r.Accuracy, resamples, seed: _def.Split.Seed);
+        var f1Ci = ConfidenceIntervals.Bootstrap(ciTruth, ciPredicted, f.Labels, r => r.MacroF1, resamples, seed: _def.Split.Seed);
         var metrics = new Dictionary<string, double>
         {
-            ["test_accuracy"] = report.Accuracy,
-            ["test_macro_f1"] = report.MacroF1,
-            ["test_accuracy_ci_low"] = accCi.Low,
-            ["test_accuracy_ci_high"] = accCi.High,
-            ["test_macro_f1_ci_low"] = f1Ci.Low,
-            ["test_macro_f1_ci_high"] = f1Ci.High,
-            ["test_clips"] = truth.Length,
+            [$"{prefix}_accuracy"] = report.Accuracy,
+            [$"{prefix}_macro_f1"] = report.MacroF1,
+            [$"{prefix}_accuracy_ci_low"] = accCi.Low,
+            [$"{prefix}_accuracy_ci_high"] = accCi.High,
+            [$"{prefix}_macro_f1_ci_low"] = f1Ci.Low,
+            [$"{prefix}_macro_f1_ci_high"] = f1Ci.High,
+            [$"{prefix}_clips"] = clips,
         };
-        foreach (var c in report.PerClass) metrics[$"test_f1.{c.Label}"] = c.F1;
+        foreach (var (k, v) in extra) metrics[$"{prefix}_{k}"] = v;
+        foreach (var c in report.PerClass) metrics[$"{prefix}_f1.{c.Label}"] = c.F1;
         foreach (var (name, r) in memberReports)
         {
-            metrics[$"test_accuracy.{name}"] = r.Accuracy;
-            metrics[$"test_macro_f1.{name}"] = r.MacroF1;
+            metrics[$"{prefix}_accuracy.{name}"] = r.Accuracy;
+            metrics[$"{prefix}_macro_f1.{name}"] = r.MacroF1;
         }
         stage.LogMetrics(metrics);
+        string what = prefix == "cv" ? $"{_def.Split.Repeats}x{_def.Split.Folds}-fold grouped CV, {clips} clips" : $"test set, {clips} clips";
         string dir = Path.Combine(Path.GetTempPath(), "mmcs-eval-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         try
         {
             string png = Path.Combine(dir, "confusion_matrix.png");
-            Charts.ConfusionMatrix(png, report.Confusion, f.Labels, $"{_def.Name}: test set ({truth.Length} clips)");
+            Charts.ConfusionMatrix(png, report.Confusion, f.Labels, $"{_def.Name}: {what}");
             stage.LogArtifact(png, "evaluation");
             if (memberReports.Count > 0)
             {
                 string bars = Path.Combine(dir, "macro_f1_by_model.png");
-                Charts.Bars(bars, "Test macro-F1 by model", "macro-F1",
+                Charts.Bars(bars, $"Macro-F1 by model ({what})", "macro-F1",
                     memberReports.Select(kv => (kv.Key, kv.Value.MacroF1)).Append(("ensemble", report.MacroF1)).ToArray());
                 stage.LogArtifact(bars, "evaluation");
             }
             string json = Path.Combine(dir, "report.json");
             File.WriteAllText(json, JsonSerializer.Serialize(new
             {
+                protocol = _def.Split.Protocol,
                 accuracy = report.Accuracy,
                 macro_f1 = report.MacroF1,
                 accuracy_ci = new[] { accCi.Low, accCi.High },
                 macro_f1_ci = new[] { f1Ci.Low, f1Ci.High },
+                extra = extra.ToDictionary(e => e.Key, e => e.Value),
                 labels = f.Labels,
                 per_class = report.PerClass.ToDictionary(c => c.Label, c => new { precision = c.Precision, recall = c.Recall, f1 = c.F1, support = c.Support }),
                 confusion = report.Confusion,
                 members = memberReports.ToDictionary(kv => kv.Key, kv => new { accuracy = kv.Value.Accuracy, macro_f1 = kv.Value.MacroF1 }),
-                test_items = plan.Test.Select(i => f.Originals[i].Row.Path).ToArray(),
+                test_items = items,
             }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
             stage.LogArtifact(json, "evaluation");
         }
@@ -741,7 +873,7 @@ public sealed class PipelineRunner
         {
             Directory.Delete(dir, recursive: true);
         }
-        Log($"evaluate: test accuracy {report.Accuracy:0.000} [{accCi.Low:0.000}, {accCi.High:0.000}], macro-F1 {report.MacroF1:0.000} [{f1Ci.Low:0.000}, {f1Ci.High:0.000}] on {truth.Length} clips");
+        Log($"evaluate ({what}): accuracy {report.Accuracy:0.000} [{accCi.Low:0.000}, {accCi.High:0.000}], macro-F1 {report.MacroF1:0.000} [{f1Ci.Low:0.000}, {f1Ci.High:0.000}]");
         return new EvaluationResult(report, accCi, f1Ci, memberReports, metrics);
     }
 
@@ -779,6 +911,8 @@ public sealed class PipelineRunner
                 ["test_accuracy"] = Invariant.Format(evaluation.Report.Accuracy),
                 ["test_macro_f1"] = Invariant.Format(evaluation.Report.MacroF1),
                 ["mmcs.data.fingerprint"] = fingerprint,
+                ["mmcs.eval.protocol"] = _def.Split.Protocol,
+                ["mmcs.eval.split"] = EvaluationSignature,
             });
             tracker.Store.UpdateModelVersion(version.Name, version.Version,
                 $"{_def.Name}: test accuracy {evaluation.Report.Accuracy:0.000}, macro-F1 {evaluation.Report.MacroF1:0.000} on {evaluation.Report.Count} held-out clips");
@@ -795,7 +929,7 @@ public sealed class PipelineRunner
     // ------------------------------------------------------------------ promote
 
     private PromotionDecision Promote(Tracker tracker, ActiveRun run, ActiveRun stage, ModelVersion version, EvaluationResult evaluation,
-        Featurised f, SplitPlan plan, CancellationToken ct)
+        Featurised f, SplitPlan plan, string fingerprint, CancellationToken ct)
     {
         var p = _def.Promotion;
         var store = tracker.Store;
@@ -815,8 +949,22 @@ public sealed class PipelineRunner
         if (current != null && current.Version != version.Version)
         {
             championVersion = current.Version;
-            champion = ScoreChampion(store, current, f, plan, p.Metric, ct);
-            Log($"promote: champion version {current.Version} scores {champion:0.000} on the same test clips");
+            string metricTag = p.Metric == "accuracy" ? "test_accuracy" : "test_macro_f1";
+            if (IsCv && current.Tags.GetValueOrDefault("mmcs.eval.split") == EvaluationSignature
+                     && current.Tags.GetValueOrDefault("mmcs.data.fingerprint") == fingerprint
+                     && double.TryParse(current.Tags.GetValueOrDefault(metricTag), System.Globalization.NumberStyles.Float, Invariant.Culture, out double recorded))
+            {
+                champion = recorded;
+                Log($"promote: champion version {current.Version} scored {recorded:0.000} in the same cross-validation of the same data");
+            }
+            else
+            {
+                // hold-out: the same test clips; cv without a comparable record: every clip, which the champion may have
+                // trained on, so its score is if anything flattering and the comparison conservative
+                var rows = IsCv ? Enumerable.Range(0, f.Originals.Count).ToArray() : plan.Test;
+                champion = ScoreChampion(store, current, f, rows, p.Metric, ct);
+                Log($"promote: champion version {current.Version} scores {champion:0.000} on " + (IsCv ? "every clip (no comparable cross-validation on record)" : "the same test clips"));
+            }
         }
         var decision = PromotionPolicy.Decide(p.Metric, challenger, champion, p.Margin);
         stage.LogParams(new Dictionary<string, string>
@@ -845,14 +993,14 @@ public sealed class PipelineRunner
     }
 
     /// <summary>The champion's score on this run's test clips (featurised with the champion's own configuration).</summary>
-    private double ScoreChampion(ITrackingStore store, ModelVersion champion, Featurised f, SplitPlan plan, string metric, CancellationToken ct)
+    private double ScoreChampion(ITrackingStore store, ModelVersion champion, Featurised f, IReadOnlyList<int> rows, string metric, CancellationToken ct)
     {
         var resolved = new ModelUriResolver(store).Resolve($"models:/{champion.Name}/{champion.Version}");
         using var model = MoodModel.Load(resolved.LocalPath, resolved.Uri);
         var predictor = new MoodPredictor(model);
         var truth = new List<int>();
         var predicted = new List<int>();
-        foreach (int i in plan.Test)
+        foreach (int i in rows)
         {
             ct.ThrowIfCancellationRequested();
             var clip = f.Originals[i];

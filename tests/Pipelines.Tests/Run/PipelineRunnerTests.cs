@@ -183,3 +183,63 @@ public sealed class PipelineRunnerTests(CorpusFixture fixture) : IClassFixture<C
         Assert.Contains("already running", error.Message);
     }
 }
+
+public sealed class CrossValidationTests(CorpusFixture fixture) : IClassFixture<CorpusFixture>, IDisposable
+{
+    private readonly string _work = Path.Combine(fixture.Root, "cv-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_work)) Directory.Delete(_work, recursive: true);
+    }
+
+    [Fact]
+    public async Task The_cv_protocol_retrains_inside_every_fold_pools_out_of_fold_predictions_and_registers_a_model_trained_on_all_clips()
+    {
+        const string yaml = """
+            name: tiny-cv
+            experiment: tiny-cv
+            dataset:
+              reader: folder
+            clip:
+              excerpt_seconds: 3
+            features:
+              set: seed
+            split:
+              protocol: cv
+              folds: 3
+              repeats: 2
+              group_by: song
+            train:
+              automl:
+                time: 10
+                max_trials: 1
+                cv: 2
+                trainers: [lbfgs_maxent]
+              cnn:
+                enabled: false
+            evaluation:
+              bootstrap: 20
+            registry:
+              model_name: tiny-cv
+            """;
+        var loaded = PipelineLoader.Parse(yaml, "cv.yaml", _work, [$"features.cache_dir={Path.Combine(_work, "cache")}"]);
+        var options = new PipelineRunOptions { DataOverride = fixture.Corpus, TrackingUri = Path.Combine(_work, "mlruns"), StateDirectory = Path.Combine(_work, "state") };
+        var result = await new PipelineRunner(loaded, options).RunAsync();
+
+        Assert.Equal("cv", result.Protocol);
+        Assert.Equal(2 * 32, result.Evaluation.Count); // every clip predicted once per repetition, out of fold
+        using var store = TrackingStores.Open(Path.Combine(_work, "mlruns"));
+        var evaluate = store.SearchRuns(new RunQuery([result.ExperimentId], "attributes.run_name = 'evaluate'")).Items.Single();
+        var folds = store.SearchRuns(new RunQuery([result.ExperimentId], $"tags.`mlflow.parentRunId` = '{evaluate.Info.RunId}'")).Items;
+        Assert.Equal(6, folds.Count);
+        Assert.All(folds, fold => Assert.True(fold.Data.Metrics["test_clips"].Value + fold.Data.Metrics["train_clips"].Value == 32));
+        Assert.True(evaluate.Data.Metrics.ContainsKey("cv_macro_f1"));
+        Assert.Equal("cv", store.GetModelVersion("tiny-cv", result.Version!.Version).Tags["mmcs.eval.protocol"]);
+
+        // a second run on the same data and folds compares against the champion's recorded cross-validation
+        var second = await new PipelineRunner(PipelineLoader.Parse(yaml, "cv.yaml", _work, [$"features.cache_dir={Path.Combine(_work, "cache")}", "promotion.margin=1"]), options).RunAsync();
+        Assert.False(second.Decision!.Promote);
+        Assert.Equal(result.Evaluation.MacroF1, second.Decision.ChampionScore!.Value, 9);
+    }
+}
