@@ -55,11 +55,14 @@ public static class YamlDocument
         }
     }
 
-    private static void WriteList(StringBuilder sb, List<object?> list, int indent)
+    private static void WriteList(StringBuilder sb, List<object?> list, int indent, bool firstInline = false)
     {
+        bool firstItem = true;
         foreach (var item in list)
         {
-            sb.Append(' ', indent).Append('-');
+            if (!(firstItem && firstInline)) sb.Append(' ', indent);
+            firstItem = false;
+            sb.Append('-');
             if (AsMapping(item) is { Count: > 0 } map)
             {
                 bool first = true;
@@ -74,8 +77,8 @@ public static class YamlDocument
             }
             else if (AsList(item) is { Count: > 0 } inner)
             {
-                sb.Append('\n');
-                WriteList(sb, inner, indent + 2);
+                sb.Append(' ');
+                WriteList(sb, inner, indent + 2, firstInline: true); // PyYAML: "- - a"
             }
             else
             {

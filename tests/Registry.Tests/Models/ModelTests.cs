@@ -24,6 +24,7 @@ public sealed class MlModelFileTests : IDisposable
                 ["scale"] = 0.5,
                 ["normalise"] = true,
                 ["featurizer"] = new Dictionary<string, object?> { ["n_mfcc"] = 20L, ["hop"] = "512" },
+                ["matrix"] = new List<object?> { new List<object?> { 1L, 2L }, new List<object?> { 3L, 4L } },
             });
         m.Signature = new ModelSignature("[{\"type\": \"double\", \"name\": \"mfcc_0\"}]", "[{\"type\": \"string\"}]");
         m.Metadata["accuracy"] = 0.9;
@@ -33,6 +34,7 @@ public sealed class MlModelFileTests : IDisposable
         Assert.StartsWith("artifact_path: model\nflavors:\n  mmcs:\n", text, StringComparison.Ordinal);
         Assert.Contains("    labels:\n    - blues\n    - rock\n", text, StringComparison.Ordinal);
         Assert.Contains("      hop: '512'\n", text, StringComparison.Ordinal);
+        Assert.Contains("    matrix:\n    - - 1\n      - 2\n    - - 3\n      - 4\n", text, StringComparison.Ordinal); // PyYAML's block style
 
         var back = MlModelFile.Read(_temp.Path);
         var flavor = back.Flavors["mmcs"];
