@@ -1,0 +1,73 @@
+namespace Mmcs.Web;
+
+/// <summary>Settings of the MMCS web server (<c>mmcs serve</c>).</summary>
+public sealed record MoodWebOptions
+{
+    public const string DefaultModelUri = "models:/mood@champion";
+    public const string AdminTokenVariable = "MMCS_ADMIN_TOKEN";
+    public const long DefaultMaxUploadBytes = 50L * 1024 * 1024;
+
+    /// <summary>Addresses Kestrel listens on (port 0: any free port).</summary>
+    public IReadOnlyList<string> Urls { get; init; } = ["http://127.0.0.1:5000"];
+
+    /// <summary>The model that answers <c>POST /api/predict</c> (re-resolved per request, so a promotion takes effect at once).</summary>
+    public string ModelUri { get; init; } = DefaultModelUri;
+
+    /// <summary>Tracking store (null: $MLFLOW_TRACKING_URI, else ./mlruns).</summary>
+    public string? TrackingUri { get; init; }
+
+    /// <summary>Largest upload accepted (bytes of the audio file); larger ones are refused with 413.</summary>
+    public long MaxUploadBytes { get; init; } = DefaultMaxUploadBytes;
+
+    /// <summary>Analyses run at the same time (decode, features, models).</summary>
+    public int MaxConcurrentAnalyses { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Analyses waiting for a slot; one more is refused with 429 and Retry-After (null: 4 × <see cref="MaxConcurrentAnalyses"/>).</summary>
+    public int? MaxQueuedAnalyses { get; init; }
+
+    /// <summary>Seconds a refused client is asked to wait (Retry-After).</summary>
+    public int RetryAfterSeconds { get; init; } = 2;
+
+    /// <summary>The bearer token that promotion over HTTP requires; null or empty disables promotion over HTTP.</summary>
+    public string? AdminToken { get; init; }
+
+    /// <summary>Folder for the uploads while they are analysed (null: a private folder under the system temp folder).
+    /// Every upload is deleted when its request ends.</summary>
+    public string? UploadDirectory { get; init; }
+
+    /// <summary>Seconds between analysis windows of long songs (null: the model's, else half the excerpt).</summary>
+    public double? HopSeconds { get; init; }
+
+    /// <summary>Loaded models kept in memory (one per resolved version); the least recently used goes first.</summary>
+    public int ModelCacheSize { get; init; } = 3;
+
+    /// <summary>Whether a request may ask for another registered model (<c>?model=models:/…</c>; never a folder).</summary>
+    public bool AllowModelOverride { get; init; } = true;
+
+    /// <summary>Log requests and lifecycle to the console (false: warnings and errors only).</summary>
+    public bool VerboseLogging { get; init; } = true;
+
+    /// <summary>Test hook: awaited inside an analysis slot before the analysis starts.</summary>
+    internal Func<CancellationToken, Task>? BeforeAnalysis { get; init; }
+
+    internal int QueueLimit => MaxQueuedAnalyses ?? 4 * MaxConcurrentAnalyses;
+
+    /// <summary>The admin token from the environment (<c>MMCS_ADMIN_TOKEN</c>), or null.</summary>
+    public static string? AdminTokenFromEnvironment() =>
+        Environment.GetEnvironmentVariable(AdminTokenVariable) is { Length: > 0 } t && !string.IsNullOrWhiteSpace(t) ? t.Trim() : null;
+
+    internal void Validate()
+    {
+        if (Urls.Count == 0) throw new Core.MmcsException(Core.ErrorCodes.InvalidParameterValue, "--urls: give at least one address");
+        if (MaxUploadBytes < 1024)
+            throw new Core.MmcsException(Core.ErrorCodes.InvalidParameterValue, $"--max-upload-mb: the upload limit must be at least 1 KB, got {MaxUploadBytes} bytes");
+        if (MaxConcurrentAnalyses < 1 || MaxConcurrentAnalyses > 1024)
+            throw new Core.MmcsException(Core.ErrorCodes.InvalidParameterValue, $"--max-concurrent must be between 1 and 1024, got {MaxConcurrentAnalyses}");
+        if (QueueLimit < 0 || QueueLimit > 100_000)
+            throw new Core.MmcsException(Core.ErrorCodes.InvalidParameterValue, $"--max-queue must be between 0 and 100000, got {QueueLimit}");
+        if (ModelCacheSize < 1) throw new Core.MmcsException(Core.ErrorCodes.InvalidParameterValue, $"the model cache must hold at least 1 model, got {ModelCacheSize}");
+        if (HopSeconds is { } h && !(h > 0))
+            throw new Core.MmcsException(Core.ErrorCodes.InvalidParameterValue, $"--hop must be positive, got {h}");
+        if (string.IsNullOrWhiteSpace(ModelUri)) throw new Core.MmcsException(Core.ErrorCodes.InvalidParameterValue, "--model: the model URI is empty");
+    }
+}
