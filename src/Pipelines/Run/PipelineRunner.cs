@@ -517,7 +517,10 @@ public sealed class PipelineRunner
             return saved;
         }
         var a = _def.Train.Automl;
-        var clips = TrainingClips(f, plan);
+        // the validation part exists for the CNNs' early stopping and the ensemble weights; a lone tabular model
+        // (selected by its own inner cross-validation) trains on both parts
+        bool alone = !(_def.Train.Cnn.Enabled && _def.Train.Cnn.Models.Length > 0);
+        var clips = alone ? TrainingClips(f, plan with { Fit = [.. plan.Fit, .. plan.Validation] }) : TrainingClips(f, plan);
         var data = TabularDataset.FromVectors(f.FeatureNames, clips.Select(c => c.Row.Values).ToArray(),
             clips.Select(c => f.Labels[c.Label]).ToArray(), clips.Select(c => c.Group).ToArray(), f.Labels, "pipeline:" + _def.Name);
         string artifacts = Path.Combine(Path.GetTempPath(), "mmcs-automl-" + Guid.NewGuid().ToString("N"));
@@ -531,7 +534,8 @@ public sealed class PipelineRunner
             Seed = a.Seed,
             VectorSet = VectorSet,
             ArtifactDirectory = artifacts,
-            BootstrapResamples = Math.Min(_def.Evaluation.Bootstrap, 1000),
+            BootstrapResamples = trialRuns ? Math.Min(_def.Evaluation.Bootstrap, 1000) : 0,
+            ImportanceRepeats = trialRuns ? 3 : 0,
         };
         try
         {
