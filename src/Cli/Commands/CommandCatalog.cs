@@ -16,6 +16,7 @@ internal static class CommandCatalog
         yield return PipelineCommands.Schedule();
         yield return PredictCommand.Create();
         yield return EvaluateCommand.Create();
+        yield return ServeCommand.Create();
         yield return RunsCommands.Create();
         yield return RegistryCommands.Create();
         yield return NotebookCommand.Create();
