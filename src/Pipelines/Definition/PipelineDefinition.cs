@@ -111,6 +111,9 @@ public sealed record ImagesSection
 [Doc("Augmented copies of TRAINING songs only (never of validation or test songs).")]
 public sealed record AugmentationSection
 {
+    [OneOf("custom", "original"), Doc("custom: `copies` copies combining the settings below; original: the study's two copies (noise 0.02; 1 s shift).")]
+    public string Plan { get; init; } = "custom";
+
     [Range(0, 20), Doc("Augmented copies per training clip (0 = none).")]
     public int Copies { get; init; }
 

@@ -316,6 +316,7 @@ public sealed class PipelineRunner
     private AugmentationPlan? AugmentationPlanFor()
     {
         var a = _def.Augmentation;
+        if (a.Plan == "original") return AugmentationPlan.OriginalStudy(a.Seed);
         if (a.Copies == 0) return null;
         var copies = new List<AugmentationCopy>();
         for (int k = 0; k < a.Copies; k++)
