@@ -64,6 +64,9 @@ public sealed partial class FileStore
     public Page<RegisteredModel> SearchRegisteredModels(string? filter = null, int maxResults = 100, string? pageToken = null)
     {
         var comparisons = SearchFilter.Parse(filter);
+        foreach (var c in comparisons)
+            if (!(c.Kind == KeyKind.Attribute && c.Key == "name" || c.Kind == KeyKind.Tag))
+                throw MlflowException.Invalid($"Invalid registered model filter key '{c.Key}': use name or tags.<key>.");
         var models = new List<RegisteredModel>();
         foreach (var name in ModelNames())
         {
@@ -179,6 +182,9 @@ public sealed partial class FileStore
     public Page<ModelVersion> SearchModelVersions(string? filter = null, int maxResults = 1000, string? pageToken = null)
     {
         var comparisons = SearchFilter.Parse(filter);
+        foreach (var c in comparisons)
+            if (!(c.Kind == KeyKind.Tag || c.Kind == KeyKind.Attribute && c.Key is "name" or "run_id" or "source_path" or "source" or "version_number" or "version" or "current_stage"))
+                throw MlflowException.Invalid($"Invalid model version filter key '{c.Key}': use name, run_id, source_path, version_number or tags.<key>.");
         var result = new List<ModelVersion>();
         foreach (var name in ModelNames())
         {

@@ -80,8 +80,16 @@ public sealed partial class FileStore
     {
         var comparisons = SearchFilter.Parse(query.Filter);
         var order = SearchFilter.ParseOrderBy(query.OrderBy);
+        foreach (var c in comparisons)
+        {
+            if (c.Kind == KeyKind.Attribute && !IsRunAttribute(c.Key))
+                throw MlflowException.Invalid(
+                    $"Invalid attribute key '{c.Key}' specified. Valid keys are status, run_name, run_id, start_time, end_time, user_id, artifact_uri, lifecycle_stage.");
+            if (c.Kind == KeyKind.Dataset && c.Key is not ("name" or "digest" or "context"))
+                throw MlflowException.Invalid($"Invalid dataset key '{c.Key}': valid keys are name, digest, context.");
+        }
         foreach (var o in order)
-            if (o.Kind == KeyKind.Attribute && RunAttribute(null, o.Key, forOrder: true) is null && !IsRunAttribute(o.Key))
+            if (o.Kind == KeyKind.Attribute && !IsRunAttribute(o.Key))
                 throw MlflowException.Invalid($"Invalid attribute key '{o.Key}' in order_by.");
         var runs = new List<Run>();
         foreach (var expId in query.ExperimentIds)
@@ -404,7 +412,7 @@ public sealed partial class FileStore
         or "user_id" or "artifact_uri" or "lifecycle_stage" or "experiment_id";
 
     /// <summary>The value of a run attribute for filtering/sorting: string, or long for times.</summary>
-    private static object? RunAttribute(RunInfo? info, string key, bool forOrder = false)
+    private static object? RunAttribute(RunInfo? info, string key)
     {
         if (info == null) return null;
         return key switch
@@ -418,7 +426,7 @@ public sealed partial class FileStore
             "artifact_uri" => info.ArtifactUri,
             "lifecycle_stage" => Stage(info.LifecycleStage),
             "experiment_id" => info.ExperimentId,
-            _ => forOrder ? null : throw MlflowException.Invalid(
+            _ => throw MlflowException.Invalid(
                 $"Invalid attribute key '{key}' specified. Valid keys are status, run_name, run_id, start_time, end_time, user_id, artifact_uri, lifecycle_stage."),
         };
     }

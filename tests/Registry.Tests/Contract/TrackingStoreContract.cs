@@ -339,6 +339,10 @@ public abstract class TrackingStoreContract : IDisposable
         string exp = NewExperiment();
         Throws(ErrorCodes.InvalidParameterValue, () => Store.SearchRuns(new RunQuery([exp], "metrics.acc >")));
         Throws(ErrorCodes.InvalidParameterValue, () => Store.SearchRuns(new RunQuery([exp], "metrics.acc > 'high'")));
+        Throws(ErrorCodes.InvalidParameterValue, () => Store.SearchRuns(new RunQuery([exp], "attributes.colour = 'red'")));
+        Throws(ErrorCodes.InvalidParameterValue, () => Store.SearchRuns(new RunQuery([exp], OrderBy: ["attributes.colour DESC"])));
+        Throws(ErrorCodes.InvalidParameterValue, () => Store.SearchRegisteredModels("colour = 'red'"));
+        Throws(ErrorCodes.InvalidParameterValue, () => Store.SearchModelVersions("metrics.acc > 1"));
     }
 
     [Fact]
