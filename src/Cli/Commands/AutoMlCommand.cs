@@ -1,7 +1,11 @@
 using System.CommandLine;
 using Mmcs.Cli.Output;
 using Mmcs.Core;
+using Mmcs.Pipelines.Run;
+using Mmcs.Registry.Models;
+using Mmcs.Registry.Tracking;
 using Mmcs.Train.Data;
+using Mmcs.Train.Models;
 using Mmcs.Train.Tabular;
 using Mmcs.Train.Tabular.Trainers;
 
@@ -62,13 +66,16 @@ internal static class AutoMlCommand
         {
             Description = "Folder for the leaderboard, charts, report and the best model (model/, loadable as a classifier).",
         };
+        var experiment = new Option<string>("--experiment") { Description = "MLflow experiment of the run (created when missing).", DefaultValueFactory = _ => "automl" };
+        var register = new Option<string?>("--register") { Description = "Register the best model under this name (a new version)." };
+        var tracking = CommonOptions.TrackingUri();
         var json = CommonOptions.Json();
         var command = new Command("automl",
             "AutoML on a feature table: searches normalisation, feature selection and trainers (LightGBM, FastTree, FastForest, " +
             "maximum entropy, one-versus-all linear models, RBF SVM, 1D CNN) with stratified cross-validation grouped by " +
             "--group, within --time seconds; prints the leaderboard.")
         {
-            train, label, group, time, cv, metric, trainers, tuner, maxTrials, seed, test, ignore, output, json,
+            train, label, group, time, cv, metric, trainers, tuner, maxTrials, seed, test, ignore, output, experiment, register, tracking, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -106,12 +113,49 @@ internal static class AutoMlCommand
             {
                 foreach (var notice in table.Notices) Console.Error.WriteLine($"note: {notice}");
             }
+            using var tracker = Tracker.Open(parse.GetValue(tracking));
+            using var run = tracker.StartRun(parse.GetValue(experiment)!, "automl " + Path.GetFileName(parse.GetValue(train)!));
             try
             {
+                run.LogParam("train_table", Path.GetFullPath(parse.GetValue(train)!));
+                run.LogParam("label_column", readOptions.LabelColumn);
                 using var result = await CliConsole.WithProgressAsync(asJson, progress =>
-                    Task.Run(() => TabularAutoMl.Run(table.Dataset, options, run: null, testSet, progress, ct), ct));
-                if (asJson) CliConsole.WriteJson(Summary(result, table, outDir));
-                else Print(result, outDir);
+                    Task.Run(() => TabularAutoMl.Run(table.Dataset, options, new ActiveRunAutoMlAdapter(run), testSet, progress, ct), ct));
+                string? version = null;
+                if (result.Model is { } model)
+                {
+                    string package = Path.Combine(Path.GetTempPath(), "mmcs-automl-model-" + Guid.NewGuid().ToString("N"));
+                    try
+                    {
+                        ClassifierStore.Save(model, package);
+                        new MlModelFile { ArtifactPath = "model", RunId = run.RunId }.WithFlavor(MlModelFile.MmcsFlavor, new Dictionary<string, object?>
+                        {
+                            ["kind"] = model.Kind,
+                            ["classifier"] = ".",
+                            ["labels"] = model.Labels.ToList(),
+                            ["columns"] = table.Dataset.Frame.ColumnNames.ToList(),
+                        }).Write(package);
+                        string uri = ModelLogging.LogModel(run, package);
+                        if (parse.GetValue(register) is { } name)
+                            version = ModelLogging.Register(tracker.Store, uri, name, run.RunId).Version;
+                    }
+                    finally
+                    {
+                        if (Directory.Exists(package)) Directory.Delete(package, recursive: true);
+                    }
+                }
+                run.End();
+                if (asJson) CliConsole.WriteJson(new { run_id = run.RunId, tracking_uri = tracker.TrackingUri, registered_version = version, result = Summary(result, table, outDir) });
+                else
+                {
+                    Print(result, outDir);
+                    CliConsole.Info($"run {run.RunId} in {tracker.TrackingUri}" + (version != null ? $"; registered as version {version}" : ""));
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                run.Fail(e);
+                throw;
             }
             finally
             {

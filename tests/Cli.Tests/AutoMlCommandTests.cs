@@ -1,0 +1,52 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Mmcs.Cli.Tests;
+
+public sealed class AutoMlCommandTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "mmcs-automl-cli-" + Guid.NewGuid().ToString("N"));
+
+    public AutoMlCommandTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>Two informative columns and a noise column; class = quadrant of (x, y); groups of two rows.</summary>
+    private string Table()
+    {
+        var rng = new Random(4);
+        var sb = new StringBuilder("x,y,noise,song,mood\n");
+        string[] moods = ["happy", "angry", "sad", "relaxed"];
+        for (int i = 0; i < 120; i++)
+        {
+            int c = i % 4;
+            double x = (c is 0 or 3 ? 1 : -1) + rng.NextDouble() - 0.5, y = (c < 2 ? 1 : -1) + rng.NextDouble() - 0.5;
+            sb.Append(CultureInfo.InvariantCulture, $"{x},{y},{rng.NextDouble()},s{i / 2},{moods[c]}\n");
+        }
+        string path = Path.Combine(_dir, "table.csv");
+        File.WriteAllText(path, sb.ToString());
+        return path;
+    }
+
+    [Fact]
+    public void Automl_logs_its_trials_as_nested_runs_and_registers_the_best_model()
+    {
+        string store = Path.Combine(_dir, "mlruns");
+        var result = CliProcess.Run(_dir, (IDictionary<string, string>?)null, "automl", "--train", Table(), "--label", "mood", "--group", "song", "--ignore", "song",
+            "--time", "20", "--max-trials", "3", "--cv", "3", "--trainers", "lbfgs_maxent,sdca_maxent",
+            "--tracking-uri", store, "--register", "table-mood", "--json");
+        Assert.True(result.ExitCode == 0, result.StdErr);
+        var json = JsonDocument.Parse(result.StdOut).RootElement;
+        Assert.Equal("1", json.GetProperty("registered_version").GetString());
+        Assert.True(json.GetProperty("result").GetProperty("best").GetProperty("cv_accuracy").GetDouble() > 0.8);
+        Assert.True(File.Exists(Path.Combine(store, "models", "table-mood", "version-1", "meta.yaml")));
+        string runId = json.GetProperty("run_id").GetString()!;
+        var runDir = Directory.GetDirectories(store, runId, SearchOption.AllDirectories).Single();
+        Assert.True(File.Exists(Path.Combine(runDir, "artifacts", "model", "MLmodel")));
+        // three trial runs point at the parent
+        int children = Directory.GetFiles(Path.GetDirectoryName(runDir)!, "mlflow.parentRunId", SearchOption.AllDirectories)
+            .Count(f => File.ReadAllText(f) == runId);
+        Assert.Equal(3, children);
+    }
+}
