@@ -113,11 +113,21 @@ public static class TabularAutoMl
         double bestScore = double.NegativeInfinity;
         try
         {
-            while (!budget.IsCancellationRequested && (options.MaxTrials is null || trials.Count < options.MaxTrials))
+            bool overtime = false;
+            // When the budget runs out before any trial has finished (a slow or busy machine), one more trial runs to
+            // completion regardless, so that a search always ends with a model; the report says so.
+            while ((!budget.IsCancellationRequested || (bestCv is null && !overtime)) && (options.MaxTrials is null || trials.Count < options.MaxTrials))
             {
+                cancellationToken.ThrowIfCancellationRequested();
+                bool late = budget.IsCancellationRequested;
+                if (late)
+                {
+                    overtime = true;
+                    notices.Add($"the {options.TimeBudget.TotalSeconds.ToString("G4", Invariant.Culture)} s budget ran out before any trial finished; one more trial ran past it");
+                }
                 var proposal = tuner.Propose();
                 var trainer = trainers.First(t => t.Name == proposal.Space);
-                var (record, cv) = RunTrial(data, folds, trainer, proposal, options, run, budget.Token, cancellationToken);
+                var (record, cv) = RunTrial(data, folds, trainer, proposal, options, run, late ? cancellationToken : budget.Token, cancellationToken);
                 trials.Add(record);
                 double score = options.Metric == AutoMlMetric.Accuracy ? record.CvAccuracy ?? double.NaN : record.CvMacroF1 ?? double.NaN;
                 tuner.Update(new TrialOutcome(proposal, record.Status == "succeeded" ? 1 - score : double.NaN,
