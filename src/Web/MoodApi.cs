@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
+using Microsoft.OpenApi;
 using Mmcs.Core;
 using Mmcs.Registry;
 using Mmcs.Registry.Models;
@@ -37,7 +38,31 @@ internal static class MoodApi
                              "probabilities are averaged ('windows' is the timeline). 'members' holds each ensemble member's own " +
                              "probabilities. ?spectrogram=true adds the mel spectrogram as a PNG data URL. ?model=models:/NAME/VERSION " +
                              "or models:/NAME@ALIAS asks another registered model.")
-            .Accepts<IFormFile>("multipart/form-data")
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                // described here rather than with Accepts(), whose content-type matching would answer 415 without a message
+                operation.RequestBody = new OpenApiRequestBody
+                {
+                    Required = true,
+                    Description = "The audio file in the multipart field 'file'.",
+                    Content = new Dictionary<string, OpenApiMediaType>
+                    {
+                        ["multipart/form-data"] = new()
+                        {
+                            Schema = new OpenApiSchema
+                            {
+                                Type = JsonSchemaType.Object,
+                                Required = new HashSet<string> { UploadReceiver.FieldName },
+                                Properties = new Dictionary<string, IOpenApiSchema>
+                                {
+                                    [UploadReceiver.FieldName] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" },
+                                },
+                            },
+                        },
+                    },
+                };
+                return Task.CompletedTask;
+            })
             .Produces<PredictResponse>()
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422)
             .ProducesProblem(429).ProducesProblem(503);
@@ -55,7 +80,17 @@ internal static class MoodApi
             .WithSummary("Points an alias at a version and/or moves it to a stage. Requires 'Authorization: Bearer MMCS_ADMIN_TOKEN'.")
             .WithDescription("Body (JSON, optional): {\"alias\": \"champion\", \"stage\": \"Production\", \"archive_existing\": true}; " +
                              "the same names work as query parameters. Without MMCS_ADMIN_TOKEN set on the server, promotion over HTTP is disabled (403).")
-            .Accepts<PromoteRequest>("application/json")
+            .AddOpenApiOperationTransformer(async (operation, context, ct) =>
+            {
+                operation.RequestBody = new OpenApiRequestBody
+                {
+                    Required = false,
+                    Content = new Dictionary<string, OpenApiMediaType>
+                    {
+                        ["application/json"] = new() { Schema = await context.GetOrCreateSchemaAsync(typeof(PromoteRequest), null, ct) },
+                    },
+                };
+            })
             .Produces<ModelVersionResponse>()
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404);
     }

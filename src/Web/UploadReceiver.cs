@@ -51,6 +51,23 @@ internal static class UploadReceiver
 
     public static async Task<SavedUpload> ReceiveAsync(HttpRequest request, long maxBytes, string directory, CancellationToken ct)
     {
+        try
+        {
+            return await ReceiveCoreAsync(request, maxBytes, directory, ct);
+        }
+        catch (IOException e) when (!ct.IsCancellationRequested && e is not FileNotFoundException && e.InnerException is not BadHttpRequestException
+                                    && IsBodyError(e))
+        {
+            throw new WebProblemException(400, "Malformed request", $"The multipart body ended early or is malformed ({e.Message}).", WebErrorCodes.BadRequest);
+        }
+    }
+
+    /// <summary>An IOException about the request body (not the disk).</summary>
+    private static bool IsBodyError(IOException e) => e.Message.Contains("end of stream", StringComparison.OrdinalIgnoreCase)
+                                                      || e.Message.Contains("multipart", StringComparison.OrdinalIgnoreCase);
+
+    private static async Task<SavedUpload> ReceiveCoreAsync(HttpRequest request, long maxBytes, string directory, CancellationToken ct)
+    {
         if (request.ContentLength is long declared && declared > maxBytes + MultipartOverhead) throw TooLarge(maxBytes);
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
             || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
