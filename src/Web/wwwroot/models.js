@@ -42,7 +42,7 @@
       MMCS.el("p", { class: "hint", text: (m.description ? m.description + " · " : "") + (aliases ? "aliases: " + aliases : "no aliases") }));
     const table = MMCS.el("table", { class: "versions" });
     table.append(MMCS.el("thead", {}, MMCS.el("tr", {},
-      ...["version", "aliases", "stage", "test accuracy", "test macro-F1", "created", "run", "description"].map(h => MMCS.el("th", { text: h })))));
+      ...["version", "aliases", "stage", "test accuracy", "test macro-F1", "created", "run"].map(h => MMCS.el("th", { text: h })))));
     const body = MMCS.el("tbody");
     for (const v of m.versions) {
       const aliasCell = MMCS.el("td", { class: "aliases" });
@@ -54,8 +54,10 @@
         MMCS.el("td", { class: "num", text: metric(v.metrics.test_accuracy) }),
         MMCS.el("td", { class: "num", text: metric(v.metrics.test_macro_f1) }),
         MMCS.el("td", { text: v.created ? new Date(v.created).toISOString().replace("T", " ").slice(0, 16) : "" }),
-        MMCS.el("td", { class: "mono", text: v.run_id ? v.run_id.slice(0, 8) : "" }),
-        MMCS.el("td", { text: v.description || "" })));
+        MMCS.el("td", { class: "mono", text: v.run_id ? v.run_id.slice(0, 8) : "", title: v.run_id || "" })));
+      if (v.description) {
+        body.append(MMCS.el("tr", { class: "desc" }, MMCS.el("td", { colspan: "7", text: v.description })));
+      }
     }
     table.append(body);
     card.append(table);
