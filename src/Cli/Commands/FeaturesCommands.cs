@@ -24,7 +24,7 @@ internal static class FeaturesCommands
     {
         var inputs = new Argument<string[]>("inputs") { Description = "Audio files, folders or a dataset folder (omit with --pipeline to use its dataset).", Arity = ArgumentArity.ZeroOrMore };
         var pipeline = new Option<string?>("--pipeline") { Description = "Take clip policy, feature set, image sizes, augmentation, cache folder and dataset from this pipeline YAML, so that `mmcs pipeline run` finds everything in the cache." };
-        var set = new Option<string>("--feature-set") { Description = "seed (the original study's 57) or full.", DefaultValueFactory = _ => "full" };
+        var set = new Option<string>("--set") { Description = "1D feature set: seed (the original study's 57) or full.", DefaultValueFactory = _ => "full" };
         set.AcceptOnlyFromAmong("seed", "full");
         var table = new Option<string?>("--out") { Description = "Feature table to write (.csv or .parquet)." };
         var arrays = new Option<string?>("--arrays") { Description = "Folder for per-clip .npz arrays (spectrogram, MFCC, mel images)." };
@@ -37,7 +37,8 @@ internal static class FeaturesCommands
         var json = CommonOptions.Json();
         var command = new Command("extract",
             "Featurise audio into a table (.csv/.parquet), per-clip arrays and/or the feature cache, using every core. Bad " +
-            "files are reported and skipped. With --shard i/n several machines featurise one collection into a shared cache.")
+            "files are reported and skipped. With --shard i/n several machines featurise one collection into a shared cache. " +
+            "One file with --json prints its librosa-style summary (means and variances over frames, tempo, key).")
         {
             inputs, pipeline, set, table, arrays, images, cacheDir, shard, excerpt, augment, data, json,
         };
@@ -53,6 +54,15 @@ internal static class FeaturesCommands
                 string dataPath = given.Length == 1 ? Path.GetFullPath(given[0]) : loaded.ResolveDataPath(parse.GetValue(data));
                 request = runner.FeatureRequest(runner.ReadDataset(dataPath));
                 if (parse.GetValue(cacheDir) is { } c) request = request with { CacheDirectory = Path.GetFullPath(c) };
+            }
+            else if (asJson && parse.GetValue(inputs) is [var single] && File.Exists(single) && parse.GetValue(table) == null && parse.GetValue(arrays) == null)
+            {
+                // one file with --json: the librosa-style summary (per-row means and population variances, tempo, key)
+                var options = new FeaturizerOptions();
+                var signal = new Mmcs.Featurize.Audio.AudioLoader(options).Load(single, ct);
+                var librosa = new ClipFeaturizer(options).Summarize(signal);
+                Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(librosa));
+                return 0;
             }
             else
             {
