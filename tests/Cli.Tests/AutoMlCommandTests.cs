@@ -39,7 +39,8 @@ public sealed class AutoMlCommandTests : IDisposable
         Assert.True(result.ExitCode == 0, result.StdErr);
         var json = JsonDocument.Parse(result.StdOut).RootElement;
         Assert.Equal("1", json.GetProperty("registered_version").GetString());
-        Assert.True(json.GetProperty("result").GetProperty("best").GetProperty("cv_accuracy").GetDouble() > 0.8);
+        Assert.True(json.GetProperty("best").GetProperty("cv_accuracy").GetDouble() > 0.8);
+        Assert.True(json.GetProperty("trials").GetArrayLength() == 3);
         Assert.True(File.Exists(Path.Combine(store, "models", "table-mood", "version-1", "meta.yaml")));
         string runId = json.GetProperty("run_id").GetString()!;
         var runDir = Directory.GetDirectories(store, runId, SearchOption.AllDirectories).Single();

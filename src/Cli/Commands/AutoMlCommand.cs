@@ -145,7 +145,7 @@ internal static class AutoMlCommand
                     }
                 }
                 run.End();
-                if (asJson) CliConsole.WriteJson(new { run_id = run.RunId, tracking_uri = tracker.TrackingUri, registered_version = version, result = Summary(result, table, outDir) });
+                if (asJson) CliConsole.WriteJson(Summary(result, table, outDir, run.RunId, tracker.TrackingUri, version));
                 else
                 {
                     Print(result, outDir);
@@ -169,8 +169,12 @@ internal static class AutoMlCommand
     private static IReadOnlyList<string>? Split(string? list) =>
         list?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    internal static object Summary(AutoMlResult result, TableReadResult table, string? outDir) => new
+    internal static object Summary(AutoMlResult result, TableReadResult table, string? outDir, string? runId = null,
+        string? trackingUri = null, string? registeredVersion = null) => new
     {
+        run_id = runId,
+        tracking_uri = trackingUri,
+        registered_version = registeredVersion,
         best = new
         {
             trainer = result.Best.Trainer,
