@@ -99,33 +99,15 @@ public sealed class PipelineRunner
         using var gate = _options.TakeLock ? AcquireLock() : null;
         using var tracker = Tracker.Open(_options.TrackingUri);
         var clock = Stopwatch.StartNew();
-        var run = tracker.StartRun(_def.Experiment, _def.Name, new Dictionary<string, string>
+        return await tracker.RunAsync(_def.Experiment, _def.Name, run =>
+        {
+            Log($"run {run.RunId} in experiment '{_def.Experiment}' at {tracker.TrackingUri}");
+            return ExecuteAsync(tracker, run, clock, cancellationToken);
+        }, new Dictionary<string, string>
         {
             ["mmcs.pipeline"] = _def.Name,
             ["mmcs.pipeline.file"] = Path.GetFullPath(_pipeline.File),
-        });
-        Log($"run {run.RunId} in experiment '{_def.Experiment}' at {tracker.TrackingUri}");
-        try
-        {
-            var result = await ExecuteAsync(tracker, run, clock, cancellationToken).ConfigureAwait(false);
-            run.End();
-            return result;
-        }
-        catch (OperationCanceledException)
-        {
-            run.SetTag(SystemTags.Error, "cancelled");
-            run.End(RunStatus.Killed);
-            throw;
-        }
-        catch (Exception e)
-        {
-            run.Fail(e);
-            throw;
-        }
-        finally
-        {
-            run.Dispose();
-        }
+        }).ConfigureAwait(false);
     }
 
     private PipelineLock AcquireLock() =>

@@ -47,9 +47,17 @@ public sealed class Tracker : IDisposable
         StartRunIn(GetOrCreateExperiment(experimentName), runName, tags, parent: null);
 
     /// <summary>Runs <paramref name="work"/> in a new run: FINISHED when it returns, FAILED (and rethrown) when it throws.</summary>
-    public async Task<T> RunAsync<T>(string experimentName, string runName, Func<ActiveRun, Task<T>> work)
+    public async Task<T> RunAsync<T>(string experimentName, string runName, Func<ActiveRun, Task<T>> work,
+        IReadOnlyDictionary<string, string>? tags = null)
     {
-        using var run = StartRun(experimentName, runName);
+        using var run = StartRun(experimentName, runName, tags);
+        return await Within(run, work).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs <paramref name="work"/> in <paramref name="run"/>: FINISHED when it returns, KILLED when cancelled,
+    /// FAILED with the reason (and rethrown) when it throws.</summary>
+    public static async Task<T> Within<T>(ActiveRun run, Func<ActiveRun, Task<T>> work)
+    {
         try
         {
             var result = await work(run).ConfigureAwait(false);
