@@ -72,7 +72,7 @@ internal static class CliConsole
                 });
             return result;
         }
-        return await work(new PlainProgress(json ? null : Console.Error));
+        return await work(new PlainProgress(json ? null : StandardError.Value));
     }
 
     private sealed class SpectreProgress(ProgressContext context) : IProgress<ProgressUpdate>
@@ -111,6 +111,10 @@ internal static class CliConsole
     }
 
     /// <summary>Plain progress: a line when a task starts, every 10 % and when it ends.</summary>
+    /// <summary>The process's real stderr (Console.Error may be redirected meanwhile, e.g. by a notebook cell capturing output).</summary>
+    private static readonly Lazy<TextWriter> StandardError = new(() =>
+        TextWriter.Synchronized(new StreamWriter(Console.OpenStandardError()) { AutoFlush = true }));
+
     private sealed class PlainProgress(TextWriter? writer) : IProgress<ProgressUpdate>
     {
         private readonly Dictionary<string, int> _lastDecile = new();

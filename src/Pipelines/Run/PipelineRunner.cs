@@ -635,8 +635,8 @@ public sealed class PipelineRunner
                     ["best_epoch"] = best.BestEpoch,
                     ["epochs_run"] = best.History.Count,
                     ["seconds_per_epoch"] = best.SecondsPerEpoch,
-                    ["val_accuracy"] = best.Best.ValidationAccuracy,
-                    ["val_loss"] = best.Best.ValidationLoss,
+                    ["best_val_accuracy"] = best.Best.ValidationAccuracy,
+                    ["best_val_loss"] = best.Best.ValidationLoss,
                 });
                 string plots = Path.Combine(Path.GetTempPath(), "mmcs-cnn-" + Guid.NewGuid().ToString("N"));
                 try
