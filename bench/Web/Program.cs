@@ -3,12 +3,14 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Mmcs.Core;
+using Mmcs.Featurize;
 using Mmcs.Featurize.Audio;
 using Mmcs.Featurize.Synthesis;
 using Mmcs.Pipelines.Definition;
 using Mmcs.Pipelines.Run;
 using Mmcs.Registry;
 using Mmcs.Registry.Models;
+using Mmcs.Train.Ensemble;
 using Mmcs.Train.Predict;
 using Mmcs.Web;
 
@@ -52,6 +54,31 @@ public static class Program
         var predict = Measure(runs, () => predictor.Predict(mp3));
         Report("in process, decode only (ffmpeg, windows)", decode);
         Report("in process, decode -> features -> ensemble", predict);
+
+        // where the time goes: features of every window, then each model on them
+        var song = loader.LoadWindows(mp3, new WindowOptions { HopSeconds = model.Manifest.Featurizer.ExcerptSeconds / 2 });
+        var featurizer = new ClipFeaturizer(model.Manifest.Featurizer);
+        var requirements = model.Classifier.Requirements;
+        var set = requirements.VectorSet ?? model.Manifest.FeatureSet ?? FeatureSetKind.Seed;
+        var images = requirements.ToImageOptions();
+        ClipFeatures[] features = [];
+        var featurize = Measure(runs, () => features = song.Windows.Select(w => featurizer.Extract(w.Signal, set, images)).ToArray());
+        Report($"  features of {song.Windows.Count} windows ({set} set + images)", featurize);
+        if (model.Classifier is EnsembleClassifier ensemble)
+        {
+            for (int m = 0; m < ensemble.Members.Count; m++)
+            {
+                var member = ensemble.Members[m];
+                Report($"  model {ensemble.Names[m]} on {features.Length} windows", Measure(runs, () => member.PredictProbabilities(features)));
+            }
+        }
+        else
+        {
+            Report($"  model {model.Classifier.Kind} on {features.Length} windows", Measure(runs, () => model.Classifier.PredictProbabilities(features)));
+        }
+        var hopOne = new MoodPredictor(model, new PredictOptions { HopSeconds = model.Manifest.Featurizer.ExcerptSeconds });
+        var lessOverlap = Measure(runs, () => hopOne.Predict(mp3));
+        Report($"in process, hop = excerpt ({hopOne.Predict(mp3).Windows.Count} windows)", lessOverlap);
 
         // ---- the real server
         var options = new MoodWebOptions
@@ -99,6 +126,8 @@ public static class Program
             windows = first.Windows.Count,
             decode = Stats(decode),
             predict = Stats(predict),
+            features = Stats(featurize),
+            predict_hop_excerpt = Stats(lessOverlap),
             http_single = Stats(single),
             load,
         };

@@ -128,8 +128,15 @@ internal static class MoodApi
         if (slot == null) return TooBusy(context, host);
         if (options.BeforeAnalysis != null) await options.BeforeAnalysis(ct);
 
-        var watch = Stopwatch.StartNew();
         using var lease = AcquireModel(host, model);
+        var watch = Stopwatch.StartNew();
+        if (options.MaxSongSeconds is { } maxSeconds && DurationProbe.NeedsProbe(format, upload.Length, maxSeconds)
+            && DurationProbe.Seconds(upload.Path, format, ct) is { } duration && duration > maxSeconds)
+        {
+            return WebProblems.Result(422, "Song too long",
+                $"'{upload.DisplayName}' plays for {Clock(duration)}, longer than this server analyses ({Clock(maxSeconds)}; set with --max-song-minutes).",
+                ErrorCodes.AudioInvalid);
+        }
         try
         {
             var prediction = lease.Predictor.Predict(upload.Path, ct);
@@ -147,6 +154,9 @@ internal static class MoodApi
             throw new WebProblemException(status, title, e.Message.Replace(upload.Path, $"'{upload.DisplayName}'", StringComparison.Ordinal), code);
         }
     }
+
+    private static string Clock(double seconds) =>
+        TimeSpan.FromSeconds(Math.Round(seconds)).ToString(seconds >= 3600 ? @"h\:mm\:ss" : @"m\:ss", Invariant.Culture);
 
     private static ModelLease AcquireModel(MoodWebHost host, string? model)
     {

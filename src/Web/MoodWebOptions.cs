@@ -19,6 +19,10 @@ public sealed record MoodWebOptions
     /// <summary>Largest upload accepted (bytes of the audio file); larger ones are refused with 413.</summary>
     public long MaxUploadBytes { get; init; } = DefaultMaxUploadBytes;
 
+    /// <summary>Longest song analysed (its duration is read before decoding); longer ones are refused with 422, so a
+    /// small compressed file cannot expand into hours of audio in memory. Null: no limit.</summary>
+    public double? MaxSongSeconds { get; init; } = 20 * 60;
+
     /// <summary>Analyses run at the same time (decode, features, models).</summary>
     public int MaxConcurrentAnalyses { get; init; } = Environment.ProcessorCount;
 
@@ -66,6 +70,8 @@ public sealed record MoodWebOptions
         if (QueueLimit < 0 || QueueLimit > 100_000)
             throw new Core.MmcsException(Core.ErrorCodes.InvalidParameterValue, $"--max-queue must be between 0 and 100000, got {QueueLimit}");
         if (ModelCacheSize < 1) throw new Core.MmcsException(Core.ErrorCodes.InvalidParameterValue, $"the model cache must hold at least 1 model, got {ModelCacheSize}");
+        if (MaxSongSeconds is { } m && !(m > 0))
+            throw new Core.MmcsException(Core.ErrorCodes.InvalidParameterValue, $"--max-song-minutes must be positive, got {m / 60}");
         if (HopSeconds is { } h && !(h > 0))
             throw new Core.MmcsException(Core.ErrorCodes.InvalidParameterValue, $"--hop must be positive, got {h}");
         if (string.IsNullOrWhiteSpace(ModelUri)) throw new Core.MmcsException(Core.ErrorCodes.InvalidParameterValue, "--model: the model URI is empty");

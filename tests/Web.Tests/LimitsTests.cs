@@ -24,6 +24,20 @@ public sealed class LimitsTests(TrainedModelFixture fixture)
         Assert.Empty(Directory.EnumerateFileSystemEntries(server.UploadDirectory));
     }
 
+    [Theory]
+    [InlineData("long.wav")]
+    [InlineData("long.mp3")]
+    public async Task A_song_longer_than_the_limit_is_refused_with_422_before_it_is_decoded(string name)
+    {
+        await using var server = await TestServer.StartAsync(fixture, o => o with { MaxSongSeconds = 10 });
+        using var response = await server.PredictAsync(Path.Combine(fixture.Audio, name));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        string detail = (await TestServer.JsonAsync(response)).GetProperty("detail").GetString()!;
+        Assert.Contains($"'{name}' plays for 0:14, longer than this server analyses (0:10", detail);
+        using var shortOne = await server.PredictAsync(fixture.ShortMp3);
+        Assert.Equal(HttpStatusCode.OK, shortOne.StatusCode);
+    }
+
     [Fact]
     public async Task An_oversized_upload_without_a_content_length_is_stopped_while_it_streams()
     {

@@ -13,6 +13,7 @@ internal static class ServeCommand
         var urls = new Option<string>("--urls") { Description = "Addresses to listen on, ';'-separated (port 0: any free port).", DefaultValueFactory = _ => "http://127.0.0.1:5000" };
         var model = new Option<string?>("--model") { Description = $"Model URI that answers (default {MoodWebOptions.DefaultModelUri}); re-resolved per request, so a new champion answers at once." };
         var maxUpload = new Option<double>("--max-upload-mb") { Description = "Largest upload accepted, in MB (larger: 413).", DefaultValueFactory = _ => 50 };
+        var maxSong = new Option<double>("--max-song-minutes") { Description = "Longest song analysed, in minutes (its duration is read before decoding; longer: 422).", DefaultValueFactory = _ => 20 };
         var maxConcurrent = new Option<int>("--max-concurrent") { Description = "Analyses at once (default: the number of cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var maxQueue = new Option<int?>("--max-queue") { Description = "Analyses waiting for a slot before new ones are refused with 429 (default: 4 x --max-concurrent)." };
         var hop = new Option<double?>("--hop") { Description = "Seconds between analysis windows of long songs (default: the model's, else half the excerpt)." };
@@ -23,7 +24,7 @@ internal static class ServeCommand
             "(POST /api/predict, GET /api/models, POST /api/models/NAME/versions/V/promote, GET /healthz, /openapi/v1.json). " +
             $"Promotion over HTTP needs {MoodWebOptions.AdminTokenVariable} in the environment (sent as 'Authorization: Bearer TOKEN').")
         {
-            urls, model, maxUpload, maxConcurrent, maxQueue, hop, quiet, tracking,
+            urls, model, maxUpload, maxSong, maxConcurrent, maxQueue, hop, quiet, tracking,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -36,6 +37,7 @@ internal static class ServeCommand
                 ModelUri = parse.GetValue(model) ?? MoodWebOptions.DefaultModelUri,
                 TrackingUri = parse.GetValue(tracking),
                 MaxUploadBytes = (long)Math.Round(mb * 1024 * 1024),
+                MaxSongSeconds = parse.GetValue(maxSong) * 60,
                 MaxConcurrentAnalyses = parse.GetValue(maxConcurrent),
                 MaxQueuedAnalyses = parse.GetValue(maxQueue),
                 HopSeconds = parse.GetValue(hop),
