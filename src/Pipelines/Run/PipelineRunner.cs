@@ -162,7 +162,7 @@ public sealed class PipelineRunner
 
         // ---- featurise ----
         var features = await Stage(run, "featurise", stage => FeaturiseAsync(stage, dataset, ct));
-        Log($"featurised {features.Summary.Succeeded} clips ({features.Summary.CacheHits} from the cache, {features.Summary.Computed} computed)");
+        Log($"featurised {features.Summary.Succeeded} clips; feature rows of clips and augmented copies: {features.Summary.CacheHits} from the cache, {features.Summary.Computed} computed");
 
         // ---- split ----
         var split = await Stage(run, "split", stage => Split(stage, features));
