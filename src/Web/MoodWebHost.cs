@@ -126,12 +126,27 @@ public sealed class MoodWebHost : IAsyncDisposable
     public IReadOnlyList<string> Addresses =>
         App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToArray() ?? [];
 
-    /// <summary>Loads the server's model now (so the first upload does not wait); returns the version or the reason it failed.</summary>
+    /// <summary>
+    /// Loads the server's model now and runs it once on a synthetic clip (so the first upload waits neither for the
+    /// load nor for the first-call compilation of the features and networks); returns the version or why it failed.
+    /// </summary>
     public (string? Answering, string? Error) WarmUp()
     {
         try
         {
             using var lease = Models.Acquire();
+            var f = lease.Model.Manifest.Featurizer;
+            var samples = new float[(int)Math.Round(f.ExcerptSeconds * f.SampleRate)];
+            var random = new Random(1);
+            for (int i = 0; i < samples.Length; i++)
+            {
+                double t = (double)i / f.SampleRate;
+                samples[i] = (float)(0.3 * Math.Sin(2 * Math.PI * 220 * t) + 0.2 * Math.Sin(2 * Math.PI * 330 * t * (1 + 0.01 * Math.Sin(t))) +
+                                     0.05 * (random.NextDouble() - 0.5));
+            }
+            var signal = new Featurize.AudioSignal(samples, f.SampleRate, "warm-up");
+            lease.Predictor.Predict("warm-up", [new Featurize.Audio.AudioWindow(0, 0, signal)], f.ExcerptSeconds);
+            MelImage.Png(signal, f);
             return (lease.Answering, null);
         }
         catch (MmcsException e)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -95,7 +94,6 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
             foreach (var (k, v) in w.Headers) context.Response.Headers[k] = v;
         var details = new ProblemDetails { Status = status, Title = title, Detail = detail };
         details.Extensions["error_code"] = code;
-        details.Extensions["traceId"] = Activity.Current?.Id ?? context.TraceIdentifier;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = details, Exception = null });
     }
 }

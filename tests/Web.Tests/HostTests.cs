@@ -74,6 +74,20 @@ public sealed class HostTests(TrainedModelFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Warming_up_loads_and_runs_the_model_once_or_says_why_it_cannot()
+    {
+        var (answering, error) = _server.Host.WarmUp();
+        Assert.Equal("models:/mood/1", answering);
+        Assert.Null(error);
+        Assert.Equal(["models:/mood/1"], _server.Host.Models.Loaded);
+
+        await using var missing = await TestServer.StartAsync(fixture, o => o with { ModelUri = "models:/absent/7" });
+        var (none, why) = missing.Host.WarmUp();
+        Assert.Null(none);
+        Assert.Contains("absent", why);
+    }
+
+    [Fact]
     public async Task Health_reports_the_analysis_limits()
     {
         using var response = await _server.Client.GetAsync("/healthz");
