@@ -95,6 +95,8 @@ public static class Program
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(5) };
         byte[] bytes = await File.ReadAllBytesAsync(mp3);
         for (int i = 0; i < 3; i++) (await PostAsync(http, bytes)).Dispose();
+        var acquire = Measure(runs, () => host.Models.Acquire().Dispose());
+        Report("  per request: resolve the alias and take the loaded model", acquire);
         var single = new List<double>();
         for (int i = 0; i < runs; i++)
         {

@@ -139,7 +139,8 @@ internal static class MoodApi
         }
         try
         {
-            var prediction = lease.Predictor.Predict(upload.Path, ct);
+            int degree = options.ParallelWindows ? Math.Max(1, Environment.ProcessorCount / Math.Max(1, host.Gate.Running)) : 1;
+            var prediction = WindowParallelism.Predict(lease.Predictor, upload.Path, degree, ct);
             double elapsed = watch.Elapsed.TotalMilliseconds;
             string? image = spectrogram ? MelImage.DataUrl(MelImage.Png(upload.Path, lease.Model.Manifest.Featurizer, ct)) : null;
             log.LogInformation("predict {File} ({Bytes} bytes, {Format}): {Mood} by {Model} in {Ms:0} ms", upload.DisplayName, upload.Length, format,

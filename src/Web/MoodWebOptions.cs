@@ -45,6 +45,10 @@ public sealed record MoodWebOptions
     /// <summary>Loaded models kept in memory (one per resolved version); the least recently used goes first.</summary>
     public int ModelCacheSize { get; init; } = 3;
 
+    /// <summary>Split a song's windows over the idle cores (a lone request on a 2-core server uses both; under load each
+    /// analysis gets one core).</summary>
+    public bool ParallelWindows { get; init; } = true;
+
     /// <summary>Whether a request may ask for another registered model (<c>?model=models:/…</c>; never a folder).</summary>
     public bool AllowModelOverride { get; init; } = true;
 

@@ -68,6 +68,17 @@ public sealed class MoodPredictor
 
     public SongPrediction Predict(string path, CancellationToken cancellationToken = default)
     {
+        var (windows, songSeconds) = LoadWindows(path, cancellationToken);
+        return Predict(path, windows, songSeconds, cancellationToken);
+    }
+
+    /// <summary>
+    /// Decodes a file and cuts it the way <see cref="Predict(string, CancellationToken)"/> analyses it: excerpt-length
+    /// windows across a long song, or the whole clip when it is shorter than the excerpt. (For callers that analyse the
+    /// windows themselves, e.g. several at once with <see cref="Predict(string, IReadOnlyList{AudioWindow}, double, CancellationToken)"/>.)
+    /// </summary>
+    public (IReadOnlyList<AudioWindow> Windows, double SongSeconds) LoadWindows(string path, CancellationToken cancellationToken = default)
+    {
         double hop = _options.HopSeconds ?? _model.Manifest.WindowHopSeconds ?? _model.Manifest.Featurizer.ExcerptSeconds / 2;
         var song = _loader.LoadWindows(path, new WindowOptions { HopSeconds = hop }, cancellationToken);
         IReadOnlyList<AudioWindow> windows = song.Windows;
@@ -79,7 +90,7 @@ public sealed class MoodPredictor
                 throw new AudioInvalidException(path, $"is {whole.DurationSeconds:0.###} s long; at least {_options.MinimumSeconds:0.###} s are needed");
             windows = [new AudioWindow(0, 0, whole)];
         }
-        return Predict(path, windows, song.SongSeconds, cancellationToken);
+        return (windows, song.SongSeconds);
     }
 
     /// <summary>Predicts from windows already decoded (e.g. a signal in memory).</summary>
