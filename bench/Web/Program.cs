@@ -54,6 +54,8 @@ public static class Program
         var predict = Measure(runs, () => predictor.Predict(mp3));
         Report("in process, decode only (ffmpeg, windows)", decode);
         Report("in process, decode -> features -> ensemble", predict);
+        var parallel = Measure(runs, () => WindowParallelism.Predict(predictor, mp3, Environment.ProcessorCount));
+        Report($"in process, windows over {Environment.ProcessorCount} threads (what a lone request gets)", parallel);
 
         // where the time goes: features of every window, then each model on them
         var song = loader.LoadWindows(mp3, new WindowOptions { HopSeconds = model.Manifest.Featurizer.ExcerptSeconds / 2 });
@@ -128,6 +130,7 @@ public static class Program
             windows = first.Windows.Count,
             decode = Stats(decode),
             predict = Stats(predict),
+            predict_parallel_windows = Stats(parallel),
             features = Stats(featurize),
             predict_hop_excerpt = Stats(lessOverlap),
             http_single = Stats(single),
