@@ -281,7 +281,8 @@ internal static class MoodApi
         {
             return WebProblems.Result(403, "Promotion over HTTP is disabled",
                 $"This server was started without {MoodWebOptions.AdminTokenVariable}, so it refuses to promote models over HTTP. " +
-                $"Set {MoodWebOptions.AdminTokenVariable} to a secret and restart the server to allow it (send it as 'Authorization: Bearer <token>').",
+                $"Set {MoodWebOptions.AdminTokenVariable} to a secret and restart the server to allow it (send it as 'Authorization: Bearer <token>'), " +
+                "or promote on the command line: ./mmcs registry promote NAME VERSION --alias champion.",
                 WebErrorCodes.PermissionDenied);
         }
         string header = context.Request.Headers.Authorization.ToString();
