@@ -264,9 +264,40 @@ public sealed class PipelineRunner
         FeaturizerOptions Featurizer,
         ImageOptions? Images);
 
-    internal sealed record Clip(FeatureRow Row, FeatureImages? Images, int Label, string Group)
+    /// <summary>A featurised clip: its 1D row in memory, its 2D images on disk (<paramref name="ArrayFile"/>, an .npz of
+    /// the array directory) so that memory does not grow with the dataset.</summary>
+    internal sealed record Clip(FeatureRow Row, string? ArrayFile, int Label, string Group)
     {
-        public ClipFeatures Features(IReadOnlyList<string> names) => new(new FeatureVector(names, Row.Values), Images);
+        public ClipFeatures Features(IReadOnlyList<string> names) => new(new FeatureVector(names, Row.Values), LoadImages());
+
+        private FeatureImages? LoadImages() => ArrayFile == null
+            ? null
+            : new FeatureImages(Npz.ReadMatrix(ArrayFile, NpzImageSource.ArrayName(ImageKind.Spectrogram)),
+                Npz.ReadMatrix(ArrayFile, NpzImageSource.ArrayName(ImageKind.Mfcc)),
+                Npz.ReadMatrix(ArrayFile, NpzImageSource.ArrayName(ImageKind.Mel)));
+    }
+
+    /// <summary>Clips are predicted in batches of this many (their images are read from disk batch by batch).</summary>
+    private const int PredictBatch = 32;
+
+    /// <summary>Applies <paramref name="predict"/> to the clips of <paramref name="rows"/> batch by batch and joins the rows.</summary>
+    private static double[][] Batched(Featurised f, IReadOnlyList<int> rows, Func<IReadOnlyList<ClipFeatures>, double[][]> predict)
+    {
+        var all = new List<double[]>(rows.Count);
+        for (int start = 0; start < rows.Count; start += PredictBatch)
+            all.AddRange(predict(rows.Skip(start).Take(PredictBatch).Select(i => f.Originals[i].Features(f.FeatureNames)).ToArray()));
+        return all.ToArray();
+    }
+
+    private static IReadOnlyList<double[][]> BatchedMembers(Featurised f, IReadOnlyList<int> rows, EnsembleClassifier ensemble)
+    {
+        var all = ensemble.Members.Select(_ => new List<double[]>(rows.Count)).ToArray();
+        for (int start = 0; start < rows.Count; start += PredictBatch)
+        {
+            var part = ensemble.PredictMembers(rows.Skip(start).Take(PredictBatch).Select(i => f.Originals[i].Features(f.FeatureNames)).ToArray());
+            for (int m = 0; m < all.Length; m++) all[m].AddRange(part[m]);
+        }
+        return all.Select(l => l.ToArray()).ToArray();
     }
 
     private FeaturizerOptions FeaturizerOptions() => new()
@@ -329,6 +360,13 @@ public sealed class PipelineRunner
         Augmentation = AugmentationPlanFor(),
     };
 
+    /// <summary>Where the featuriser writes this pipeline's per-clip images: one folder per pipeline and image configuration.</summary>
+    private string ArraysDirectory()
+    {
+        string key = StageCache.KeyOf(new { _def.Clip, _def.Features, _def.Augmentation, FeatureCache.CodeVersion }, "arrays");
+        return Path.GetFullPath(Path.Combine(_options.StateDirectory, "arrays", _def.Name + "-" + key));
+    }
+
     /// <summary>The pipeline's dataset, read with its reader.</summary>
     public Dataset ReadDataset(string path) => _def.Dataset.Reader switch
     {
@@ -341,6 +379,8 @@ public sealed class PipelineRunner
     private async Task<Featurised> FeaturiseAsync(ActiveRun stage, Dataset dataset, CancellationToken ct)
     {
         var request = FeatureRequest(dataset);
+        string? arrays = request.Images == null ? null : ArraysDirectory();
+        request = request with { ArraysDirectory = arrays };
         var options = request.Options;
         var images = request.Images;
         var labels = dataset.Labels.Count == 4 && dataset.Labels.All(l => Moods.Canonical.Contains(l)) ? Moods.Canonical : dataset.Labels;
@@ -358,7 +398,7 @@ public sealed class PipelineRunner
                 "song" => row.Song ?? row.Id,
                 _ => row.Song ?? row.Id, // "none": every song its own group (copies stay with their song)
             };
-            var c = new Clip(row, clip.Images, label, group);
+            var c = new Clip(row, null, label, group);
             (string.IsNullOrEmpty(row.Augmentation) ? originals : augmented).Add(c);
             return ValueTask.CompletedTask;
         }, new Progress<ProgressUpdate>(p => _progress.Report(p with { Task = "featurise" })), ct).ConfigureAwait(false);
@@ -388,6 +428,17 @@ public sealed class PipelineRunner
         }
         if (originals.Count < 8)
             throw new MmcsException(ErrorCodes.DataInvalid, $"only {originals.Count} clips could be featurised; at least 8 are needed");
+        if (arrays != null)
+        {
+            // the images stay on disk (one .npz per clip, written by the featuriser); clips know their file
+            var files = NpzImageSource.Open(arrays, ImageKind.Mel, labels, includeAugmented: true).Entries
+                .ToDictionary(e => e.Id, e => e.File, StringComparer.Ordinal);
+            string FileOf(FeatureRow r) => files.TryGetValue(r.Id, out var file) ? file
+                : throw new MmcsException(ErrorCodes.InternalError, $"the array directory {arrays} has no images of '{r.Id}'");
+            for (int i = 0; i < originals.Count; i++) originals[i] = originals[i] with { ArrayFile = FileOf(originals[i].Row) };
+            for (int i = 0; i < augmented.Count; i++) augmented[i] = augmented[i] with { ArrayFile = FileOf(augmented[i].Row) };
+            stage.LogParam("arrays_dir", arrays);
+        }
         return new Featurised(summary, summary.FeatureNames, labels, originals, augmented, options, images);
     }
 
@@ -554,24 +605,11 @@ public sealed class PipelineRunner
         _ => images.Mel!,
     };
 
-    private static InMemoryImageSource Source(Featurised f, IEnumerable<Clip> clips, ImageKind kind)
-    {
-        var size = SizeOf(f.Images!, kind);
-        return new InMemoryImageSource(kind, size, f.Labels, clips.Select(c =>
-            new ImageItem(c.Row.Id + (c.Row.Augmentation is { Length: > 0 } aug ? "~" + aug : ""), c.Group, c.Label,
-                ImageOf(c, kind))));
-    }
-
-    private static FeatureMatrix ImageOf(Clip c, ImageKind kind)
-    {
-        var images = c.Images ?? throw new MmcsException(ErrorCodes.InternalError, $"clip {c.Row.Path} was featurised without images");
-        return kind switch
-        {
-            ImageKind.Spectrogram => images.SpectrogramDb,
-            ImageKind.Mfcc => images.Mfcc,
-            _ => images.MelDb,
-        };
-    }
+    /// <summary>Training and validation images streamed from the clips' .npz files, batch by batch.</summary>
+    private static NpzImageSource Source(Featurised f, IEnumerable<Clip> clips, ImageKind kind) =>
+        new(kind, SizeOf(f.Images!, kind), f.Labels, clips.Select(c => new NpzImageEntry(c.Row.Id,
+            c.ArrayFile ?? throw new MmcsException(ErrorCodes.InternalError, $"clip {c.Row.Path} was featurised without images"),
+            c.Label, c.Group, c.Row.Song ?? c.Row.Id, c.Row.Augmentation)));
 
     private List<(string, IMoodClassifier)> Train2d(ActiveRun stage, Featurised f, SplitPlan plan, StageCache cache, List<string> resumed, CancellationToken ct,
         string keyPrefix = "")
@@ -669,16 +707,14 @@ public sealed class PipelineRunner
         {
             stage.LogParam("ensemble", "none");
             // the single member, or the best on validation when the ensemble is disabled
-            var clips = plan.Validation.Select(i => f.Originals[i].Features(f.FeatureNames)).ToArray();
             var truth = plan.Validation.Select(i => f.Originals[i].Label).ToArray();
-            var best = members.OrderByDescending(m =>
-                ClassificationReport.Compute(truth, ClassificationReport.ArgMax(m.Model.PredictProbabilities(clips)), f.Labels).MacroF1).First();
+            var best = members.OrderByDescending(m => ClassificationReport.Compute(truth,
+                ClassificationReport.ArgMax(Batched(f, plan.Validation, m.Model.PredictProbabilities)), f.Labels).MacroF1).First();
             stage.LogParam("chosen", best.Name);
             return best.Model;
         }
-        var valClips = plan.Validation.Select(i => f.Originals[i].Features(f.FeatureNames)).ToArray();
         var valTruth = plan.Validation.Select(i => f.Originals[i].Label).ToArray();
-        var probabilities = members.Select(m => m.Model.PredictProbabilities(valClips)).ToArray();
+        var probabilities = members.Select(m => Batched(f, plan.Validation, m.Model.PredictProbabilities)).ToArray();
         var weighting = _def.Ensemble.Weighting == "equal" ? EnsembleWeighting.Equal : EnsembleWeighting.LogLoss;
         var weights = EnsembleWeights.Fit(probabilities, valTruth, weighting, f.Labels);
         for (int m = 0; m < members.Count; m++)
@@ -689,7 +725,7 @@ public sealed class PipelineRunner
         }
         stage.LogParam("weighting", weighting.ToString().ToLowerInvariant());
         var ensemble = new EnsembleClassifier(members.Select(m => m.Model).ToArray(), members.Select(m => m.Name).ToArray(), weights, weighting);
-        var ensembleReport = ClassificationReport.Compute(valTruth, ClassificationReport.ArgMax(ensemble.PredictProbabilities(valClips)), f.Labels);
+        var ensembleReport = ClassificationReport.Compute(valTruth, ClassificationReport.ArgMax(ensemble.Combine(probabilities)), f.Labels);
         stage.LogMetric("val_macro_f1.ensemble", ensembleReport.MacroF1);
         Log($"ensemble: weights {string.Join(", ", members.Select((m, i) => $"{m.Name} {weights[i]:0.00}"))}");
         return ensemble;
@@ -715,15 +751,14 @@ public sealed class PipelineRunner
     /// <summary>Class predictions of the final model and (for an ensemble) of each member for some clips.</summary>
     private static (int[] Final, Dictionary<string, int[]> Members) PredictParts(Featurised f, IReadOnlyList<int> rows, IMoodClassifier final)
     {
-        var clips = rows.Select(i => f.Originals[i].Features(f.FeatureNames)).ToArray();
         var members = new Dictionary<string, int[]>();
         if (final is EnsembleClassifier ensemble)
         {
-            var perMember = ensemble.PredictMembers(clips);
+            var perMember = BatchedMembers(f, rows, ensemble);
             for (int m = 0; m < perMember.Count; m++) members[ensemble.Names[m]] = ClassificationReport.ArgMax(perMember[m]);
             return (ClassificationReport.ArgMax(ensemble.Combine(perMember)), members);
         }
-        return (ClassificationReport.ArgMax(final.PredictProbabilities(clips)), members);
+        return (ClassificationReport.ArgMax(Batched(f, rows, final.PredictProbabilities)), members);
     }
 
     /// <summary>

@@ -100,6 +100,10 @@ public sealed class PipelineRunnerTests(CorpusFixture fixture) : IClassFixture<C
         Assert.NotNull(first.Version);
         Assert.True(first.Decision!.Promote);
         Assert.Equal(["tabular", "cnn2d-mel"], first.Members.Keys.ToArray());
+        // the CNNs streamed their images from the featuriser's array directory (one .npz per clip and copy)
+        string arrays = Directory.GetDirectories(Path.Combine(_work, "state", "arrays")).Single();
+        Assert.Equal(1 + 64, File.ReadAllLines(Path.Combine(arrays, "index.csv")).Length);
+        Assert.Equal(64, Directory.GetFiles(arrays, "*.npz", SearchOption.AllDirectories).Length);
 
         using var store = TrackingStores.Open(Store);
         var parent = store.GetRun(first.RunId);
