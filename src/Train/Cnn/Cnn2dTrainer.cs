@@ -103,6 +103,7 @@ public static class Cnn2dTrainer
                 rng.Shuffle(order);
                 double lossSum = 0;
                 int correct = 0, seen = 0;
+                using var l2Scalar = options.L2.ToScalar();
                 foreach (var batch in BatchStream.Read(train, order, options.BatchSize, normalizer, options.PrefetchBatches, cancellationToken))
                 {
                     using var scope = NewDisposeScope();
@@ -121,10 +122,13 @@ public static class Cnn2dTrainer
                         var permutation = Enumerable.Range(0, n).ToArray();
                         rng.Shuffle(permutation);
                         var index = tensor(permutation.Select(i => (long)i).ToArray());
-                        var mixed = x * lambda + x.index_select(0, index) * (1 - lambda);
+                        // explicit Scalars that live through the native calls (see the L2 penalty below)
+                        using var lambdaScalar = lambda.ToScalar();
+                        using var restScalar = (1 - lambda).ToScalar();
+                        var mixed = x.mul(lambdaScalar).add(x.index_select(0, index), restScalar);
                         logits = network.call(mixed);
-                        loss = nn.functional.cross_entropy(logits, y) * lambda +
-                               nn.functional.cross_entropy(logits, y.index_select(0, index)) * (1 - lambda);
+                        loss = nn.functional.cross_entropy(logits, y).mul(lambdaScalar)
+                            .add(nn.functional.cross_entropy(logits, y.index_select(0, index)), restScalar);
                     }
                     else
                     {
@@ -134,7 +138,11 @@ public static class Cnn2dTrainer
                     var total = loss;
                     if (options.L2 > 0)
                     {
-                        foreach (var w in denseWeights) total = total + w.pow(2).sum() * options.L2;
+                        // total + L2·Σw²: the penalty weight is an explicit Scalar held for the whole training. Operators with
+                        // numbers (t + u, t * 0.001, t.pow(2)) make temporary Scalars whose native memory the finalizer may
+                        // free during the native call under GC pressure; seen once as libtorch's "Expected false to be true"
+                        // in Scalar::toFloat from add_Tensor.
+                        foreach (var w in denseWeights) total = total.add(w.square().sum(), l2Scalar);
                     }
                     optimizer.zero_grad();
                     total.backward();
