@@ -102,14 +102,8 @@ public sealed class ModelProvider : IDisposable
     /// <summary>The registry key of <paramref name="uri"/> and its local folder.</summary>
     private (string Key, string LocalPath) Resolve(string uri)
     {
-        if (!uri.Contains(":/", StringComparison.Ordinal) && Directory.Exists(uri))
-        {
-            string full = Path.GetFullPath(uri);
-            return (full, full);
-        }
         var resolved = _resolver.Resolve(uri);
-        string key = resolved.Name != null && resolved.Version != null ? $"models:/{resolved.Name}/{resolved.Version}" : resolved.Uri;
-        return (key, resolved.LocalPath);
+        return (resolved.Identity, resolved.LocalPath);
     }
 
     private void Release(Entry entry)

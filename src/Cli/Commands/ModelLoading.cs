@@ -15,13 +15,12 @@ internal static class ModelLoading
         uri ??= DefaultModelUri;
         if (Directory.Exists(uri))
         {
-            var local = MoodModel.Load(Path.GetFullPath(uri), Path.GetFullPath(uri));
-            return (local, Path.GetFullPath(uri));
+            // a model folder needs no tracking store (and opening one could create ./mlruns)
+            string full = Path.GetFullPath(uri);
+            return (MoodModel.Load(full, full), full);
         }
         using var store = TrackingStores.Open(trackingUri);
         var resolved = new ModelUriResolver(store).Resolve(uri);
-        string answering = resolved.Name != null && resolved.Version != null ? $"models:/{resolved.Name}/{resolved.Version}" : resolved.Uri;
-        var model = MoodModel.Load(resolved.LocalPath, answering);
-        return (model, answering);
+        return (MoodModel.Load(resolved.LocalPath, resolved.Identity), resolved.Identity);
     }
 }

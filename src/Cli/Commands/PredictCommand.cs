@@ -88,9 +88,8 @@ internal static class PredictCommand
         {
             if (Directory.Exists(input))
             {
-                var found = Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories)
-                    .Where(DatasetReader.IsAudioFile).Order(StringComparer.Ordinal).ToArray();
-                if (found.Length == 0)
+                var found = DatasetReader.ExpandAudioPaths([input]);
+                if (found.Count == 0)
                     throw new MmcsException(ErrorCodes.InvalidParameterValue, $"folder '{input}' holds no audio files");
                 files.AddRange(found);
             }

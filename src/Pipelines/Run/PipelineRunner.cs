@@ -1014,25 +1014,17 @@ public sealed class PipelineRunner
         return decision;
     }
 
-    /// <summary>The champion's score on this run's test clips (featurised with the champion's own configuration).</summary>
-    private double ScoreChampion(ITrackingStore store, ModelVersion champion, Featurised f, IReadOnlyList<int> rows, string metric, CancellationToken ct)
+    /// <summary>The champion's score on some of this run's clips, predicted the way it predicts songs (with its own
+    /// featuriser configuration): the same evaluation `mmcs evaluate` makes.</summary>
+    private static double ScoreChampion(ITrackingStore store, ModelVersion champion, Featurised f, IReadOnlyList<int> rows, string metric, CancellationToken ct)
     {
         var resolved = new ModelUriResolver(store).Resolve($"models:/{champion.Name}/{champion.Version}");
         using var model = MoodModel.Load(resolved.LocalPath, resolved.Uri);
-        var predictor = new MoodPredictor(model);
-        var truth = new List<int>();
-        var predicted = new List<int>();
-        foreach (int i in rows)
-        {
-            ct.ThrowIfCancellationRequested();
-            var clip = f.Originals[i];
-            var prediction = predictor.Predict(clip.Row.Path, ct);
-            int label = model.Labels.ToList().IndexOf(prediction.Mood);
-            truth.Add(clip.Label);
-            predicted.Add(Math.Max(0, f.Labels.ToList().IndexOf(model.Labels[Math.Max(0, label)])));
-        }
-        var report = ClassificationReport.Compute(truth, predicted, f.Labels);
-        return metric == "accuracy" ? report.Accuracy : report.MacroF1;
+        var items = rows.Select(i => f.Originals[i])
+            .Select(c => new DatasetItem(c.Row.Path, f.Labels[c.Label], c.Row.Group, c.Row.Song ?? c.Row.Id)).ToArray();
+        var clips = new Dataset($"the clips of this run scored by {resolved.Identity}", DatasetLayout.Manifest, items, f.Labels, []);
+        var evaluation = ModelEvaluation.Evaluate(new MoodPredictor(model), clips, bootstrap: 1, cancellationToken: ct);
+        return metric == "accuracy" ? evaluation.Report.Accuracy : evaluation.Report.MacroF1;
     }
 
     // ------------------------------------------------------------------ params

@@ -1,7 +1,12 @@
 namespace Mmcs.Registry.Models;
 
 /// <summary>A model URI resolved to a local folder, with the registry coordinates when it came from the registry.</summary>
-public sealed record ResolvedModel(string Uri, string LocalPath, string? Name, string? Version, string? RunId);
+public sealed record ResolvedModel(string Uri, string LocalPath, string? Name, string? Version, string? RunId)
+{
+    /// <summary>What identifies the model that answers: <c>models:/name/version</c> for a registered version (whatever
+    /// alias or stage named it), the <c>runs:/</c> URI for a run's model, else the full path of the folder.</summary>
+    public string Identity => Name != null && Version != null ? $"models:/{Name}/{Version}" : RunId != null ? Uri : LocalPath;
+}
 
 /// <summary>Stores that can expose a run's artifacts as a local folder (file stores; REST servers with file:// artifacts on this machine).</summary>
 public interface ILocalArtifactAccess
