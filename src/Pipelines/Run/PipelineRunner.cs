@@ -261,7 +261,6 @@ public sealed class PipelineRunner
         IReadOnlyList<string> Labels,
         List<Clip> Originals,
         List<Clip> Augmented,
-        FeaturizerOptions Featurizer,
         ImageOptions? Images);
 
     /// <summary>A featurised clip: its 1D row in memory, its 2D images on disk (<paramref name="ArrayFile"/>, an .npz of
@@ -439,7 +438,7 @@ public sealed class PipelineRunner
             for (int i = 0; i < augmented.Count; i++) augmented[i] = augmented[i] with { ArrayFile = FileOf(augmented[i].Row) };
             stage.LogParam("arrays_dir", arrays);
         }
-        return new Featurised(summary, summary.FeatureNames, labels, originals, augmented, options, images);
+        return new Featurised(summary, summary.FeatureNames, labels, originals, augmented, images);
     }
 
     // ------------------------------------------------------------------ split

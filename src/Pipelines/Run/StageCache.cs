@@ -46,40 +46,18 @@ public sealed class StageCache
         }
     }
 
-    public T? TryRead<T>(string stage, string name) where T : class
-    {
-        string path = Path.Combine(StageDir(stage), name + ".json");
-        if (!File.Exists(Path.Combine(StageDir(stage), "done")) || !File.Exists(path)) return null;
-        try
-        {
-            return JsonSerializer.Deserialize<T>(File.ReadAllText(path));
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>Saves a finished stage's classifier (and optional JSON facts), atomically: a crash leaves no half entry.</summary>
-    public void Save(string stage, IMoodClassifier classifier, IReadOnlyDictionary<string, object>? facts = null)
+    /// <summary>Saves a finished stage's classifier, atomically: a crash leaves no half entry.</summary>
+    public void Save(string stage, IMoodClassifier classifier)
     {
         string final = StageDir(stage);
         string temp = final + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
         System.IO.Directory.CreateDirectory(Path.Combine(temp, "model"));
         ClassifierStore.Save(classifier, Path.Combine(temp, "model"));
-        if (facts != null)
-            foreach (var (name, value) in facts)
-                File.WriteAllText(Path.Combine(temp, name + ".json"), JsonSerializer.Serialize(value));
         File.WriteAllText(Path.Combine(temp, "done"), DateTimeOffset.UtcNow.ToString("O"));
         if (System.IO.Directory.Exists(final)) System.IO.Directory.Delete(final, recursive: true);
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(final)!);
         System.IO.Directory.Move(temp, final);
     }
-
-    /// <summary>Names of the stages with saved results.</summary>
-    public IReadOnlyList<string> Stages() => System.IO.Directory.Exists(Directory)
-        ? System.IO.Directory.GetDirectories(Directory).Where(d => File.Exists(Path.Combine(d, "done"))).Select(Path.GetFileName).OfType<string>().Order().ToArray()
-        : [];
 
     public void Clear()
     {
