@@ -61,8 +61,9 @@ internal static class PredictCommand
             }
             else
             {
-                Print(results, loaded.Labels, answering, parse.GetValue(timeline));
-                foreach (var (file, error) in errors) CliConsole.Error($"{file}: {error.Message}");
+                if (results.Count > 0) Print(results, loaded.Labels, answering, parse.GetValue(timeline));
+                foreach (var (file, error) in errors)
+                    CliConsole.Error(error.Message.Contains(file, StringComparison.Ordinal) ? error.Message : $"{file}: {error.Message}");
             }
             if (errors.Count == 0) return 0;
             return errors.Count == files.Count && files.Count == 1 ? errors[0].Error.ExitCode : 2;
