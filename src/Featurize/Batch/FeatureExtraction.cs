@@ -69,6 +69,7 @@ public static class FeatureExtraction
         private readonly string _configHash;
         private readonly IReadOnlyList<string> _names;
         private readonly string[] _variants; // "" then each copy's id
+        private readonly int _windows; // texture windows per clip (1 without windows)
         private readonly int _parallelism;
         private long _hashTicks, _decodeTicks, _featureTicks, _writeTicks;
 
@@ -81,9 +82,10 @@ public static class FeatureExtraction
             _loader = new AudioLoader(req.Options, req.Loader with { Ffmpeg = req.Loader.Ffmpeg with { MaxFilesPerProcess = req.FilesPerDecode } });
             _images = req.Images ?? (req.ArraysDirectory != null ? ImageOptions.OriginalStudy : null);
             _names = featurizer.FeatureNames(req.Set);
-            _configHash = FeatureCache.ConfigHash(featurizer.GetType().FullName ?? "featurizer", req.Options, req.Set, req.Loader);
+            _configHash = FeatureCache.ConfigHash(featurizer.GetType().FullName ?? "featurizer", req.Options, req.Set, req.Loader, req.Windows?.CacheText);
             _variants = [""];
             if (req.Augmentation != null) _variants = [.. _variants, .. req.Augmentation.Copies.Select(c => c.Id)];
+            _windows = req.Windows?.Count(req.Options) ?? 1;
             _parallelism = req.MaxDegreeOfParallelism ?? Environment.ProcessorCount;
             if (req.CacheDirectory != null)
             {
@@ -96,6 +98,7 @@ public static class FeatureExtraction
                     req.Options,
                     Resampler = req.Loader.Resampler,
                     req.Loader.SilencePeak,
+                    req.Windows,
                 }, _names);
             }
         }
@@ -314,13 +317,21 @@ public static class FeatureExtraction
             return common;
         }
 
-        private CacheKey Key(WorkItem item, int variant) => new(item.ContentHash, _configHash, _variants[variant]);
+        // Rows of a file: slot = variant * _windows + window (variant 0 = the clip, then each augmented copy).
+        private int Slots => _variants.Length * _windows;
 
-        private FeatureRow Row(WorkItem item, int variant, double[] values)
+        private string? WindowSuffix(int slot) => _req.Windows == null ? null : "@w" + (slot % _windows).ToString(Invariant.Culture);
+
+        private CacheKey Key(WorkItem item, int slot) =>
+            new(item.ContentHash, _configHash, _variants[slot / _windows] + WindowSuffix(slot)?.Replace('@', '_'));
+
+        private ExtractedClip Extracted(WorkItem item, int slot, double[] values, FeatureImages? images, bool fromCache)
         {
+            int variant = slot / _windows;
             string? aug = variant == 0 ? null : _req.Augmentation!.Copies[variant - 1].Name;
-            string id = variant == 0 ? item.Id : item.Id + "~" + aug;
-            return new FeatureRow(id, item.Path, item.Label, item.Group, item.SongId, aug, values);
+            string id = (variant == 0 ? item.Id : item.Id + "~" + aug) + WindowSuffix(slot);
+            return new ExtractedClip(new FeatureRow(id, item.Path, item.Label, item.Group, item.SongId, aug, values), images, fromCache,
+                _req.Windows == null ? null : slot % _windows);
         }
 
         private async Task DecodeLoopAsync(ChannelReader<List<WorkItem>> batches, ChannelWriter<(WorkItem, LoadedClip, ExtractedClip?[])> clips, ChannelWriter<Outcome> outcomes, CancellationToken ct)
@@ -330,13 +341,13 @@ public static class FeatureExtraction
                 var toDecode = new List<(WorkItem Item, ExtractedClip?[] Cached)>();
                 foreach (var item in batch)
                 {
-                    var cached = new ExtractedClip?[_variants.Length];
+                    var cached = new ExtractedClip?[Slots];
                     if (_cache != null)
                     {
-                        for (int v = 0; v < _variants.Length; v++)
+                        for (int v = 0; v < cached.Length; v++)
                         {
                             if (_cache.TryGet(Key(item, v), _images, out var f))
-                                cached[v] = new ExtractedClip(Row(item, v, f!.Vector.Values), f.Images, true);
+                                cached[v] = Extracted(item, v, f!.Vector.Values, f.Images, true);
                         }
                     }
                     if (cached.All(c => c != null))
@@ -377,23 +388,27 @@ public static class FeatureExtraction
                 {
                     var rows = new List<ExtractedClip>();
                     int computed = 0;
-                    for (int v = 0; v < _variants.Length; v++)
+                    AudioSignal? signal = null; // the clip or augmented copy the current slot's window is cut from
+                    for (int v = 0; v < cached.Length; v++)
                     {
                         ct.ThrowIfCancellationRequested();
+                        if (v % _windows == 0) signal = null;
                         if (cached[v] is { } hit)
                         {
                             rows.Add(hit);
                             continue;
                         }
-                        var signal = v == 0 ? clip.Signal! : _req.Augmentation!.Apply(clip.Signal!, item.SongId, v - 1);
-                        var features = _featurizer.Extract(signal, _req.Set, _images);
+                        int variant = v / _windows;
+                        signal ??= variant == 0 ? clip.Signal! : _req.Augmentation!.Apply(clip.Signal!, item.SongId, variant - 1);
+                        var input = _req.Windows == null ? signal : _req.Windows.Cut(signal, v % _windows, _req.Options);
+                        var features = _featurizer.Extract(input, _req.Set, _images);
                         if (features.Vector.Values.Length != _names.Count)
                             throw new MmcsException(ErrorCodes.InternalError, $"{item.Path}: the featuriser returned {features.Vector.Values.Length} values for {_names.Count} names");
                         _cache?.Put(Key(item, v), features, _images);
-                        rows.Add(new ExtractedClip(Row(item, v, features.Vector.Values), features.Images, false));
+                        rows.Add(Extracted(item, v, features.Vector.Values, features.Images, false));
                         computed++;
                     }
-                    outcome = new Outcome(item, rows, null, null, _variants.Length - computed, computed);
+                    outcome = new Outcome(item, rows, null, null, cached.Length - computed, computed);
                 }
                 catch (OperationCanceledException)
                 {

@@ -47,6 +47,10 @@ public sealed record FeatureExtractionRequest
     /// <summary>Augmented copies to add for every clip (training sets only): rows tagged with their song and copy.</summary>
     public AugmentationPlan? Augmentation { get; init; }
 
+    /// <summary>Cut every excerpt (and augmented copy) into texture windows, one row per window; null: one row per excerpt.
+    /// Images are not computed per window (a request with both is refused).</summary>
+    public TextureWindows? Windows { get; init; }
+
     /// <summary>Files decoded and featurised at once (default: the processor count).</summary>
     public int? MaxDegreeOfParallelism { get; init; }
 
@@ -60,6 +64,12 @@ public sealed record FeatureExtractionRequest
         if (MaxDegreeOfParallelism is < 1) throw new MmcsException(ErrorCodes.InvalidParameterValue, $"parallelism {MaxDegreeOfParallelism} must be at least 1");
         if (FilesPerDecode < 1) throw new MmcsException(ErrorCodes.InvalidParameterValue, $"files per decode {FilesPerDecode} must be at least 1");
         if (TablePath != null) _ = FeatureTableIO.IsParquet(TablePath);
+        if (Windows != null)
+        {
+            Windows.Validate(Options);
+            if (Images != null || ArraysDirectory != null)
+                throw new MmcsException(ErrorCodes.InvalidParameterValue, "texture windows are featurised as 1D rows only: images and arrays are computed per excerpt, not per window");
+        }
     }
 }
 
@@ -98,5 +108,6 @@ public sealed record FeatureExtractionSummary(
     string? ArraysDirectory,
     string? CacheDirectory);
 
-/// <summary>One featurised clip (or augmented copy) as it comes out of <see cref="FeatureExtraction.ExtractAsync"/>.</summary>
-public sealed record ExtractedClip(FeatureRow Row, FeatureImages? Images, bool FromCache);
+/// <summary>One featurised clip (or augmented copy, or texture window of either) as it comes out of <see cref="FeatureExtraction.RunAsync(FeatureExtractionRequest, IClipFeaturizer, Func{ExtractedClip, CancellationToken, ValueTask}?, IProgress{ProgressUpdate}?, CancellationToken)"/>.</summary>
+/// <param name="Window">The texture window's index within its clip (rows of a windowed request), else null.</param>
+public sealed record ExtractedClip(FeatureRow Row, FeatureImages? Images, bool FromCache, int? Window = null);

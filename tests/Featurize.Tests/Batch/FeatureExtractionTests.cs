@@ -149,6 +149,77 @@ public class FeatureExtractionTests
     }
 
     [Fact]
+    public async Task Texture_windows_give_one_row_per_window_of_the_clip_and_of_each_copy_and_are_cached()
+    {
+        using var data = MakeDataset();
+        using var work = new TempDir();
+        var windows = new TextureWindows(0.4, 0.2); // a 1 s excerpt: windows at 0, 0.2, 0.4 and 0.6 s
+        var plan = AugmentationPlan.OriginalStudy(seed: 3);
+        var req = Request(data, work.File("cache"), work.File("t.csv")) with { Windows = windows, Augmentation = plan };
+        var clips = new List<ExtractedClip>();
+        var s = await FeatureExtraction.RunAsync(req, new FakeFeaturizer(Opt), (c, _) => { clips.Add(c); return ValueTask.CompletedTask; });
+        Assert.Equal(4, windows.Count(Opt));
+        Assert.Equal(5 * 3 * 4, s.RowsWritten);
+        var t = FeatureTableIO.Read(work.File("t.csv"));
+        Assert.Equal(["happy/h0@w0", "happy/h0@w1", "happy/h0@w2", "happy/h0@w3", "happy/h0~noise@w0"], t.Rows.Take(5).Select(r => r.Id).ToArray());
+        Assert.Equal([0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3], clips.Take(12).Select(c => c.Window!.Value).ToArray());
+        Assert.All(t.Rows.Take(12), r => Assert.Equal(("happy/h0", "happy"), (r.Song, r.Label)));
+        Assert.All(t.Rows, r => Assert.Equal((int)Math.Round(0.4 * 22050), (int)r.Values[3])); // every row is one window long
+
+        // each row is the featuriser's answer for exactly that window of the excerpt
+        var excerpt = new AudioLoader(Opt).LoadExcerpt(data.File("happy/h0.wav"));
+        var fake = new FakeFeaturizer(Opt);
+        for (int k = 0; k < 4; k++)
+            Assert.Equal(fake.Extract(windows.Cut(excerpt, k, Opt), FeatureSetKind.Seed).Vector.Values, t.Rows[k].Values);
+        Assert.NotEqual(t.Rows[0].Values[0], t.Rows[1].Values[0]);
+
+        var again = new FakeFeaturizer(Opt);
+        var s2 = await FeatureExtraction.RunAsync(req with { TablePath = work.File("t2.csv") }, again);
+        Assert.Equal((0, 60), (again.Calls, s2.CacheHits));
+        Assert.Equal(File.ReadAllText(work.File("t.csv")), File.ReadAllText(work.File("t2.csv")));
+        // other windows are other cache entries, never the excerpt's
+        var whole = await FeatureExtraction.RunAsync(Request(data, work.File("cache")), new FakeFeaturizer(Opt));
+        Assert.Equal((0, 5), (whole.CacheHits, whole.Computed));
+    }
+
+    [Theory]
+    [InlineData(1.5, 0.5, "longer than the 1 s excerpt")]
+    [InlineData(0.5, 0, "must be positive")]
+    [InlineData(0.05, 0.05, "shorter than one FFT frame")]
+    public async Task Texture_windows_that_cannot_be_cut_from_the_excerpt_are_refused(double seconds, double hop, string message)
+    {
+        using var data = MakeDataset();
+        using var work = new TempDir();
+        var e = await Assert.ThrowsAsync<MmcsException>(() => FeatureExtraction.RunAsync(
+            Request(data, work.File("cache")) with { Windows = new TextureWindows(seconds, hop) }, new FakeFeaturizer(Opt)));
+        Assert.Equal(ErrorCodes.InvalidParameterValue, e.ErrorCode);
+        Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public async Task Texture_windows_are_not_combined_with_images()
+    {
+        using var data = MakeDataset();
+        using var work = new TempDir();
+        var e = await Assert.ThrowsAsync<MmcsException>(() => FeatureExtraction.RunAsync(
+            Request(data, work.File("cache")) with { Windows = new TextureWindows(0.5, 0.25), Images = ImageOptions.OriginalStudy }, new FakeFeaturizer(Opt)));
+        Assert.Contains("1D rows only", e.Message);
+    }
+
+    [Fact]
+    public void Texture_window_cuts_are_the_samples_at_each_hop()
+    {
+        var o = new FeaturizerOptions { SampleRate = 8000, NFft = 256, ExcerptSeconds = 1.0 };
+        var w = new TextureWindows(0.25, 0.1); // 2000-sample windows every 800 samples of 8000
+        var clip = new AudioSignal(Enumerable.Range(0, 8000).Select(i => (float)i).ToArray(), 8000, "ramp");
+        Assert.Equal(8, w.Count(o)); // starts 0, 800, ..., 5600 (6400 + 2000 > 8000)
+        var last = w.Cut(clip, 7, o);
+        Assert.Equal((2000, 5600f, 7599f), (last.Samples.Length, last.Samples[0], last.Samples[^1]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => w.Cut(clip, 8, o));
+        Assert.Equal(0, new TextureWindows(2, 1).Count(o));
+    }
+
+    [Fact]
     public async Task Shards_split_the_files_and_a_later_full_run_merges_them_from_the_cache()
     {
         using var data = MakeDataset();
