@@ -23,18 +23,25 @@ public sealed record TextureWindows(double Seconds, double HopSeconds)
             throw new MmcsException(ErrorCodes.InvalidParameterValue, $"texture windows of {Seconds} s are longer than the {options.ExcerptSeconds} s excerpt");
         if (WindowSamples(options) < options.NFft)
             throw new MmcsException(ErrorCodes.InvalidParameterValue, $"texture windows of {Seconds} s are shorter than one FFT frame ({options.NFft} samples)");
+        _ = Count(options); // refuses a hop shorter than one sample
     }
 
     /// <summary>Samples in one window.</summary>
     public int WindowSamples(FeaturizerOptions options) => (int)Math.Round(Seconds * options.SampleRate);
 
+    /// <summary>The first sample of the <paramref name="index"/>-th window (rounded from seconds, so hops do not drift).</summary>
+    public long Start(int index, FeaturizerOptions options) => (long)Math.Round(index * HopSeconds * options.SampleRate);
+
     /// <summary>Windows cut from an excerpt of the options' length (the same for every clip).</summary>
     public int Count(FeaturizerOptions options)
     {
-        int excerpt = (int)Math.Round(options.ExcerptSeconds * options.SampleRate);
+        long excerpt = (long)Math.Round(options.ExcerptSeconds * options.SampleRate);
         int window = WindowSamples(options);
-        int hop = Math.Max(1, (int)Math.Round(HopSeconds * options.SampleRate));
-        return excerpt < window ? 0 : (excerpt - window) / hop + 1;
+        if (!(HopSeconds * options.SampleRate >= 1))
+            throw new MmcsException(ErrorCodes.InvalidParameterValue, $"a texture-window hop of {HopSeconds} s is shorter than one sample");
+        int count = 0;
+        while (Start(count, options) + window <= excerpt) count++;
+        return count;
     }
 
     /// <summary>The <paramref name="index"/>-th window of a clip (a copy of its samples).</summary>
@@ -42,10 +49,10 @@ public sealed record TextureWindows(double Seconds, double HopSeconds)
     {
         ArgumentNullException.ThrowIfNull(clip);
         int window = WindowSamples(options);
-        int start = index * Math.Max(1, (int)Math.Round(HopSeconds * options.SampleRate));
+        long start = Start(index, options);
         if (index < 0 || start + window > clip.Samples.Length)
             throw new ArgumentOutOfRangeException(nameof(index), $"window {index} ({start}..{start + window}) is outside the {clip.Samples.Length}-sample clip");
-        return new AudioSignal(clip.Samples.AsSpan(start, window).ToArray(), clip.SampleRate, clip.Source);
+        return new AudioSignal(clip.Samples.AsSpan((int)start, window).ToArray(), clip.SampleRate, clip.Source);
     }
 
     /// <summary>What the cache key of window features carries.</summary>

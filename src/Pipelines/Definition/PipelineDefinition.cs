@@ -66,6 +66,14 @@ public sealed record ClipSection
 
     [Doc("Zero-pad clips shorter than the excerpt instead of skipping them.")]
     public bool PadShort { get; init; }
+
+    [Range(0.1, 600), Doc("Texture windows: cut each excerpt into windows of this many seconds, train the 1D models on every window and " +
+                          "predict a song by averaging its windows (the registered model analyses songs in windows of this length). " +
+                          "Omitted: one row per excerpt. Not with the CNNs, which take whole excerpts.")]
+    public double? WindowSeconds { get; init; }
+
+    [Range(0.1, 600), Doc("Seconds between texture-window starts (default: half a window).")]
+    public double? WindowHopSeconds { get; init; }
 }
 
 [Doc("Feature extraction (defaults = librosa's).")]

@@ -38,6 +38,21 @@ public static class PipelineLoader
         CheckSize(definition.Features.Images.Mel, "features.images.mel", root, file, issues);
         if (definition.Train.Cnn.Models.Distinct().Count() != definition.Train.Cnn.Models.Length)
             issues.Add(new PipelineIssue(file, Line(root, "train.cnn.models"), 1, "train.cnn.models", "a model is listed twice"));
+        var clip = definition.Clip;
+        if (clip.WindowSeconds is { } window)
+        {
+            if (window > clip.ExcerptSeconds)
+                issues.Add(new PipelineIssue(file, Line(root, "clip.window_seconds"), 1, "clip.window_seconds",
+                    $"a {window} s window is longer than the {clip.ExcerptSeconds} s excerpt it is cut from"));
+            if (definition.Train.Cnn.Enabled && definition.Train.Cnn.Models.Length > 0)
+                issues.Add(new PipelineIssue(file, Line(root, "clip.window_seconds"), 1, "clip.window_seconds",
+                    "texture windows are for the 1D models; the CNNs take whole excerpts (set train.cnn.enabled: false)"));
+        }
+        else if (clip.WindowHopSeconds != null)
+        {
+            issues.Add(new PipelineIssue(file, Line(root, "clip.window_hop_seconds"), 1, "clip.window_hop_seconds",
+                "a window hop needs clip.window_seconds"));
+        }
         if (issues.Count > 0) throw new PipelineValidationException(issues);
         return new LoadedPipeline(definition, file, baseDirectory);
     }

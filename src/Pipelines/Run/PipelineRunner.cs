@@ -264,10 +264,19 @@ public sealed class PipelineRunner
         ImageOptions? Images);
 
     /// <summary>A featurised clip: its 1D row in memory, its 2D images on disk (<paramref name="ArrayFile"/>, an .npz of
-    /// the array directory) so that memory does not grow with the dataset.</summary>
+    /// the array directory) so that memory does not grow with the dataset. With texture windows (clip.window_seconds)
+    /// <paramref name="Row"/> is the first window's row and <see cref="Windows"/> holds every window's row.</summary>
     internal sealed record Clip(FeatureRow Row, string? ArrayFile, int Label, string Group)
     {
+        /// <summary>The rows the 1D models train on and predict: the windows, or the clip's one row.</summary>
+        public List<FeatureRow> Windows { get; init; } = [Row];
+
         public ClipFeatures Features(IReadOnlyList<string> names) => new(new FeatureVector(names, Row.Values), LoadImages());
+
+        /// <summary>Every window's features (the clip's own, with its images, without windows).</summary>
+        public IEnumerable<ClipFeatures> WindowFeatures(IReadOnlyList<string> names) => Windows.Count == 1
+            ? [Features(names)]
+            : Windows.Select(w => new ClipFeatures(new FeatureVector(names, w.Values), null));
 
         private FeatureImages? LoadImages() => ArrayFile == null
             ? null
@@ -279,24 +288,36 @@ public sealed class PipelineRunner
     /// <summary>Clips are predicted in batches of this many (their images are read from disk batch by batch).</summary>
     private const int PredictBatch = 32;
 
-    /// <summary>Applies <paramref name="predict"/> to the clips of <paramref name="rows"/> batch by batch and joins the rows.</summary>
-    private static double[][] Batched(Featurised f, IReadOnlyList<int> rows, Func<IReadOnlyList<ClipFeatures>, double[][]> predict)
-    {
-        var all = new List<double[]>(rows.Count);
-        for (int start = 0; start < rows.Count; start += PredictBatch)
-            all.AddRange(predict(rows.Skip(start).Take(PredictBatch).Select(i => f.Originals[i].Features(f.FeatureNames)).ToArray()));
-        return all.ToArray();
-    }
+    /// <summary>Applies <paramref name="predict"/> to the clips of <paramref name="rows"/> batch by batch and joins the rows;
+    /// a clip's probabilities are the mean over its texture windows (as <see cref="MoodPredictor"/> predicts songs).</summary>
+    private static double[][] Batched(Featurised f, IReadOnlyList<int> rows, Func<IReadOnlyList<ClipFeatures>, double[][]> predict) =>
+        BatchedMembers(f, rows, clips => [predict(clips)])[0];
 
-    private static IReadOnlyList<double[][]> BatchedMembers(Featurised f, IReadOnlyList<int> rows, EnsembleClassifier ensemble)
+    private static IReadOnlyList<double[][]> BatchedMembers(Featurised f, IReadOnlyList<int> rows, EnsembleClassifier ensemble) =>
+        BatchedMembers(f, rows, clips => ensemble.PredictMembers(clips));
+
+    private static IReadOnlyList<double[][]> BatchedMembers(Featurised f, IReadOnlyList<int> rows,
+        Func<IReadOnlyList<ClipFeatures>, IReadOnlyList<double[][]>> predictMembers)
     {
-        var all = ensemble.Members.Select(_ => new List<double[]>(rows.Count)).ToArray();
+        List<double[]>[]? all = null;
         for (int start = 0; start < rows.Count; start += PredictBatch)
         {
-            var part = ensemble.PredictMembers(rows.Skip(start).Take(PredictBatch).Select(i => f.Originals[i].Features(f.FeatureNames)).ToArray());
-            for (int m = 0; m < all.Length; m++) all[m].AddRange(part[m]);
+            var clips = rows.Skip(start).Take(PredictBatch).Select(i => f.Originals[i]).ToArray();
+            var part = predictMembers(clips.SelectMany(c => c.WindowFeatures(f.FeatureNames)).ToArray());
+            all ??= part.Select(_ => new List<double[]>(rows.Count)).ToArray();
+            for (int m = 0; m < all.Length; m++)
+            {
+                int next = 0;
+                foreach (var clip in clips)
+                {
+                    var mean = new double[part[m][next].Length];
+                    for (int w = 0; w < clip.Windows.Count; w++, next++)
+                        for (int c = 0; c < mean.Length; c++) mean[c] += part[m][next][c] / clip.Windows.Count;
+                    all[m].Add(mean);
+                }
+            }
         }
-        return all.Select(l => l.ToArray()).ToArray();
+        return (all ?? []).Select(l => l.ToArray()).ToArray();
     }
 
     private FeaturizerOptions FeaturizerOptions() => new()
@@ -310,6 +331,9 @@ public sealed class PipelineRunner
         ExcerptOffsetSeconds = _def.Clip.OffsetSeconds,
         PadShortClips = _def.Clip.PadShort,
     };
+
+    /// <summary>The texture windows of clip.window_seconds (hop: clip.window_hop_seconds, default half a window), or null.</summary>
+    private TextureWindows? Windows => _def.Clip.WindowSeconds is { } w ? new TextureWindows(w, _def.Clip.WindowHopSeconds ?? w / 2) : null;
 
     private FeatureSetKind VectorSet => _def.Features.Set == "seed" ? FeatureSetKind.Seed : FeatureSetKind.Full;
 
@@ -357,6 +381,7 @@ public sealed class PipelineRunner
         Images = ImageOptionsFor(),
         CacheDirectory = Path.GetFullPath(_def.Features.CacheDir),
         Augmentation = AugmentationPlanFor(),
+        Windows = Windows,
     };
 
     /// <summary>Where the featuriser writes this pipeline's per-clip images: one folder per pipeline and image configuration.</summary>
@@ -397,8 +422,9 @@ public sealed class PipelineRunner
                 "song" => row.Song ?? row.Id,
                 _ => row.Song ?? row.Id, // "none": every song its own group (copies stay with their song)
             };
-            var c = new Clip(row, null, label, group);
-            (string.IsNullOrEmpty(row.Augmentation) ? originals : augmented).Add(c);
+            var list = string.IsNullOrEmpty(row.Augmentation) ? originals : augmented;
+            if (clip.Window is > 0) list[^1].Windows.Add(row); // a later window of the clip (or copy) just added
+            else list.Add(new Clip(row, null, label, group));
             return ValueTask.CompletedTask;
         }, new Progress<ProgressUpdate>(p => _progress.Report(p with { Task = "featurise" })), ct).ConfigureAwait(false);
 
@@ -554,8 +580,9 @@ public sealed class PipelineRunner
         // (selected by its own inner cross-validation) trains on both parts
         bool alone = !(_def.Train.Cnn.Enabled && _def.Train.Cnn.Models.Length > 0);
         var clips = alone ? TrainingClips(f, plan with { Fit = [.. plan.Fit, .. plan.Validation] }) : TrainingClips(f, plan);
-        var data = TabularDataset.FromVectors(f.FeatureNames, clips.Select(c => c.Row.Values).ToArray(),
-            clips.Select(c => f.Labels[c.Label]).ToArray(), clips.Select(c => c.Group).ToArray(), f.Labels, "pipeline:" + _def.Name);
+        var rows = clips.SelectMany(c => c.Windows.Select(w => (Values: w.Values, Clip: c))).ToArray(); // every window is a row
+        var data = TabularDataset.FromVectors(f.FeatureNames, rows.Select(r => r.Values).ToArray(),
+            rows.Select(r => f.Labels[r.Clip.Label]).ToArray(), rows.Select(r => r.Clip.Group).ToArray(), f.Labels, "pipeline:" + _def.Name);
         string artifacts = Path.Combine(Path.GetTempPath(), "mmcs-automl-" + Guid.NewGuid().ToString("N"));
         var options = new AutoMlOptions
         {
@@ -910,7 +937,9 @@ public sealed class PipelineRunner
             {
                 Kind = final.Kind,
                 Labels = final.Labels.ToArray(),
-                Featurizer = FeaturizerOptions(),
+                // with texture windows the model analyses songs in windows of that length (mean of the windows), as trained
+                Featurizer = Windows is { } w ? FeaturizerOptions() with { ExcerptSeconds = w.Seconds } : FeaturizerOptions(),
+                WindowHopSeconds = Windows?.HopSeconds,
                 FeatureSet = VectorSet,
                 Members = final is EnsembleClassifier e ? e.Names.ToArray() : [],
                 Metrics = evaluation.Metrics,

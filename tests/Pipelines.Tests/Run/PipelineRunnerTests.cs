@@ -246,4 +246,77 @@ public sealed class CrossValidationTests(CorpusFixture fixture) : IClassFixture<
         Assert.False(second.Decision!.Promote);
         Assert.Equal(result.Evaluation.MacroF1, second.Decision.ChampionScore!.Value, 9);
     }
+
+    [Fact]
+    public async Task With_texture_windows_every_window_trains_songs_are_scored_once_and_the_model_predicts_in_windows_of_that_length()
+    {
+        const string yaml = """
+            name: tiny-windows
+            experiment: tiny-windows
+            dataset:
+              reader: folder
+            clip:
+              excerpt_seconds: 3
+              window_seconds: 1.5
+            features:
+              set: seed
+            split:
+              protocol: cv
+              folds: 3
+              group_by: song
+            train:
+              automl:
+                time: 10
+                max_trials: 1
+                cv: 2
+                trainers: [lbfgs_maxent]
+              cnn:
+                enabled: false
+            evaluation:
+              bootstrap: 20
+            registry:
+              model_name: tiny-windows
+            """;
+        var loaded = PipelineLoader.Parse(yaml, "w.yaml", _work, [$"features.cache_dir={Path.Combine(_work, "cache")}"]);
+        var options = new PipelineRunOptions { DataOverride = fixture.Corpus, TrackingUri = Path.Combine(_work, "mlruns"), StateDirectory = Path.Combine(_work, "state") };
+        var result = await new PipelineRunner(loaded, options).RunAsync();
+
+        Assert.Equal(32 * 3, result.Features.RowsWritten); // windows at 0, 0.75 and 1.5 s of each 3 s excerpt
+        Assert.Equal(32, result.Evaluation.Count); // each song predicted once (the mean of its windows), out of fold
+        using var store = TrackingStores.Open(Path.Combine(_work, "mlruns"));
+        var evaluate = store.SearchRuns(new RunQuery([result.ExperimentId], "attributes.run_name = 'evaluate'")).Items.Single();
+        var folds = store.SearchRuns(new RunQuery([result.ExperimentId], $"tags.`mlflow.parentRunId` = '{evaluate.Info.RunId}'")).Items;
+        Assert.All(folds, fold => Assert.True(fold.Data.Metrics["test_clips"].Value + fold.Data.Metrics["train_clips"].Value == 32));
+
+        // the registered model analyses a song in 1.5 s windows every 0.75 s and averages them
+        var resolved = new ModelUriResolver(store).Resolve($"models:/tiny-windows/{result.Version!.Version}");
+        using var model = MoodModel.Load(resolved.LocalPath, resolved.Uri);
+        Assert.Equal((1.5, 0.75), (model.Manifest.Featurizer.ExcerptSeconds, model.Manifest.WindowHopSeconds!.Value));
+        string song = Directory.EnumerateFiles(fixture.Corpus, "*.wav", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
+        var prediction = new MoodPredictor(model).Predict(song);
+        Assert.Equal(5, prediction.Windows.Count); // a 4 s clip: starts 0, 0.75, 1.5, 2.25 and the end-aligned 2.5 s
+        Assert.Equal(1.0, prediction.Probabilities.Values.Sum(), 6);
+    }
+
+    [Theory]
+    [InlineData("clip.window_seconds=5", "longer than the 3 s excerpt")]
+    [InlineData("train.cnn.enabled=true", "the CNNs take whole excerpts")]
+    public void Texture_windows_that_do_not_fit_the_pipeline_are_refused_before_anything_runs(string change, string message)
+    {
+        const string yaml = """
+            name: bad-windows
+            dataset:
+              reader: folder
+            clip:
+              excerpt_seconds: 3
+              window_seconds: 1.5
+            train:
+              cnn:
+                enabled: false
+            """;
+        var e = Assert.Throws<PipelineValidationException>(() => PipelineLoader.Parse(yaml, "w.yaml", _work, [change]));
+        Assert.Contains(message, e.Message);
+        var hop = Assert.Throws<PipelineValidationException>(() => PipelineLoader.Parse(yaml.Replace("  window_seconds: 1.5", "  window_hop_seconds: 1"), "w.yaml", _work));
+        Assert.Contains("needs clip.window_seconds", hop.Message);
+    }
 }
