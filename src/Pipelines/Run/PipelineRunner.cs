@@ -605,6 +605,7 @@ public sealed class PipelineRunner
             var model = result.Model ?? throw new MmcsException(ErrorCodes.InternalError, "the AutoML search returned no model");
             stage.LogParam(keyPrefix.Replace('/', '.') + "best_trainer", result.Best.Trainer);
             stage.LogMetric(keyPrefix.Replace('/', '.') + "inner_cv_macro_f1", result.Best.CvMacroF1);
+            foreach (var notice in result.Notices) Log($"{key}: note: {notice}");
             Log($"{key}: best {result.Best.Trainer}, CV accuracy {result.Best.CvAccuracy:0.000}, macro-F1 {result.Best.CvMacroF1:0.000} over {result.Trials.Count} trials");
             cache.Save(key, model);
             return model;

@@ -53,6 +53,9 @@ public sealed record AutoMlOptions
     /// <summary>Repetitions of each column's permutation for feature importances (0: skip importances).</summary>
     public int ImportanceRepeats { get; init; } = 3;
 
+    /// <summary>Skip the importances (with a notice) when the first column shows all of them would take longer than this.</summary>
+    public TimeSpan ImportanceTimeBudget { get; init; } = TimeSpan.FromMinutes(2);
+
     public int BootstrapResamples { get; init; } = 1000;
 
     /// <summary>Refit the best pipeline on all rows and return it as a classifier.</summary>

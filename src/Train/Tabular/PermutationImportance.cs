@@ -14,9 +14,18 @@ public sealed record FeatureImportance(string Feature, double Importance, double
 public static class PermutationImportance
 {
     public static IReadOnlyList<FeatureImportance> Compute(TabularDataset data, CrossValidationResult cv, AutoMlMetric metric,
-        int repeats, int seed, CancellationToken cancellationToken = default)
+        int repeats, int seed, CancellationToken cancellationToken = default) =>
+        TryCompute(data, cv, metric, repeats, seed, null, out _, cancellationToken)!;
+
+    /// <summary>As <see cref="Compute"/>, but gives up (returns null) when the first column's permutations show that all
+    /// columns would take longer than <paramref name="budget"/>; <paramref name="estimate"/> is that projection
+    /// (e.g. an RBF SVM re-predicting thousands of out-of-fold rows for each of hundreds of columns).</summary>
+    public static IReadOnlyList<FeatureImportance>? TryCompute(TabularDataset data, CrossValidationResult cv, AutoMlMetric metric,
+        int repeats, int seed, TimeSpan? budget, out TimeSpan estimate, CancellationToken cancellationToken = default)
     {
         if (cv.FoldPipelines is null) throw new InvalidOperationException("cross-validation kept no fold pipelines");
+        estimate = TimeSpan.Zero;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         double baseline = Score(data, cv.OutOfFoldPredictions, metric);
         var rng = new Random(seed);
         var result = new List<FeatureImportance>();
@@ -39,6 +48,11 @@ public static class PermutationImportance
                     for (int i = 0; i < test.Length; i++) predicted[test[i]] = ClassificationReport.ArgMax(p[i]);
                 }
                 drops[r] = baseline - Score(data, predicted, metric);
+            }
+            if (j == 0)
+            {
+                estimate = clock.Elapsed * frame.Columns.Count;
+                if (budget is { } limit && estimate > limit) return null;
             }
             double mean = drops.Average();
             double sd = repeats > 1 ? Math.Sqrt(drops.Sum(d => (d - mean) * (d - mean)) / (repeats - 1)) : 0;

@@ -332,18 +332,30 @@ public static class TabularAutoMl
         if (options.ImportanceRepeats > 0)
         {
             progress.Report(new ProgressUpdate("importance", 0, 1, "permutation importance on out-of-fold data"));
-            importances = PermutationImportance.Compute(data, bestCv, options.Metric, options.ImportanceRepeats, options.Seed, cancellationToken);
-            string csv = Path.Combine(artifacts, "feature_importance.csv");
-            var sb = new StringBuilder("feature,importance,std\n");
-            foreach (var f in importances)
-                sb.Append(Csv(f.Feature)).Append(',').Append(Invariant.Format(f.Importance)).Append(',').Append(Invariant.Format(f.StdDev)).Append('\n');
-            WriteAtomically(csv, sb.ToString());
-            run.LogArtifact(csv);
-            string png = Path.Combine(artifacts, "feature_importance.png");
-            Charts.Bars(png, "Permutation importance (out-of-fold)", options.Metric == AutoMlMetric.Accuracy ? "accuracy drop" : "macro-F1 drop",
-                importances.Take(30).Select(f => (f.Feature, f.Importance)).ToArray());
-            run.LogArtifact(png);
-            progress.Report(new ProgressUpdate("importance", 1, 1));
+            var computed = PermutationImportance.TryCompute(data, bestCv, options.Metric, options.ImportanceRepeats, options.Seed,
+                options.ImportanceTimeBudget, out var estimate, cancellationToken);
+            if (computed == null)
+            {
+                string notice = FormattableString.Invariant(
+                    $"permutation importances skipped: {data.Frame.Columns.Count} columns x {options.ImportanceRepeats} repeats would take about {estimate.TotalSeconds:0} s, over the {options.ImportanceTimeBudget.TotalSeconds:0} s allowed");
+                notices.Add(notice);
+                progress.Report(new ProgressUpdate("importance", 1, 1, notice));
+            }
+            else
+            {
+                importances = computed;
+                string csv = Path.Combine(artifacts, "feature_importance.csv");
+                var sb = new StringBuilder("feature,importance,std\n");
+                foreach (var f in importances)
+                    sb.Append(Csv(f.Feature)).Append(',').Append(Invariant.Format(f.Importance)).Append(',').Append(Invariant.Format(f.StdDev)).Append('\n');
+                WriteAtomically(csv, sb.ToString());
+                run.LogArtifact(csv);
+                string png = Path.Combine(artifacts, "feature_importance.png");
+                Charts.Bars(png, "Permutation importance (out-of-fold)", options.Metric == AutoMlMetric.Accuracy ? "accuracy drop" : "macro-F1 drop",
+                    importances.Take(30).Select(f => (f.Feature, f.Importance)).ToArray());
+                run.LogArtifact(png);
+                progress.Report(new ProgressUpdate("importance", 1, 1));
+            }
         }
 
         TabularClassifier? model = null;

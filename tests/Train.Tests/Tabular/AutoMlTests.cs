@@ -43,6 +43,19 @@ public sealed class AutoMlTests(Xunit.Abstractions.ITestOutputHelper output) : I
     };
 
     [Fact]
+    public void Permutation_importances_that_would_overrun_their_time_budget_are_skipped_with_a_notice()
+    {
+        var data = SyntheticTables.Make(rows: 120, seed: 5, separation: 2);
+        var options = Small("lbfgs_maxent") with { MaxTrials = 1, Refit = false, BootstrapResamples = 0 };
+        using var skipped = TabularAutoMl.Run(data, options with { ImportanceTimeBudget = TimeSpan.Zero });
+        Assert.Empty(skipped.Importances);
+        Assert.Contains(skipped.Notices, n => n.StartsWith("permutation importances skipped", StringComparison.Ordinal) && n.Contains("columns x 1 repeats"));
+        using var computed = TabularAutoMl.Run(data, options);
+        Assert.Equal(data.Frame.Columns.Count, computed.Importances.Count);
+        Assert.DoesNotContain(computed.Notices, n => n.Contains("importances", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_search_logs_every_trial_as_a_nested_run_reports_failures_and_saves_the_best_model()
     {
         var data = SyntheticTables.Make(rows: 160, seed: 11, separation: 2);
