@@ -194,6 +194,9 @@ public sealed record AutomlSection
     [Range(1, 100000), Doc("Stop after this many trials even if time remains.")]
     public int? MaxTrials { get; init; }
 
+    [Range(1, 10), Doc("Soft vote: average the best configuration of this many distinct trainers (best by the inner cross-validation); 1 = the best pipeline alone.")]
+    public int TopTrainers { get; init; } = 1;
+
     public int Seed { get; init; } = 1;
 }
 

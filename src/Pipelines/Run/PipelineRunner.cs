@@ -591,6 +591,7 @@ public sealed class PipelineRunner
             Metric = a.Metric == "accuracy" ? AutoMlMetric.Accuracy : AutoMlMetric.MacroF1,
             Trainers = a.Trainers,
             MaxTrials = a.MaxTrials,
+            TopTrainers = a.TopTrainers,
             Seed = a.Seed,
             VectorSet = VectorSet,
             ArtifactDirectory = artifacts,
@@ -602,7 +603,13 @@ public sealed class PipelineRunner
             IAutoMlRun tracking = trialRuns ? new ActiveRunAutoMlAdapter(stage) : NullAutoMlRun.Instance;
             var result = TabularAutoMl.Run(data, options, tracking, null,
                 new Progress<ProgressUpdate>(p => _progress.Report(p with { Task = "train_1d" })), ct);
-            var model = result.Model ?? throw new MmcsException(ErrorCodes.InternalError, "the AutoML search returned no model");
+            IMoodClassifier model = result.Model ?? throw new MmcsException(ErrorCodes.InternalError, "the AutoML search returned no model");
+            if (result.TopModels.Count > 1)
+            {
+                // soft vote of the best configuration of each of the top trainers (equal weights)
+                model = new EnsembleClassifier(result.TopModels.ToArray(), result.TopModels.Select(m => "tabular-" + m.Trainer).ToArray());
+                stage.LogParam(keyPrefix.Replace('/', '.') + "vote_trainers", string.Join(",", result.TopModels.Select(m => m.Trainer)));
+            }
             stage.LogParam(keyPrefix.Replace('/', '.') + "best_trainer", result.Best.Trainer);
             stage.LogMetric(keyPrefix.Replace('/', '.') + "inner_cv_macro_f1", result.Best.CvMacroF1);
             foreach (var notice in result.Notices) Log($"{key}: note: {notice}");

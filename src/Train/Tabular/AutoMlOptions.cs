@@ -61,6 +61,10 @@ public sealed record AutoMlOptions
     /// <summary>Refit the best pipeline on all rows and return it as a classifier.</summary>
     public bool Refit { get; init; } = true;
 
+    /// <summary>With <see cref="Refit"/>, also refit the best configuration of the next best distinct trainers, up to this
+    /// many models in all (<see cref="AutoMlResult.TopModels"/>, best first), for a soft-vote ensemble; 1: the best only.</summary>
+    public int TopTrainers { get; init; } = 1;
+
     /// <summary>The feature set the table's columns come from (written into the saved classifier's requirements).</summary>
     public FeatureSetKind? VectorSet { get; init; }
 
@@ -87,6 +91,7 @@ public sealed record AutoMlOptions
             throw new MmcsException(ErrorCodes.InvalidParameterValue, $"the time budget must be positive, got {TimeBudget.TotalSeconds} s");
         if (MaxTrials is < 1) throw new MmcsException(ErrorCodes.InvalidParameterValue, $"max trials must be >= 1, got {MaxTrials}");
         if (Folds < 2) throw new MmcsException(ErrorCodes.InvalidParameterValue, $"cross-validation needs at least 2 folds, got {Folds}");
+        if (TopTrainers < 1) throw new MmcsException(ErrorCodes.InvalidParameterValue, $"top trainers must be >= 1, got {TopTrainers}");
         if (ImportanceRepeats < 0) throw new MmcsException(ErrorCodes.InvalidParameterValue, "importance repeats must be >= 0");
         if (BootstrapResamples < 0) throw new MmcsException(ErrorCodes.InvalidParameterValue, "bootstrap resamples must be >= 0");
         if (Trainers is { Count: 0 }) throw new MmcsException(ErrorCodes.InvalidParameterValue, "the trainer list is empty");

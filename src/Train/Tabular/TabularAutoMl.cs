@@ -25,8 +25,10 @@ public sealed class AutoMlResult : IDisposable
 {
     internal AutoMlResult(BestPipeline best, IReadOnlyList<TrialRecord> trials, ClassificationReport outOfFold,
         IReadOnlyList<FeatureImportance> importances, TabularClassifier? model, ClassificationReport? test,
-        IReadOnlyList<(int[] Train, int[] Test)> folds, TimeSpan searchTime, IReadOnlyList<string> notices)
+        IReadOnlyList<(int[] Train, int[] Test)> folds, TimeSpan searchTime, IReadOnlyList<string> notices,
+        IReadOnlyList<TabularClassifier>? topModels = null)
     {
+        TopModels = topModels ?? (model is null ? [] : [model]);
         Best = best;
         Trials = trials;
         OutOfFold = outOfFold;
@@ -61,7 +63,15 @@ public sealed class AutoMlResult : IDisposable
 
     public IReadOnlyList<string> Notices { get; }
 
-    public void Dispose() => Model?.Dispose();
+    /// <summary>The refitted best configuration of each of the <see cref="AutoMlOptions.TopTrainers"/> best distinct
+    /// trainers, best first (<see cref="Model"/> is the first); empty when not asked to refit.</summary>
+    public IReadOnlyList<TabularClassifier> TopModels { get; }
+
+    public void Dispose()
+    {
+        foreach (var m in TopModels) m.Dispose();
+        if (Model != null && !TopModels.Contains(Model)) Model.Dispose();
+    }
 }
 
 /// <summary>
@@ -388,8 +398,35 @@ public static class TabularAutoMl
             }
             progress.Report(new ProgressUpdate("refit", 1, 1, best.Trainer));
         }
-        return new AutoMlResult(best, leaderboard, oof, importances, model, testReport, folds, searchTime, notices);
+        var top = new List<TabularClassifier>();
+        if (model != null)
+        {
+            top.Add(model);
+            try
+            {
+                // the best configuration of the next best trainers, for a soft vote (each scored by the same folds)
+                var runnersUp = leaderboard.Where(t => t.Status == "succeeded" && t.Trainer != best.Trainer)
+                    .GroupBy(t => t.Trainer).Select(g => g.OrderByDescending(t => Score(t, options.Metric)).First())
+                    .OrderByDescending(t => Score(t, options.Metric)).Take(options.TopTrainers - 1);
+                foreach (var trial in runnersUp)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var trainer = trainers.First(t => t.Name == trial.Trainer);
+                    var pipeline = FittedPipeline.Fit(data, null, trainer, ParseConfiguration(trainer, trial.Parameters), options.Seed, cancellationToken);
+                    top.Add(new TabularClassifier(pipeline, labels, options.VectorSet));
+                }
+            }
+            catch
+            {
+                foreach (var m in top) m.Dispose();
+                throw;
+            }
+        }
+        return new AutoMlResult(best, leaderboard, oof, importances, model, testReport, folds, searchTime, notices, top);
     }
+
+    private static double Score(TrialRecord t, AutoMlMetric metric) =>
+        (metric == AutoMlMetric.Accuracy ? t.CvAccuracy : t.CvMacroF1) ?? double.NegativeInfinity;
 
     /// <summary>The configuration a trial ran, rebuilt from its logged text values.</summary>
     internal static Configuration ParseConfiguration(TrainerCandidate trainer, IReadOnlyDictionary<string, string> parameters)

@@ -266,10 +266,11 @@ public sealed class CrossValidationTests(CorpusFixture fixture) : IClassFixture<
               group_by: song
             train:
               automl:
-                time: 10
-                max_trials: 1
+                time: 20
+                max_trials: 2
                 cv: 2
-                trainers: [lbfgs_maxent]
+                trainers: [lbfgs_maxent, sdca_maxent]
+                top_trainers: 2
               cnn:
                 enabled: false
             evaluation:
@@ -296,6 +297,8 @@ public sealed class CrossValidationTests(CorpusFixture fixture) : IClassFixture<
         var prediction = new MoodPredictor(model).Predict(song);
         Assert.Equal(5, prediction.Windows.Count); // a 4 s clip: starts 0, 0.75, 1.5, 2.25 and the end-aligned 2.5 s
         Assert.Equal(1.0, prediction.Probabilities.Values.Sum(), 6);
+        // top_trainers: 2 makes the 1D model a soft vote of the best configuration of both trainers
+        Assert.Equal(["tabular-lbfgs_maxent", "tabular-sdca_maxent"], prediction.Members.Keys.Order(StringComparer.Ordinal).ToArray());
     }
 
     [Theory]

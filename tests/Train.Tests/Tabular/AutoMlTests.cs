@@ -43,6 +43,24 @@ public sealed class AutoMlTests(Xunit.Abstractions.ITestOutputHelper output) : I
     };
 
     [Fact]
+    public void Top_trainers_refits_the_best_configuration_of_each_of_the_best_distinct_trainers_best_first()
+    {
+        var data = SyntheticTables.Make(rows: 120, seed: 5, separation: 2);
+        var options = Small("lbfgs_maxent", "sdca_maxent", "lightgbm") with { MaxTrials = 6, ImportanceRepeats = 0, BootstrapResamples = 0 };
+        using var result = TabularAutoMl.Run(data, options with { TopTrainers = 2 });
+        Assert.Equal(2, result.TopModels.Count);
+        Assert.Same(result.Model, result.TopModels[0]);
+        var succeeded = result.Trials.Where(t => t.Status == "succeeded").ToArray();
+        var runnerUp = succeeded.Where(t => t.Trainer != result.Best.Trainer).OrderByDescending(t => t.CvAccuracy).First(); // the metric searched
+        Assert.Equal(runnerUp.Trainer, result.TopModels[1].Trainer);
+        Assert.Equal(runnerUp.Parameters, result.TopModels[1].Configuration.ToStrings());
+        var p = result.TopModels[1].PredictProbabilities(data.Frame);
+        Assert.All(p, row => Assert.Equal(1.0, row.Sum(), 6));
+        using var single = TabularAutoMl.Run(data, options);
+        Assert.Same(single.Model, Assert.Single(single.TopModels));
+    }
+
+    [Fact]
     public void Permutation_importances_that_would_overrun_their_time_budget_are_skipped_with_a_notice()
     {
         var data = SyntheticTables.Make(rows: 120, seed: 5, separation: 2);

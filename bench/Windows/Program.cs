@@ -1,0 +1,187 @@
+// Window-level ("texture window") training with song-level averaging, against whole-excerpt training, on the 4Q dev
+// half: each clip is cut into W-second windows (hop H), every window is featurised (full set) and is a training row;
+// a test song's class probabilities are the mean over its windows. The folds are artist-grouped and stratified at
+// song level, so the windows of a song (and every song of an artist) are on one side only.
+//
+//   dotnet run -c Release --project bench/Windows -- [--windows 25.5,10,6,3] [--trainers sdca_maxent,rbf_svm,lightgbm]
+//       [--folds 10] [--repeats 1] [--seed 42] [--hop S] [--excerpt S] [--set seed|full] [--data DIR]
+//
+// Tables are cached in bench/out/windows/ (window length and hop in the name); delete them to featurise again.
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Mmcs.Core;
+using Mmcs.Featurize;
+using Mmcs.Featurize.Audio;
+using Mmcs.Featurize.Datasets;
+using Mmcs.Featurize.Storage;
+using Mmcs.Train.Data;
+using Mmcs.Train.Evaluation;
+using Mmcs.Train.Tabular;
+using Mmcs.Train.Tabular.Trainers;
+
+var opts = ParseArgs(args);
+string repo = FindRepoRoot();
+string data = opts.GetValueOrDefault("data") ?? Path.Combine(Environment.GetEnvironmentVariable("MMCS_SHARED_DIR") ?? Path.Combine(repo, "..", "shared"), "datasets", "4q-dev");
+if (!Directory.Exists(data))
+{
+    Console.Error.WriteLine($"dataset folder {data} is absent (set MMCS_SHARED_DIR or --data)");
+    return 2;
+}
+var windows = (opts.GetValueOrDefault("windows") ?? "25.5,6").Split(',').Select(s => double.Parse(s, Invariant.Culture)).ToArray();
+var trainers = (opts.GetValueOrDefault("trainers") ?? "sdca_maxent,rbf_svm,lightgbm").Split(',');
+int folds = int.Parse(opts.GetValueOrDefault("folds") ?? "10", Invariant.Culture);
+int repeats = int.Parse(opts.GetValueOrDefault("repeats") ?? "1", Invariant.Culture);
+int seed = int.Parse(opts.GetValueOrDefault("seed") ?? "42", Invariant.Culture);
+double? hopArg = opts.TryGetValue("hop", out var h) ? double.Parse(h, Invariant.Culture) : null;
+// only windows inside the first E seconds (the pipeline cuts its windows from the 25.5 s excerpt); default: the whole clip
+double? excerptArg = opts.TryGetValue("excerpt", out var e) ? double.Parse(e, Invariant.Culture) : null;
+var set = opts.GetValueOrDefault("set") == "seed" ? FeatureSetKind.Seed : FeatureSetKind.Full;
+string outDir = Path.Combine(repo, "bench", "out", "windows");
+Directory.CreateDirectory(outDir);
+
+var dataset = DatasetReader.Open(data);
+Console.WriteLine($"{dataset.Items.Count} clips in {data}; windows {string.Join(", ", windows)} s; trainers {string.Join(", ", trainers)}; " +
+                  $"{repeats} x {folds}-fold artist-grouped CV (seed {seed})");
+
+foreach (double w in windows)
+{
+    double hop = hopArg ?? (w >= 20 ? 100 : w / 2); // a whole excerpt: one window (the first 25.5 s, as the pipeline)
+    string tablePath = Path.Combine(outDir, $"w{w.ToString(Invariant.Culture)}-h{hop.ToString(Invariant.Culture)}-{set.ToString().ToLowerInvariant()}.parquet");
+    var table = File.Exists(tablePath) ? FeatureTableIO.Read(tablePath) : Featurise(dataset, w, hop, set, tablePath);
+    var rows = table.Rows;
+    if (excerptArg is { } excerpt)
+    {
+        // window k starts at k * hop: keep those that end inside the excerpt
+        rows = rows.Where(r => int.Parse(r.Id[(r.Id.LastIndexOf("#w", StringComparison.Ordinal) + 2)..], Invariant.Culture) * hop + w <= excerpt + 1e-9).ToList();
+    }
+    // Songs in a fixed order; the folds are made over songs, then mapped to their windows.
+    var songs = rows.Select(r => r.Song!).Distinct().ToArray();
+    var songIndex = songs.Select((s, i) => (s, i)).ToDictionary(t => t.s, t => t.i);
+    var songLabel = new string[songs.Length];
+    var songGroup = new string[songs.Length];
+    foreach (var r in rows) { songLabel[songIndex[r.Song!]] = r.Label!; songGroup[songIndex[r.Song!]] = r.Group ?? "song:" + r.Song; }
+    var tab = TabularDataset.FromVectors(table.FeatureNames, rows.Select(r => r.Values).ToList(), rows.Select(r => r.Label!).ToList(),
+        rows.Select(r => r.Group ?? "song:" + r.Song).ToList());
+    var classNames = tab.ClassNames;
+    var songY = songLabel.Select(l => classNames.ToList().IndexOf(l)).ToArray();
+    Console.WriteLine($"window {w} s, hop {hop} s{(excerptArg is { } ex ? $", inside the first {ex} s" : "")}: {rows.Count} rows of {songs.Length} songs ({(double)rows.Count / songs.Length:F1} per song), {table.FeatureNames.Count} features");
+    // song-level probabilities of every trainer, per repetition, for the ensemble (mean over trainers) at the end
+    var songProbabilities = new List<double[][][]>();
+    foreach (string trainerName in trainers)
+    {
+        var perRepeat = new double[repeats][][];
+        songProbabilities.Add(perRepeat);
+        var trainer = TrainerCatalog.Get(trainerName);
+        var config = trainer.Space.DefaultConfiguration();
+        var truth = new List<int>();
+        var predicted = new List<int>();
+        var foldF1 = new List<double>();
+        var clock = Stopwatch.StartNew();
+        for (int rep = 0; rep < repeats; rep++)
+        {
+            var songFolds = new StratifiedGroupKFold(folds, seed + rep).Split(songY, songGroup);
+            var rowFolds = songFolds.Select(f =>
+            {
+                var test = new HashSet<int>(f.Test);
+                var tr = new List<int>(); var te = new List<int>();
+                for (int i = 0; i < rows.Count; i++) (test.Contains(songIndex[rows[i].Song!]) ? te : tr).Add(i);
+                return (tr.ToArray(), te.ToArray());
+            }).ToList();
+            using var cv = CrossValidation.Run(tab, rowFolds, trainer, config, seed);
+            // Song-level: the mean of the song's window probabilities.
+            var sum = new double[songs.Length][];
+            for (int i = 0; i < rows.Count; i++)
+            {
+                int s = songIndex[rows[i].Song!];
+                sum[s] ??= new double[classNames.Count];
+                for (int c = 0; c < classNames.Count; c++) sum[s][c] += cv.OutOfFoldProbabilities[i][c];
+            }
+            perRepeat[rep] = sum.Select(p => p.Select(v => v / p.Sum()).ToArray()).ToArray();
+            var pred = sum.Select(ClassificationReport.ArgMax).ToArray();
+            truth.AddRange(songY);
+            predicted.AddRange(pred);
+            foreach (var f in songFolds)
+                foldF1.Add(ClassificationReport.Compute(f.Test.Select(i => songY[i]).ToArray(), f.Test.Select(i => pred[i]).ToArray(), classNames).MacroF1);
+        }
+        var report = ClassificationReport.Compute(truth, predicted, classNames);
+        Console.WriteLine($"  {trainerName,-16} song-level accuracy {report.Accuracy:F3} macro-F1 {report.MacroF1:F3} " +
+                          $"(fold mean {foldF1.Average():F3}, sd {StdDev(foldF1):F3}); per class " +
+                          string.Join(" ", report.PerClass.Select(c => $"{c.Label} {c.F1:F2}")) + $"; {clock.Elapsed.TotalSeconds:F0} s");
+    }
+    if (trainers.Length > 1)
+    {
+        // soft vote: the mean of the trainers' song probabilities, on the same folds
+        var truth = new List<int>();
+        var predicted = new List<int>();
+        for (int rep = 0; rep < repeats; rep++)
+        {
+            truth.AddRange(songY);
+            for (int i = 0; i < songs.Length; i++)
+            {
+                var mean = new double[classNames.Count];
+                foreach (var t in songProbabilities)
+                    for (int c = 0; c < mean.Length; c++) mean[c] += t[rep][i][c];
+                predicted.Add(ClassificationReport.ArgMax(mean));
+            }
+        }
+        var report = ClassificationReport.Compute(truth, predicted, classNames);
+        Console.WriteLine($"  {"mean of all",-16} song-level accuracy {report.Accuracy:F3} macro-F1 {report.MacroF1:F3}; per class " +
+                          string.Join(" ", report.PerClass.Select(c => $"{c.Label} {c.F1:F2}")));
+    }
+}
+return 0;
+
+static FeatureTable Featurise(Dataset dataset, double window, double hop, FeatureSetKind set, string path)
+{
+    var options = new FeaturizerOptions { ExcerptSeconds = window };
+    var loader = new AudioLoader(options);
+    var featurizer = new ClipFeaturizer(options);
+    var rows = new ConcurrentBag<FeatureRow>();
+    int done = 0;
+    var clock = Stopwatch.StartNew();
+    Parallel.ForEach(dataset.Items, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, item =>
+    {
+        var song = loader.LoadWindows(item.Path, new WindowOptions { HopSeconds = hop, CoverEnd = false });
+        if (song.SongSeconds < 25.5) return; // as the whole-excerpt pipeline: clips shorter than 25.5 s are skipped
+        foreach (var win in song.Windows)
+        {
+            var v = featurizer.Extract(win.Signal, set).Vector.Values;
+            rows.Add(new FeatureRow($"{item.SongId}#w{win.Index}", item.Path, item.Label, item.Group, item.SongId, null, v.ToArray()));
+        }
+        int n = Interlocked.Increment(ref done);
+        if (n % 100 == 0) Console.WriteLine($"  featurised {n}/{dataset.Items.Count} ({clock.Elapsed.TotalSeconds:F0} s)");
+    });
+    var names = featurizer.FeatureNames(set);
+    var table = new FeatureTable(names, rows.OrderBy(r => r.Id, StringComparer.Ordinal).ToList());
+    FeatureTableIO.WriteAsync(path, table).GetAwaiter().GetResult();
+    return table;
+}
+
+static double StdDev(IReadOnlyList<double> x)
+{
+    double m = x.Average();
+    return Math.Sqrt(x.Sum(v => (v - m) * (v - m)) / Math.Max(1, x.Count - 1));
+}
+
+static Dictionary<string, string> ParseArgs(string[] args)
+{
+    var map = new Dictionary<string, string>(StringComparer.Ordinal);
+    for (int i = 0; i + 1 < args.Length; i += 2)
+    {
+        if (!args[i].StartsWith("--", StringComparison.Ordinal)) throw new ArgumentException($"expected --name value, got '{args[i]}'");
+        map[args[i][2..]] = args[i + 1];
+    }
+    return map;
+}
+
+static string FindRepoRoot()
+{
+    // From the program's folder, else from the working directory (when run from a copy of bin/).
+    foreach (string start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
+    {
+        var dir = new DirectoryInfo(start);
+        while (dir != null && !File.Exists(Path.Combine(dir.FullName, "MmcsTraining.sln"))) dir = dir.Parent;
+        if (dir != null) return dir.FullName;
+    }
+    throw new DirectoryNotFoundException("repository root (MmcsTraining.sln) not found");
+}
