@@ -39,7 +39,9 @@ public static class Program
         }
         if (args.Contains("--quick"))
         {
-            Quick(args.Contains("--clip-a-minor") ? "a_minor_pad_70bpm_25s5" : "c_major_120bpm_25s5");
+            int file = Array.IndexOf(args, "--file");
+            Quick(file >= 0 && file + 1 < args.Length ? args[file + 1]
+                : args.Contains("--clip-a-minor") ? "a_minor_pad_70bpm_25s5" : "c_major_120bpm_25s5");
             return 0;
         }
         var job = Job.Default.WithToolchain(InProcessNoEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(15);
@@ -207,9 +209,17 @@ public class ClipBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        string path = FindClip(Clip);
-        var pcm = WavReader.Read(path);
-        _signal = new AudioSignal(pcm.ToMono(), pcm.SampleRate, path);
+        if (File.Exists(Clip))
+        {
+            // Any audio file (--quick --file PATH): the excerpt the batch featuriser analyses, decoded as it does.
+            _signal = new AudioLoader().Load(Clip);
+        }
+        else
+        {
+            string path = FindClip(Clip);
+            var pcm = WavReader.Read(path);
+            _signal = new AudioSignal(pcm.ToMono(), pcm.SampleRate, path);
+        }
         _featurizer = new ClipFeaturizer();
         _stft = new Stft(new StftOptions());
         _mel = new MelSpectrogram();
