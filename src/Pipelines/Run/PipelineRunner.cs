@@ -583,8 +583,6 @@ public sealed class PipelineRunner
         var rows = clips.SelectMany(c => c.Windows.Select(w => (Values: w.Values, Clip: c))).ToArray(); // every window is a row
         var data = TabularDataset.FromVectors(f.FeatureNames, rows.Select(r => r.Values).ToArray(),
             rows.Select(r => f.Labels[r.Clip.Label]).ToArray(), rows.Select(r => r.Clip.Group).ToArray(), f.Labels, "pipeline:" + _def.Name);
-        // with texture windows the search scores songs (the mean of their windows), as the evaluation does
-        if (Windows != null) data = data.WithInstances(rows.Select(r => r.Clip.Row.Id).ToArray());
         string artifacts = Path.Combine(Path.GetTempPath(), "mmcs-automl-" + Guid.NewGuid().ToString("N"));
         var options = new AutoMlOptions
         {

@@ -144,50 +144,7 @@ public sealed class TabularDataset
     /// <summary>Where the data came from (a file name), for messages.</summary>
     public string Source { get; }
 
-    /// <summary>The instance of every row (e.g. the song of a texture window), or null when every row is its own.
-    /// Rows of one instance are scored together: the mean of their probabilities (<see cref="ScoreUnits"/>).</summary>
-    public IReadOnlyList<string>? Instances { get; private init; }
-
     public int RowCount => Frame.RowCount;
-
-    /// <summary>The same dataset with an instance per row (rows of an instance must share its label).</summary>
-    /// <exception cref="MmcsException">DATA_INVALID when the count differs or an instance has two labels.</exception>
-    public TabularDataset WithInstances(IReadOnlyList<string> instances)
-    {
-        ArgumentNullException.ThrowIfNull(instances);
-        if (instances.Count != RowCount)
-            throw new MmcsException(ErrorCodes.DataInvalid, $"{Source}: {instances.Count} instances for {RowCount} rows");
-        var label = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int i = 0; i < instances.Count; i++)
-        {
-            if (label.TryGetValue(instances[i], out int l) && l != Labels[i])
-                throw new MmcsException(ErrorCodes.DataInvalid, $"{Source}: instance '{instances[i]}' has rows labelled {ClassNames[l]} and {ClassNames[Labels[i]]}");
-            label[instances[i]] = Labels[i];
-        }
-        return new TabularDataset(Frame, ClassNames, (int[])Labels, (string[]?)Groups, Source) { Instances = instances.ToArray() };
-    }
-
-    /// <summary>What is scored for some rows with their class probabilities: one unit per row, or per instance (first
-    /// appearance order) with the mean of its rows' probabilities. Returns each unit's true and predicted class.</summary>
-    public (int[] Truth, int[] Predicted) ScoreUnits(IReadOnlyList<int> rows, IReadOnlyList<double[]> probabilities)
-    {
-        if (rows.Count != probabilities.Count) throw new ArgumentException($"{probabilities.Count} probability rows for {rows.Count} rows");
-        if (Instances == null)
-            return (rows.Select(r => Labels[r]).ToArray(), probabilities.Select(Evaluation.ClassificationReport.ArgMax).ToArray());
-        var order = new List<string>();
-        var sums = new Dictionary<string, (double[] Sum, int Label)>(StringComparer.Ordinal);
-        for (int i = 0; i < rows.Count; i++)
-        {
-            string key = Instances[rows[i]];
-            if (!sums.TryGetValue(key, out var unit))
-            {
-                sums[key] = unit = (new double[ClassNames.Count], Labels[rows[i]]);
-                order.Add(key);
-            }
-            for (int c = 0; c < unit.Sum.Length; c++) unit.Sum[c] += probabilities[i][c];
-        }
-        return (order.Select(k => sums[k].Label).ToArray(), order.Select(k => Evaluation.ClassificationReport.ArgMax(sums[k].Sum)).ToArray());
-    }
 
     /// <summary>Builds a dataset; class names are the distinct labels sorted ordinally unless given.</summary>
     /// <exception cref="MmcsException">DATA_INVALID when a label is missing, there is a single class, or counts disagree.</exception>
@@ -228,10 +185,7 @@ public sealed class TabularDataset
 
     /// <summary>The dataset restricted to some rows (class names kept).</summary>
     public TabularDataset SelectRows(IReadOnlyList<int> rows) => new(Frame.SelectRows(rows), ClassNames,
-        rows.Select(r => Labels[r]).ToArray(), Groups == null ? null : rows.Select(r => Groups[r]).ToArray(), Source)
-    {
-        Instances = Instances == null ? null : rows.Select(r => Instances[r]).ToArray(),
-    };
+        rows.Select(r => Labels[r]).ToArray(), Groups == null ? null : rows.Select(r => Groups[r]).ToArray(), Source);
 
     /// <summary>Rows per class.</summary>
     public int[] ClassCounts()

@@ -240,7 +240,7 @@ public static class TabularAutoMl
         try
         {
             var cv = CrossValidation.Run(data, folds, trainer, proposal.Configuration, options.Seed, keepPipelines: true, budget);
-            var report = OutOfFoldReport(data, cv);
+            var report = ClassificationReport.Compute(data.Labels, cv.OutOfFoldPredictions, data.ClassNames);
             double seconds = clock.Elapsed.TotalSeconds;
             child.LogMetric("cv_accuracy", report.Accuracy);
             child.LogMetric("cv_macro_f1", report.MacroF1);
@@ -280,13 +280,12 @@ public static class TabularAutoMl
         IProgress<ProgressUpdate> progress, CancellationToken cancellationToken)
     {
         var labels = data.ClassNames;
-        var (oofTruth, oofPredicted) = data.ScoreUnits(Enumerable.Range(0, data.RowCount).ToArray(), bestCv.OutOfFoldProbabilities);
-        var oof = ClassificationReport.Compute(oofTruth, oofPredicted, labels);
+        var oof = ClassificationReport.Compute(data.Labels, bestCv.OutOfFoldPredictions, labels);
         Interval accCi = options.BootstrapResamples > 0
-            ? ConfidenceIntervals.Bootstrap(oofTruth, oofPredicted, labels, r => r.Accuracy, options.BootstrapResamples, seed: options.Seed)
+            ? ConfidenceIntervals.Bootstrap(data.Labels, bestCv.OutOfFoldPredictions, labels, r => r.Accuracy, options.BootstrapResamples, seed: options.Seed)
             : new Interval(double.NaN, double.NaN);
         Interval f1Ci = options.BootstrapResamples > 0
-            ? ConfidenceIntervals.Bootstrap(oofTruth, oofPredicted, labels, r => r.MacroF1, options.BootstrapResamples, seed: options.Seed)
+            ? ConfidenceIntervals.Bootstrap(data.Labels, bestCv.OutOfFoldPredictions, labels, r => r.MacroF1, options.BootstrapResamples, seed: options.Seed)
             : new Interval(double.NaN, double.NaN);
         var foldCi = ConfidenceIntervals.FromFoldScores(bestCv.FoldAccuracy);
         var best = new BestPipeline(bestTrial.Trainer, oof.Accuracy, oof.MacroF1, accCi, f1Ci, foldCi, bestTrial.Parameters, bestTrial.TrialId);
@@ -424,13 +423,6 @@ public static class TabularAutoMl
             }
         }
         return new AutoMlResult(best, leaderboard, oof, importances, model, testReport, folds, searchTime, notices, top);
-    }
-
-    /// <summary>A trial's out-of-fold report: per row, or per instance (the mean of its rows) when the rows have them.</summary>
-    private static ClassificationReport OutOfFoldReport(TabularDataset data, CrossValidationResult cv)
-    {
-        var (truth, predicted) = data.ScoreUnits(Enumerable.Range(0, data.RowCount).ToArray(), cv.OutOfFoldProbabilities);
-        return ClassificationReport.Compute(truth, predicted, data.ClassNames);
     }
 
     private static double Score(TrialRecord t, AutoMlMetric metric) =>

@@ -107,8 +107,7 @@ public static class CrossValidation
                             throw new MmcsException(ErrorCodes.InvalidState, $"{trainer.Name} produced a non-finite probability");
                         probabilities[test[i]] = p[i];
                     }
-                    var (truth, predicted) = data.ScoreUnits(test, p); // per instance (e.g. song) when the rows have them
-                    var report = ClassificationReport.Compute(truth, predicted, data.ClassNames);
+                    var report = ClassificationReport.Compute(test.Select(r => data.Labels[r]).ToArray(), ClassificationReport.ArgMax(p), data.ClassNames);
                     foldAccuracy.Add(report.Accuracy);
                     foldMacroF1.Add(report.MacroF1);
                 }

@@ -61,23 +61,6 @@ public sealed class AutoMlTests(Xunit.Abstractions.ITestOutputHelper output) : I
     }
 
     [Fact]
-    public void With_instances_the_search_scores_each_instance_once_by_the_mean_of_its_rows()
-    {
-        var rows = SyntheticTables.Make(rows: 120, seed: 5, separation: 1, songsPerArtist: 4);
-        // an artist's rows of one class form an instance (kept whole by the artist-grouped folds)
-        var keys = Enumerable.Range(0, rows.RowCount).Select(i => rows.Groups![i] + "/" + rows.Labels[i]).ToArray();
-        var data = rows.WithInstances(keys);
-        var options = Small("lbfgs_maxent") with { MaxTrials = 1, ImportanceRepeats = 0, BootstrapResamples = 0, Refit = false };
-        using var result = TabularAutoMl.Run(data, options);
-        int instances = keys.Distinct().Count();
-        Assert.True(instances < 60);
-        Assert.Equal(instances, result.OutOfFold.Count);
-        Assert.Equal(result.OutOfFold.Accuracy, result.Best.CvAccuracy, 12);
-        using var perRow = TabularAutoMl.Run(rows, options);
-        Assert.Equal(120, perRow.OutOfFold.Count);
-    }
-
-    [Fact]
     public void Permutation_importances_that_would_overrun_their_time_budget_are_skipped_with_a_notice()
     {
         var data = SyntheticTables.Make(rows: 120, seed: 5, separation: 2);
