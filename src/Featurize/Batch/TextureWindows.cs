@@ -23,7 +23,8 @@ public sealed record TextureWindows(double Seconds, double HopSeconds)
             throw new MmcsException(ErrorCodes.InvalidParameterValue, $"texture windows of {Seconds} s are longer than the {options.ExcerptSeconds} s excerpt");
         if (WindowSamples(options) < options.NFft)
             throw new MmcsException(ErrorCodes.InvalidParameterValue, $"texture windows of {Seconds} s are shorter than one FFT frame ({options.NFft} samples)");
-        _ = Count(options); // refuses a hop shorter than one sample
+        if (Count(options) < 1) // (also refuses a hop shorter than one sample)
+            throw new MmcsException(ErrorCodes.InvalidParameterValue, $"no {Seconds} s texture window fits in the {options.ExcerptSeconds} s excerpt");
     }
 
     /// <summary>Samples in one window.</summary>

@@ -44,6 +44,9 @@ public static class PipelineLoader
             if (window > clip.ExcerptSeconds)
                 issues.Add(new PipelineIssue(file, Line(root, "clip.window_seconds"), 1, "clip.window_seconds",
                     $"a {window} s window is longer than the {clip.ExcerptSeconds} s excerpt it is cut from"));
+            if (clip.PadShort)
+                issues.Add(new PipelineIssue(file, Line(root, "clip.pad_short"), 1, "clip.pad_short",
+                    "zero-padded clips would give silent training windows (prediction drops silent windows); pad_short is not for texture windows"));
             if (definition.Train.Cnn.Enabled && definition.Train.Cnn.Models.Length > 0)
                 issues.Add(new PipelineIssue(file, Line(root, "clip.window_seconds"), 1, "clip.window_seconds",
                     "texture windows are for the 1D models; the CNNs take whole excerpts (set train.cnn.enabled: false)"));
@@ -53,6 +56,9 @@ public static class PipelineLoader
             issues.Add(new PipelineIssue(file, Line(root, "clip.window_hop_seconds"), 1, "clip.window_hop_seconds",
                 "a window hop needs clip.window_seconds"));
         }
+        if (definition.Train.Automl.Trainers is { } trainers && definition.Train.Automl.TopTrainers > trainers.Distinct(StringComparer.OrdinalIgnoreCase).Count())
+            issues.Add(new PipelineIssue(file, Line(root, "train.automl.top_trainers"), 1, "train.automl.top_trainers",
+                $"a vote of {definition.Train.Automl.TopTrainers} trainers needs at least that many in train.automl.trainers ({trainers.Length} listed)"));
         if (issues.Count > 0) throw new PipelineValidationException(issues);
         return new LoadedPipeline(definition, file, baseDirectory);
     }

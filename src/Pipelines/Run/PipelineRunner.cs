@@ -291,10 +291,10 @@ public sealed class PipelineRunner
     /// <summary>Applies <paramref name="predict"/> to the clips of <paramref name="rows"/> batch by batch and joins the rows;
     /// a clip's probabilities are the mean over its texture windows (as <see cref="MoodPredictor"/> predicts songs).</summary>
     private static double[][] Batched(Featurised f, IReadOnlyList<int> rows, Func<IReadOnlyList<ClipFeatures>, double[][]> predict) =>
-        BatchedMembers(f, rows, clips => [predict(clips)])[0];
+        rows.Count == 0 ? [] : BatchedMembers(f, rows, clips => [predict(clips)])[0];
 
     private static IReadOnlyList<double[][]> BatchedMembers(Featurised f, IReadOnlyList<int> rows, EnsembleClassifier ensemble) =>
-        BatchedMembers(f, rows, clips => ensemble.PredictMembers(clips));
+        rows.Count == 0 ? ensemble.Members.Select(_ => Array.Empty<double[]>()).ToArray() : BatchedMembers(f, rows, clips => ensemble.PredictMembers(clips));
 
     private static IReadOnlyList<double[][]> BatchedMembers(Featurised f, IReadOnlyList<int> rows,
         Func<IReadOnlyList<ClipFeatures>, IReadOnlyList<double[][]>> predictMembers)
@@ -423,8 +423,18 @@ public sealed class PipelineRunner
                 _ => row.Song ?? row.Id, // "none": every song its own group (copies stay with their song)
             };
             var list = string.IsNullOrEmpty(row.Augmentation) ? originals : augmented;
-            if (clip.Window is > 0) list[^1].Windows.Add(row); // a later window of the clip (or copy) just added
-            else list.Add(new Clip(row, null, label, group));
+            if (clip.Window is > 0)
+            {
+                // a later window of the clip (or copy) just added: the featuriser emits a file's windows in order
+                var owner = list.Count > 0 ? list[^1] : null;
+                if (owner == null || owner.Row.Path != row.Path || owner.Row.Augmentation != row.Augmentation || owner.Windows.Count != clip.Window)
+                    throw new MmcsException(ErrorCodes.InternalError, $"window {clip.Window} of {row.Path} arrived without the windows before it");
+                owner.Windows.Add(row);
+            }
+            else
+            {
+                list.Add(new Clip(row, null, label, group));
+            }
             return ValueTask.CompletedTask;
         }, new Progress<ProgressUpdate>(p => _progress.Report(p with { Task = "featurise" })), ct).ConfigureAwait(false);
 

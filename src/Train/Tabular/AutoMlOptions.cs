@@ -92,6 +92,7 @@ public sealed record AutoMlOptions
         if (MaxTrials is < 1) throw new MmcsException(ErrorCodes.InvalidParameterValue, $"max trials must be >= 1, got {MaxTrials}");
         if (Folds < 2) throw new MmcsException(ErrorCodes.InvalidParameterValue, $"cross-validation needs at least 2 folds, got {Folds}");
         if (TopTrainers < 1) throw new MmcsException(ErrorCodes.InvalidParameterValue, $"top trainers must be >= 1, got {TopTrainers}");
+        if (ImportanceTimeBudget < TimeSpan.Zero) throw new MmcsException(ErrorCodes.InvalidParameterValue, "the importance time budget must not be negative");
         if (ImportanceRepeats < 0) throw new MmcsException(ErrorCodes.InvalidParameterValue, "importance repeats must be >= 0");
         if (BootstrapResamples < 0) throw new MmcsException(ErrorCodes.InvalidParameterValue, "bootstrap resamples must be >= 0");
         if (Trainers is { Count: 0 }) throw new MmcsException(ErrorCodes.InvalidParameterValue, "the trainer list is empty");

@@ -407,7 +407,9 @@ public static class TabularAutoMl
                 // the best configuration of the next best trainers, for a soft vote (each scored by the same folds)
                 var runnersUp = leaderboard.Where(t => t.Status == "succeeded" && t.Trainer != best.Trainer)
                     .GroupBy(t => t.Trainer).Select(g => g.OrderByDescending(t => Score(t, options.Metric)).First())
-                    .OrderByDescending(t => Score(t, options.Metric)).Take(options.TopTrainers - 1);
+                    .OrderByDescending(t => Score(t, options.Metric)).Take(options.TopTrainers - 1).ToArray();
+                if (runnersUp.Length < options.TopTrainers - 1)
+                    notices.Add($"{options.TopTrainers} trainers were asked for the vote but only {runnersUp.Length + 1} had a successful trial");
                 foreach (var trial in runnersUp)
                 {
                     cancellationToken.ThrowIfCancellationRequested();

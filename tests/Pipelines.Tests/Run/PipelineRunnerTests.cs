@@ -304,6 +304,8 @@ public sealed class CrossValidationTests(CorpusFixture fixture) : IClassFixture<
     [Theory]
     [InlineData("clip.window_seconds=5", "longer than the 3 s excerpt")]
     [InlineData("train.cnn.enabled=true", "the CNNs take whole excerpts")]
+    [InlineData("clip.pad_short=true", "pad_short is not for texture windows")]
+    [InlineData("train.automl.top_trainers=3", "a vote of 3 trainers needs at least that many")]
     public void Texture_windows_that_do_not_fit_the_pipeline_are_refused_before_anything_runs(string change, string message)
     {
         const string yaml = """
@@ -314,9 +316,13 @@ public sealed class CrossValidationTests(CorpusFixture fixture) : IClassFixture<
               excerpt_seconds: 3
               window_seconds: 1.5
             train:
+              automl:
+                trainers: [lbfgs_maxent, sdca_maxent]
+                top_trainers: 2
               cnn:
                 enabled: false
             """;
+        _ = PipelineLoader.Parse(yaml, "w.yaml", _work); // valid as it is
         var e = Assert.Throws<PipelineValidationException>(() => PipelineLoader.Parse(yaml, "w.yaml", _work, [change]));
         Assert.Contains(message, e.Message);
         var hop = Assert.Throws<PipelineValidationException>(() => PipelineLoader.Parse(yaml.Replace("  window_seconds: 1.5", "  window_hop_seconds: 1"), "w.yaml", _work));

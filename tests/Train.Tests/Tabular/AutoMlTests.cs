@@ -58,6 +58,9 @@ public sealed class AutoMlTests(Xunit.Abstractions.ITestOutputHelper output) : I
         Assert.All(p, row => Assert.Equal(1.0, row.Sum(), 6));
         using var single = TabularAutoMl.Run(data, options);
         Assert.Same(single.Model, Assert.Single(single.TopModels));
+        using var lone = TabularAutoMl.Run(data, options with { Trainers = ["lbfgs_maxent"], MaxTrials = 1, TopTrainers = 2 });
+        Assert.Single(lone.TopModels);
+        Assert.Contains(lone.Notices, n => n.Contains("2 trainers were asked for the vote but only 1 had a successful trial", StringComparison.Ordinal));
     }
 
     [Fact]
