@@ -24,16 +24,14 @@ public sealed record BestPipeline(string Trainer, double CvAccuracy, double CvMa
 public sealed class AutoMlResult : IDisposable
 {
     internal AutoMlResult(BestPipeline best, IReadOnlyList<TrialRecord> trials, ClassificationReport outOfFold,
-        IReadOnlyList<FeatureImportance> importances, TabularClassifier? model, ClassificationReport? test,
-        IReadOnlyList<(int[] Train, int[] Test)> folds, TimeSpan searchTime, IReadOnlyList<string> notices,
-        IReadOnlyList<TabularClassifier>? topModels = null)
+        IReadOnlyList<FeatureImportance> importances, IReadOnlyList<TabularClassifier> topModels, ClassificationReport? test,
+        IReadOnlyList<(int[] Train, int[] Test)> folds, TimeSpan searchTime, IReadOnlyList<string> notices)
     {
-        TopModels = topModels ?? (model is null ? [] : [model]);
+        TopModels = topModels;
         Best = best;
         Trials = trials;
         OutOfFold = outOfFold;
         Importances = importances;
-        Model = model;
         Test = test;
         Folds = folds;
         SearchTime = searchTime;
@@ -50,8 +48,8 @@ public sealed class AutoMlResult : IDisposable
 
     public IReadOnlyList<FeatureImportance> Importances { get; }
 
-    /// <summary>The best pipeline refitted on all training rows (null when not asked to refit).</summary>
-    public TabularClassifier? Model { get; }
+    /// <summary>The best pipeline refitted on all training rows (null when not asked to refit): the first of <see cref="TopModels"/>.</summary>
+    public TabularClassifier? Model => TopModels.Count > 0 ? TopModels[0] : null;
 
     /// <summary>The refitted model on the caller's held-out test set (never used for selection), if one was given.</summary>
     public ClassificationReport? Test { get; }
@@ -70,7 +68,6 @@ public sealed class AutoMlResult : IDisposable
     public void Dispose()
     {
         foreach (var m in TopModels) m.Dispose();
-        if (Model != null && !TopModels.Contains(Model)) Model.Dispose();
     }
 }
 
@@ -368,15 +365,20 @@ public static class TabularAutoMl
             }
         }
 
+        // a trial's configuration refitted on all rows
+        TabularClassifier Refit(string trainerName, IReadOnlyDictionary<string, string> parameters)
+        {
+            var trainer = trainers.First(t => t.Name == trainerName);
+            var pipeline = FittedPipeline.Fit(data, null, trainer, ParseConfiguration(trainer, parameters), options.Seed, cancellationToken);
+            return new TabularClassifier(pipeline, labels, options.VectorSet);
+        }
+
         TabularClassifier? model = null;
         ClassificationReport? testReport = null;
         if (options.Refit)
         {
             progress.Report(new ProgressUpdate("refit", 0, 1, best.Trainer));
-            var trainer = trainers.First(t => t.Name == best.Trainer);
-            var config = ParseConfiguration(trainer, best.Parameters);
-            var pipeline = FittedPipeline.Fit(data, null, trainer, config, options.Seed, cancellationToken);
-            model = new TabularClassifier(pipeline, labels, options.VectorSet);
+            model = Refit(best.Trainer, best.Parameters);
             try
             {
                 if (test != null)
@@ -413,9 +415,7 @@ public static class TabularAutoMl
                 foreach (var trial in runnersUp)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var trainer = trainers.First(t => t.Name == trial.Trainer);
-                    var pipeline = FittedPipeline.Fit(data, null, trainer, ParseConfiguration(trainer, trial.Parameters), options.Seed, cancellationToken);
-                    top.Add(new TabularClassifier(pipeline, labels, options.VectorSet));
+                    top.Add(Refit(trial.Trainer, trial.Parameters));
                 }
             }
             catch
@@ -424,7 +424,7 @@ public static class TabularAutoMl
                 throw;
             }
         }
-        return new AutoMlResult(best, leaderboard, oof, importances, model, testReport, folds, searchTime, notices, top);
+        return new AutoMlResult(best, leaderboard, oof, importances, top, testReport, folds, searchTime, notices);
     }
 
     private static double Score(TrialRecord t, AutoMlMetric metric) =>
