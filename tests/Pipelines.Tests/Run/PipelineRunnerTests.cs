@@ -197,6 +197,19 @@ public sealed class CrossValidationTests(CorpusFixture fixture) : IClassFixture<
         if (Directory.Exists(_work)) Directory.Delete(_work, recursive: true);
     }
 
+    /// <summary>Runs a pipeline on the corpus with this test's cache, tracking store and state folders.</summary>
+    private Task<PipelineRunResult> RunAsync(string yaml, params string[] overrides) =>
+        new PipelineRunner(PipelineLoader.Parse(yaml, "p.yaml", _work, [$"features.cache_dir={Path.Combine(_work, "cache")}", .. overrides]),
+            new PipelineRunOptions { DataOverride = fixture.Corpus, TrackingUri = Path.Combine(_work, "mlruns"), StateDirectory = Path.Combine(_work, "state") })
+            .RunAsync();
+
+    /// <summary>The evaluate stage's run and its fold runs.</summary>
+    private static (Registry.Run Evaluate, IReadOnlyList<Registry.Run> Folds) EvaluationRuns(ITrackingStore store, string experimentId)
+    {
+        var evaluate = store.SearchRuns(new RunQuery([experimentId], "attributes.run_name = 'evaluate'")).Items.Single();
+        return (evaluate, store.SearchRuns(new RunQuery([experimentId], $"tags.`mlflow.parentRunId` = '{evaluate.Info.RunId}'")).Items);
+    }
+
     [Fact]
     public async Task The_cv_protocol_retrains_inside_every_fold_pools_out_of_fold_predictions_and_registers_a_model_trained_on_all_clips()
     {
@@ -227,22 +240,19 @@ public sealed class CrossValidationTests(CorpusFixture fixture) : IClassFixture<
             registry:
               model_name: tiny-cv
             """;
-        var loaded = PipelineLoader.Parse(yaml, "cv.yaml", _work, [$"features.cache_dir={Path.Combine(_work, "cache")}"]);
-        var options = new PipelineRunOptions { DataOverride = fixture.Corpus, TrackingUri = Path.Combine(_work, "mlruns"), StateDirectory = Path.Combine(_work, "state") };
-        var result = await new PipelineRunner(loaded, options).RunAsync();
+        var result = await RunAsync(yaml);
 
         Assert.Equal("cv", result.Protocol);
         Assert.Equal(2 * 32, result.Evaluation.Count); // every clip predicted once per repetition, out of fold
         using var store = TrackingStores.Open(Path.Combine(_work, "mlruns"));
-        var evaluate = store.SearchRuns(new RunQuery([result.ExperimentId], "attributes.run_name = 'evaluate'")).Items.Single();
-        var folds = store.SearchRuns(new RunQuery([result.ExperimentId], $"tags.`mlflow.parentRunId` = '{evaluate.Info.RunId}'")).Items;
+        var (evaluate, folds) = EvaluationRuns(store, result.ExperimentId);
         Assert.Equal(6, folds.Count);
         Assert.All(folds, fold => Assert.True(fold.Data.Metrics["test_clips"].Value + fold.Data.Metrics["train_clips"].Value == 32));
         Assert.True(evaluate.Data.Metrics.ContainsKey("cv_macro_f1"));
         Assert.Equal("cv", store.GetModelVersion("tiny-cv", result.Version!.Version).Tags["mmcs.eval.protocol"]);
 
         // a second run on the same data and folds compares against the champion's recorded cross-validation
-        var second = await new PipelineRunner(PipelineLoader.Parse(yaml, "cv.yaml", _work, [$"features.cache_dir={Path.Combine(_work, "cache")}", "promotion.margin=1"]), options).RunAsync();
+        var second = await RunAsync(yaml, "promotion.margin=1");
         Assert.False(second.Decision!.Promote);
         Assert.Equal(result.Evaluation.MacroF1, second.Decision.ChampionScore!.Value, 9);
     }
@@ -278,15 +288,12 @@ public sealed class CrossValidationTests(CorpusFixture fixture) : IClassFixture<
             registry:
               model_name: tiny-windows
             """;
-        var loaded = PipelineLoader.Parse(yaml, "w.yaml", _work, [$"features.cache_dir={Path.Combine(_work, "cache")}"]);
-        var options = new PipelineRunOptions { DataOverride = fixture.Corpus, TrackingUri = Path.Combine(_work, "mlruns"), StateDirectory = Path.Combine(_work, "state") };
-        var result = await new PipelineRunner(loaded, options).RunAsync();
+        var result = await RunAsync(yaml);
 
         Assert.Equal(32 * 3, result.Features.RowsWritten); // windows at 0, 0.75 and 1.5 s of each 3 s excerpt
         Assert.Equal(32, result.Evaluation.Count); // each song predicted once (the mean of its windows), out of fold
         using var store = TrackingStores.Open(Path.Combine(_work, "mlruns"));
-        var evaluate = store.SearchRuns(new RunQuery([result.ExperimentId], "attributes.run_name = 'evaluate'")).Items.Single();
-        var folds = store.SearchRuns(new RunQuery([result.ExperimentId], $"tags.`mlflow.parentRunId` = '{evaluate.Info.RunId}'")).Items;
+        var (_, folds) = EvaluationRuns(store, result.ExperimentId);
         Assert.All(folds, fold => Assert.True(fold.Data.Metrics["test_clips"].Value + fold.Data.Metrics["train_clips"].Value == 32));
 
         // the registered model analyses a song in 1.5 s windows every 0.75 s and averages them
