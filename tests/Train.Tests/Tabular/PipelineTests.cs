@@ -5,6 +5,7 @@ using Mmcs.Train.Data;
 using Mmcs.Train.Models;
 using Mmcs.Train.Tabular;
 using Mmcs.Train.Tabular.Conv1d;
+using Mmcs.Train.Tabular.Mlp;
 using Mmcs.Train.Tabular.Search;
 using Mmcs.Train.Tabular.Trainers;
 
@@ -172,6 +173,47 @@ public sealed class PipelineTests : IDisposable
     }
 
     [Fact]
+    public void The_mlp_loss_decreases_training_is_reproducible_and_the_seed_matters()
+    {
+        var data = SyntheticTables.Make(rows: 160, seed: 7, separation: 2);
+        var pre = FittedPreprocessor.Fit(data.Frame, data.Labels, 4, Enumerable.Range(0, 160).ToArray(), new PreprocessOptions(Normalizers.Standard));
+        var x = pre.Transform(data.Frame);
+        var y = data.Labels.ToArray();
+        var options = new MlpTrainingOptions { LearningRate = 3e-3, Epochs = 30, BatchSize = 16, Seed = 3 };
+        var a = MlpTrainer.Train(x, y, 4, new MlpArchitecture(), options);
+        var b = MlpTrainer.Train(x, y, 4, new MlpArchitecture(), options);
+        var c = MlpTrainer.Train(x, y, 4, new MlpArchitecture(), options with { Seed = 4 });
+        using (a.Model)
+        using (b.Model)
+        using (c.Model)
+        {
+            Assert.Equal(30, a.EpochLosses.Count);
+            Assert.True(a.EpochLosses[^1] < 0.5 * a.EpochLosses[0], $"loss {a.EpochLosses[0]:F3} -> {a.EpochLosses[^1]:F3}");
+            Assert.Equal(a.EpochLosses, b.EpochLosses);
+            Assert.Equal(a.Model.PredictProbabilities(x[..5]), b.Model.PredictProbabilities(x[..5]));
+            Assert.NotEqual(a.EpochLosses, c.EpochLosses);
+            Assert.Equal(new[] { 128, 64 }, a.Model.Architecture.HiddenUnits());
+        }
+    }
+
+    [Theory]
+    [InlineData(0, 2, 0.3, 1e-3, 0.0, 10, 16, "width")]
+    [InlineData(64, 0, 0.3, 1e-3, 0.0, 10, 16, "layers")]
+    [InlineData(64, 1, 1.0, 1e-3, 0.0, 10, 16, "dropout")]
+    [InlineData(64, 1, 0.3, 0.0, 0.0, 10, 16, "learning rate")]
+    [InlineData(64, 1, 0.3, 1e-3, -1.0, 10, 16, "weight decay")]
+    [InlineData(64, 1, 0.3, 1e-3, 0.0, 0, 16, "epochs")]
+    [InlineData(64, 1, 0.3, 1e-3, 0.0, 10, 1, "batch size")]
+    public void Invalid_mlp_settings_are_refused_naming_the_setting(int width, int layers, double dropout, double lr, double decay, int epochs, int batch, string named)
+    {
+        var x = Enumerable.Range(0, 8).Select(i => new[] { (float)i, 1f }).ToArray();
+        var y = Enumerable.Range(0, 8).Select(i => i % 2).ToArray();
+        var e = Assert.Throws<MmcsException>(() => MlpTrainer.Train(x, y, 2, new MlpArchitecture { Width = width, Layers = layers, Dropout = dropout },
+            new MlpTrainingOptions { LearningRate = lr, WeightDecay = decay, Epochs = epochs, BatchSize = batch }));
+        Assert.Contains(named, e.Message);
+    }
+
+    [Fact]
     public void The_1d_cnn_copes_with_a_single_feature_left_after_selection()
     {
         var x = Enumerable.Range(0, 40).Select(i => new[] { (float)(i % 2 == 0 ? -1 - i * 0.01 : 1 + i * 0.01) }).ToArray();
@@ -188,12 +230,19 @@ public class CancellationTests
     [Theory]
     [InlineData("fasttree_ova")]
     [InlineData("conv1d")]
+    [InlineData("mlp")]
     public void A_long_fit_stops_soon_after_cancellation(string name)
     {
         var data = SyntheticTables.Make(rows: 400, noise: 40, seed: 8);
         var trainer = TrainerCatalog.Get(name);
         var values = trainer.Space.DefaultConfiguration().Values.ToDictionary();
         if (name == "conv1d") values["epochs"] = 300;
+        else if (name == "mlp")
+        {
+            values["epochs"] = 200;
+            values["width"] = 512;
+            values["batch_size"] = 16;
+        }
         else
         {
             values["trees"] = 300;

@@ -41,46 +41,11 @@ public static class Conv1dTrainer
         if (x.Length != y.Length) throw new ArgumentException($"{x.Length} rows but {y.Length} labels");
         if (x.Length < 2) throw new MmcsException(ErrorCodes.DataInvalid, $"1D CNN: cannot train on {x.Length} row(s)");
         TorchRuntime.EnsureInitialized();
-        int width = x[0].Length;
-        set_num_threads(options.Threads);
-        var network = new Conv1dNetwork(architecture, width, classes, options.Seed);
+        var network = new Conv1dNetwork(architecture, x[0].Length, classes, options.Seed);
         try
         {
-            var rng = new Random(options.Seed);
-            var losses = new List<double>();
-            var flat = new float[x.Length * width];
-            for (int i = 0; i < x.Length; i++) x[i].CopyTo(flat, i * width);
-            using var allX = tensor(flat, [x.Length, width]);
-            using var allY = tensor(y.Select(v => (long)v).ToArray());
-            using var optimizer = optim.Adam(network.parameters(), lr: options.LearningRate);
-            var order = Enumerable.Range(0, x.Length).ToArray();
-            for (int epoch = 0; epoch < options.Epochs; epoch++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                network.train();
-                rng.Shuffle(order);
-                double sum = 0;
-                int seen = 0;
-                for (int start = 0; start < order.Length; start += options.BatchSize)
-                {
-                    int count = Math.Min(options.BatchSize, order.Length - start);
-                    if (count < 2 && order.Length >= 2) continue; // batch norm needs two rows; the row is seen next epoch
-                    using var scope = NewDisposeScope();
-                    var index = tensor(order.AsSpan(start, count).ToArray().Select(i => (long)i).ToArray());
-                    var logits = network.call(allX.index_select(0, index));
-                    var loss = nn.functional.cross_entropy(logits, allY.index_select(0, index));
-                    optimizer.zero_grad();
-                    loss.backward();
-                    optimizer.step();
-                    sum += loss.item<float>() * count;
-                    seen += count;
-                }
-                double mean = sum / Math.Max(1, seen);
-                if (!double.IsFinite(mean))
-                    throw new MmcsException(ErrorCodes.InvalidState, $"1D CNN: the loss diverged at epoch {epoch + 1} (learning rate {options.LearningRate})");
-                losses.Add(mean);
-            }
-            network.eval();
+            var losses = TorchTabularTraining.Fit(network, x, y,
+                new MiniBatchSettings("1D CNN", options.LearningRate, 0, options.Epochs, options.BatchSize, options.Seed, options.Threads), cancellationToken);
             return new Conv1dTrainingResult(new Conv1dModel(network, options), losses);
         }
         catch
@@ -113,21 +78,7 @@ public sealed class Conv1dModel : IFittedModel
 
     public double[][] PredictProbabilities(float[][] x)
     {
-        if (x.Length == 0) return [];
-        int width = _network.InputLength;
-        if (x[0].Length != width) throw new MmcsException(ErrorCodes.DataInvalid, $"the 1D CNN reads {width} features, got {x[0].Length}");
-        var flat = new float[x.Length * width];
-        for (int i = 0; i < x.Length; i++) x[i].CopyTo(flat, i * width);
-        lock (_gate)
-        {
-            using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
-            _network.eval();
-            var p = nn.functional.softmax(_network.call(tensor(flat, [x.Length, width])), 1).to_type(ScalarType.Float64);
-            var values = p.data<double>().ToArray();
-            int k = _network.Classes;
-            return Enumerable.Range(0, x.Length).Select(i => values.AsSpan(i * k, k).ToArray()).ToArray();
-        }
+        lock (_gate) return TorchTabularTraining.Predict(_network, x, _network.InputLength, _network.Classes, "1D CNN");
     }
 
     public void Save(string directory)

@@ -134,6 +134,7 @@ public static class TrainerCatalog
         new AveragedPerceptronOvaCandidate(),
         new SdcaLogisticRegressionOvaCandidate(),
         new RbfSvmCandidate(),
+        new Mlp.MlpCandidate(),
         new Conv1d.Conv1dCandidate(),
     ];
 
