@@ -86,6 +86,7 @@ public static class Program
         var onsetMean = new OnsetStrength();
         var env = onsetMed.FromMelDb(db);
         var tempo = new TempoEstimator();
+        var fullSet = new Mmcs.Featurize.FeatureSets.FullFeatureSet();
         var chroma = new ChromaStft();
         var ccqt = new ChromaCqt();
         var cqt = ccqt.Compute(sig, out _, s);
@@ -125,7 +126,7 @@ public static class Program
             ("deltas", () => { Delta.Compute(mfcc.FromMelDb(db), 1); Delta.Compute(mfcc.FromMelDb(db), 2); }),
             ("decimate x6", () => b.Decimate6()),
             ("analysis", () => feat.Analyze(sig)),
-            ("full stats", () => Mmcs.Featurize.FeatureSets.FullFeatureSet.Compute(analysis, tempo)),
+            ("full stats", () => fullSet.Compute(analysis)),
             ("seed stats", () => Mmcs.Featurize.FeatureSets.SeedFeatureSet.Compute(analysis)),
             ("cqt fixed tuning", () => cqt0.Magnitude(y, out _)),
             ("piptrack+tuning", () => tuner.Estimate(s.Magnitude, s.Bins, s.Frames, 36)),

@@ -13,14 +13,14 @@ namespace Mmcs.Featurize;
 public sealed class ClipFeaturizer : IClipFeaturizer
 {
     private readonly ClipAnalyzer _analyzer;
-    private readonly TempoEstimator _tempo;
+    private readonly FullFeatureSet _full;
     private readonly IReadOnlyList<string> _fullNames;
 
     public ClipFeaturizer(FeaturizerOptions? options = null)
     {
         Options = options ?? new FeaturizerOptions();
         _analyzer = new ClipAnalyzer(Options);
-        _tempo = new TempoEstimator(new TempoOptions { SampleRate = Options.SampleRate, HopLength = Options.HopLength });
+        _full = new FullFeatureSet(Options);
         _fullNames = FullFeatureSet.Names(Options.NMfcc);
     }
 
@@ -39,7 +39,7 @@ public sealed class ClipFeaturizer : IClipFeaturizer
         var values = set switch
         {
             FeatureSetKind.Seed => SeedFeatureSet.Compute(analysis),
-            FeatureSetKind.Full => FullFeatureSet.Compute(analysis, _tempo),
+            FeatureSetKind.Full => _full.Compute(analysis),
             _ => throw new ArgumentOutOfRangeException(nameof(set), set, "unknown feature set"),
         };
         var vector = new FeatureVector(FeatureNames(set), values);

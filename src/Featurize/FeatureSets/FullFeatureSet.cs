@@ -3,7 +3,7 @@ using Mmcs.Featurize.Features;
 namespace Mmcs.Featurize.FeatureSets;
 
 /// <summary>
-/// Per-coefficient statistics of every feature (a few hundred values; 276 with the default options). Names are
+/// Per-coefficient statistics of every feature (a few hundred values; 320 with the default options). Names are
 /// stable, unique and machine-friendly; per-row indices are 1-based and two-digit (chroma rows 01 = C … 12 = B).
 /// In order:
 /// <list type="number">
@@ -17,16 +17,45 @@ namespace Mmcs.Featurize.FeatureSets;
 /// <item>mfcc_mean_NN, mfcc_var_NN, then the same for the first and second deltas (mfcc_d1_…, mfcc_d2_…, librosa.feature.delta, width 9);</item>
 /// <item>chroma_stft_mean_NN / _var_NN and chroma_cqt_mean_NN / _var_NN (12 each);</item>
 /// <item>tonnetz_mean_NN / _var_NN (6), spectral_contrast_mean_NN / _var_NN (7);</item>
-/// <item>mel_db_mean_NN / mel_db_var_NN over 16 groups of adjacent mel bands (each group's per-frame mean in dB).</item>
+/// <item>mel_db_mean_NN / mel_db_var_NN over 16 groups of adjacent mel bands (each group's per-frame mean in dB);</item>
+/// <item>timbre and harmony texture: spectral_flatness, dissonance (<see cref="SensoryDissonance"/>) and
+/// harmonic_change (<see cref="HarmonicChange"/>) with the seven statistics above; key_mode_margin
+/// (<see cref="KeyEstimator.ModeMargin"/>), chroma_entropy (entropy of the mean chroma_cqt profile over log 12:
+/// 0 one pitch class, 1 all equal), rms_slope_db (least-squares slope of the RMS in dB, per second);</item>
+/// <item>modulation_RR_BB: the fluctuation strength (<see cref="ModulationSpectrum"/>) of the mel-group envelopes in
+/// dB, averaged over four regions of four groups (RR 01 lowest … 04 highest), in the bands 0.5–1, 1–2, 2–4, 4–8 and
+/// 8–16 Hz (BB 01 … 05), as log10(1 + power).</item>
 /// </list>
+/// Instances hold the extractors the set needs beyond <see cref="ClipAnalysis"/> (built once) and are thread-safe.
 /// </summary>
-public static class FullFeatureSet
+public sealed class FullFeatureSet
 {
     private static readonly string[] Series = ["rms", "zcr", "spectral_centroid", "spectral_bandwidth", "spectral_rolloff", "onset_strength"];
     private static readonly string[] SeriesStats = ["mean", "var", "skew", "kurt", "p10", "p50", "p90"];
 
     /// <summary>Mel band groups summarised.</summary>
     public const int MelGroups = 16;
+
+    /// <summary>Regions of adjacent mel groups whose modulation spectra are averaged.</summary>
+    public const int ModulationRegions = 4;
+
+    private static readonly string[] TextureSeries = ["spectral_flatness", "dissonance", "harmonic_change"];
+    private readonly TempoEstimator _tempo;
+    private readonly SpectralFlatness _flatness;
+    private readonly SensoryDissonance _dissonance;
+    private readonly ModulationSpectrum _modulation;
+    private readonly double _frameRate;
+
+    public FullFeatureSet(FeaturizerOptions? options = null)
+    {
+        options ??= new FeaturizerOptions();
+        int sr = options.SampleRate, nFft = options.NFft, hop = options.HopLength;
+        _tempo = new TempoEstimator(new TempoOptions { SampleRate = sr, HopLength = hop });
+        _flatness = new SpectralFlatness(new FlatnessOptions { SampleRate = sr, NFft = nFft, HopLength = hop });
+        _dissonance = new SensoryDissonance(new DissonanceOptions { SampleRate = sr, NFft = nFft, HopLength = hop, FMax = Math.Min(5000, sr / 2.0) });
+        _modulation = new ModulationSpectrum(new ModulationOptions { SampleRate = sr, HopLength = hop });
+        _frameRate = (double)sr / hop;
+    }
 
     public static IReadOnlyList<string> Names(int nMfcc = 20)
     {
@@ -46,6 +75,15 @@ public static class FullFeatureSet
         AddRows(n, "tonnetz", 6);
         AddRows(n, "spectral_contrast", 7);
         AddRows(n, "mel_db", MelGroups);
+        foreach (var s in TextureSeries)
+        {
+            foreach (var st in SeriesStats) n.Add($"{s}_{st}");
+        }
+        n.AddRange(["key_mode_margin", "chroma_entropy", "rms_slope_db"]);
+        for (int r = 1; r <= ModulationRegions; r++)
+        {
+            for (int b = 1; b <= 5; b++) n.Add($"modulation_{r:D2}_{b:D2}");
+        }
         return n;
     }
 
@@ -55,21 +93,13 @@ public static class FullFeatureSet
         for (int i = 1; i <= rows; i++) n.Add($"{prefix}_var_{i:D2}");
     }
 
-    public static double[] Compute(ClipAnalysis a, TempoEstimator tempo)
+    public double[] Compute(ClipAnalysis a)
     {
         ArgumentNullException.ThrowIfNull(a);
-        ArgumentNullException.ThrowIfNull(tempo);
+        var tempo = _tempo;
         var v = new List<double>(300) { a.Tempo, a.Key.Tonic, a.Key.Mode == KeyMode.Major ? 1 : 0, a.Key.Correlation };
-        var series = new[] { a.Rms.Data, a.Zcr.Data, a.SpectralCentroid.Data, a.SpectralBandwidth.Data, a.SpectralRolloff.Data, a.OnsetStrength };
-        foreach (var s in series)
-        {
-            var p = Statistics.Percentiles(s, 10, 50, 90);
-            v.Add(Statistics.Mean(s));
-            v.Add(Statistics.Variance(s));
-            v.Add(Statistics.Skewness(s));
-            v.Add(Statistics.Kurtosis(s));
-            v.AddRange(p);
-        }
+        foreach (var s in new[] { a.Rms.Data, a.Zcr.Data, a.SpectralCentroid.Data, a.SpectralBandwidth.Data, a.SpectralRolloff.Data, a.OnsetStrength })
+            AddSeriesStats(v, s);
 
         var rp = Statistics.Percentiles(a.Rms.Data, 5, 95); // a second sort of 1099 values; cheap
         v.Add(20 * Math.Log10(Math.Max(rp[1], 1e-5) / Math.Max(rp[0], 1e-5)));
@@ -97,8 +127,79 @@ public static class FullFeatureSet
         AddRowStats(v, a.ChromaCqt);
         AddRowStats(v, a.Tonnetz);
         AddRowStats(v, a.SpectralContrast);
-        AddRowStats(v, MelGroupMeans(a.MelDb));
+        var melGroups = MelGroupMeans(a.MelDb);
+        AddRowStats(v, melGroups);
+
+        AddSeriesStats(v, _flatness.Compute(a.Stft).Data);
+        AddSeriesStats(v, _dissonance.Compute(a.Stft).Data);
+        AddSeriesStats(v, HarmonicChange.FromTonnetz(a.Tonnetz).Data);
+        v.Add(KeyEstimator.ModeMargin(a.ChromaCqt));
+        v.Add(ChromaEntropy(a.ChromaCqt));
+        v.Add(RmsSlopeDb(a.Rms.Data, _frameRate));
+        var modulation = a.Frames >= 4 ? _modulation.Compute(melGroups) : new FeatureMatrix(MelGroups, _modulation.Bands);
+        int perRegion = MelGroups / ModulationRegions;
+        for (int r = 0; r < ModulationRegions; r++)
+        {
+            for (int b = 0; b < _modulation.Bands; b++)
+            {
+                double sum = 0;
+                for (int g = r * perRegion; g < (r + 1) * perRegion; g++) sum += modulation[g, b];
+                v.Add(Math.Log10(1 + sum / perRegion));
+            }
+        }
         return [.. v];
+    }
+
+    private static void AddSeriesStats(List<double> v, float[] s)
+    {
+        var p = Statistics.Percentiles(s, 10, 50, 90);
+        v.Add(Statistics.Mean(s));
+        v.Add(Statistics.Variance(s));
+        v.Add(Statistics.Skewness(s));
+        v.Add(Statistics.Kurtosis(s));
+        v.AddRange(p);
+    }
+
+    /// <summary>Entropy of the L1-normalised mean chroma profile divided by log 12 (0 when the chroma is empty).</summary>
+    internal static double ChromaEntropy(FeatureMatrix chroma)
+    {
+        var profile = new double[chroma.Rows];
+        double total = 0;
+        for (int c = 0; c < chroma.Rows; c++)
+        {
+            foreach (float x in chroma.Row(c)) profile[c] += x;
+            total += profile[c];
+        }
+        if (!(total > 0)) return 0;
+        double h = 0;
+        foreach (double p in profile)
+        {
+            double q = p / total;
+            if (q > 0) h -= q * Math.Log(q);
+        }
+        return h / Math.Log(chroma.Rows);
+    }
+
+    /// <summary>Least-squares slope (dB per second) of 20·log10(max(rms, 1e-5)) over the frames.</summary>
+    internal static double RmsSlopeDb(ReadOnlySpan<float> rms, double frameRate)
+    {
+        int n = rms.Length;
+        if (n < 2) return 0;
+        double mt = (n - 1) / 2.0, my = 0;
+        var db = new double[n];
+        for (int t = 0; t < n; t++)
+        {
+            db[t] = 20 * Math.Log10(Math.Max(rms[t], 1e-5));
+            my += db[t];
+        }
+        my /= n;
+        double sxy = 0, sxx = 0;
+        for (int t = 0; t < n; t++)
+        {
+            sxy += (t - mt) * (db[t] - my);
+            sxx += (t - mt) * (t - mt);
+        }
+        return sxy / sxx * frameRate;
     }
 
     private static void AddRowStats(List<double> v, FeatureMatrix m)

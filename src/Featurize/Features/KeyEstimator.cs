@@ -63,6 +63,28 @@ public static class KeyEstimator
         return double.IsNegativeInfinity(best.Correlation) ? best with { Correlation = 0 } : best;
     }
 
+    /// <summary>
+    /// How major the chromagram sounds: the best correlation over the 12 major keys minus the best over the 12 minor
+    /// keys (positive: major; in [−2, 2]; 0 for a flat or empty profile). A graded version of the estimated mode.
+    /// </summary>
+    public static double ModeMargin(FeatureMatrix chroma)
+    {
+        ArgumentNullException.ThrowIfNull(chroma);
+        FeatureGuards.RequireRows(chroma, 12, "key estimation", "a chromagram");
+        var profile = new double[12];
+        for (int c = 0; c < 12; c++)
+        {
+            foreach (float v in chroma.Row(c)) profile[c] += v;
+        }
+        double major = double.NegativeInfinity, minor = double.NegativeInfinity;
+        for (int tonic = 0; tonic < 12; tonic++)
+        {
+            major = Math.Max(major, Correlation(profile, MajorProfile, tonic));
+            minor = Math.Max(minor, Correlation(profile, MinorProfile, tonic));
+        }
+        return double.IsNegativeInfinity(major) || double.IsNegativeInfinity(minor) ? 0 : major - minor;
+    }
+
     /// <summary>Pearson correlation of x with the template rotated so its tonic sits at pitch class <paramref name="tonic"/>.</summary>
     private static double Correlation(ReadOnlySpan<double> x, double[] template, int tonic)
     {

@@ -34,6 +34,8 @@ public class FeatureSetTests
         Assert.Contains("mfcc_d1_mean_03", names);
         Assert.Contains("chroma_cqt_var_12", names);
         Assert.Contains("rms_low_energy_ratio", names);
+        Assert.Contains("dissonance_mean", names);
+        Assert.Contains("modulation_04_05", names);
     }
 
     [Theory]
@@ -76,6 +78,12 @@ public class FeatureSetTests
         Assert.Equal(RowStatistics.Variance(Delta.Compute(a.Mfcc, 1))[2], f["mfcc_d1_var_03"], 9);
         Assert.InRange(f["rms_low_energy_ratio"], 0, 1);
         Assert.True(f["rms_p10"] <= f["rms_p50"] && f["rms_p50"] <= f["rms_p90"]);
+        Assert.Equal(Statistics.Mean(new SpectralFlatness().Compute(a.Stft).Data), f["spectral_flatness_mean"], 9);
+        Assert.Equal(Statistics.Variance(HarmonicChange.FromTonnetz(a.Tonnetz).Data), f["harmonic_change_var"], 9);
+        Assert.Equal(KeyEstimator.ModeMargin(a.ChromaCqt), f["key_mode_margin"], 9);
+        Assert.InRange(f["chroma_entropy"], 0, 1);
+        Assert.InRange(f["dissonance_p90"], 0, 0.19);
+        Assert.True(f["modulation_01_03"] >= 0 && f["modulation_04_05"] >= 0);
     }
 
     [Fact]

@@ -1,0 +1,176 @@
+using System.Numerics;
+using Mmcs.Featurize.Features;
+using Mmcs.Featurize.FeatureSets;
+using Mmcs.Featurize.Spectral;
+using Mmcs.Featurize.Tests.Fixtures;
+
+namespace Mmcs.Featurize.Tests.Features;
+
+public class TextureFeatureTests
+{
+    private const int Sr = 22050;
+
+    private static AudioSignal Tones(double seconds, double amplitude, params double[] freqs)
+    {
+        var y = new float[(int)(seconds * Sr)];
+        for (int i = 0; i < y.Length; i++)
+        {
+            double v = 0;
+            foreach (double f in freqs) v += Math.Sin(2 * Math.PI * f * i / Sr);
+            y[i] = (float)(amplitude * v / freqs.Length);
+        }
+        return new AudioSignal(y, Sr, "tones");
+    }
+
+    private static Spectrogram Stft(AudioSignal s) => new Stft(new StftOptions()).Compute(s.Samples);
+
+    private static double Middle(FeatureMatrix m) => m.Row(0)[8..^8].ToArray().Average(v => (double)v);
+
+    [Fact]
+    public void Spectral_flatness_is_near_exp_minus_gamma_for_white_noise_and_near_zero_for_a_tone()
+    {
+        var noise = new SpectralFlatness().Compute(LibrosaFixtures.Signal("white_noise_5s"));
+        // |X|² of white noise is exponentially distributed: geometric over arithmetic mean → e^(−γ) ≈ 0.561
+        Assert.InRange(Middle(noise), 0.50, 0.60);
+        var tone = new SpectralFlatness().Compute(Tones(2, 0.5, 440));
+        Assert.InRange(Middle(tone), 0, 0.01);
+    }
+
+    [Fact]
+    public void Spectral_flatness_equals_its_definition_computed_slowly()
+    {
+        var stft = Stft(LibrosaFixtures.Signal("c_major_120bpm_25s5"));
+        var fast = new SpectralFlatness().Compute(stft);
+        for (int t = 0; t < stft.Frames; t += 97)
+        {
+            var powered = Enumerable.Range(0, stft.Bins).Select(k => Math.Max(1e-10, Math.Pow(stft.Magnitude[k * stft.Frames + t], 2))).ToArray();
+            double geometric = Math.Exp(powered.Average(Math.Log));
+            Assert.Equal(geometric / powered.Average(), fast[0, t], 1e-5 * Math.Max(1, fast[0, t]));
+        }
+    }
+
+    [Fact]
+    public void Plomp_levelt_dissonance_peaks_near_a_quarter_of_a_critical_band_and_vanishes_for_unisons_and_wide_intervals()
+    {
+        Assert.Equal(0, SensoryDissonance.Dissonance([440, 440], [1, 1]), 12);
+        // at 440 Hz the curve peaks where 0.24/(0.0207·440+18.96)·Δf = ln(5.75/3.5)/2.25, Δf ≈ 25.8 Hz; the peak is 0.181
+        double peak = SensoryDissonance.Dissonance([440, 465.8], [1, 1]);
+        Assert.InRange(peak, 0.180, 0.182);
+        Assert.True(SensoryDissonance.Dissonance([440, 455], [1, 1]) < peak);
+        Assert.True(SensoryDissonance.Dissonance([440, 880], [1, 1]) < 0.01);
+    }
+
+    [Fact]
+    public void A_semitone_is_rougher_than_a_fifth_and_the_dissonance_ignores_loudness()
+    {
+        var d = new SensoryDissonance();
+        double semitone = Middle(d.Compute(Tones(2, 0.5, 440, 466.16)));
+        double fifth = Middle(d.Compute(Tones(2, 0.5, 440, 659.26)));
+        Assert.True(semitone > 2 * fifth, $"semitone {semitone:F4}, fifth {fifth:F4}");
+        double quiet = Middle(d.Compute(Tones(2, 0.05, 440, 466.16)));
+        Assert.Equal(semitone, quiet, 1e-4);
+        Assert.All(d.Compute(new AudioSignal(new float[Sr], Sr, "silence")).Row(0).ToArray(), v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
+    public void Invalid_dissonance_and_flatness_options_are_refused_when_built()
+    {
+        Assert.Throws<FeatureOptionsException>(() => new SensoryDissonance(new DissonanceOptions { MaxPeaks = 1 }));
+        Assert.Throws<FeatureOptionsException>(() => new SensoryDissonance(new DissonanceOptions { FMin = 500, FMax = 100 }));
+        Assert.Throws<FeatureOptionsException>(() => new SensoryDissonance(new DissonanceOptions { FMax = 20000 }));
+        Assert.Throws<FeatureOptionsException>(() => new SpectralFlatness(new FlatnessOptions { Amin = 0 }));
+        Assert.Throws<FeatureOptionsException>(() => new ModulationSpectrum(new ModulationOptions { BandEdges = [1, 0.5] }));
+        Assert.Throws<FeatureOptionsException>(() => new ModulationSpectrum(new ModulationOptions { BandEdges = [1, 30] }));
+    }
+
+    [Fact]
+    public void A_3_hz_envelope_modulates_the_2_to_4_hz_band_and_a_constant_one_nothing()
+    {
+        int frames = 1099;
+        double rate = Sr / 512.0;
+        var m = new FeatureMatrix(2, frames);
+        for (int t = 0; t < frames; t++)
+        {
+            m[0, t] = (float)(-20 + 6 * Math.Sin(2 * Math.PI * 3 * t / rate));
+            m[1, t] = -20;
+        }
+        var mod = new ModulationSpectrum().Compute(m);
+        Assert.Equal(5, mod.Cols);
+        var bands = mod.Row(0).ToArray();
+        Assert.Equal(2, Array.IndexOf(bands, bands.Max()));
+        Assert.True(bands[2] > 100 * bands.Where((_, b) => b != 2).Max());
+        Assert.All(mod.Row(1).ToArray(), v => Assert.Equal(0, v, 6));
+    }
+
+    [Fact]
+    public void The_modulation_spectrum_equals_a_slow_windowed_dft()
+    {
+        var rng = new Random(3);
+        int frames = 259;
+        var m = new FeatureMatrix(1, frames);
+        for (int t = 0; t < frames; t++) m[0, t] = (float)(rng.NextDouble() * 10);
+        var options = new ModulationOptions();
+        var fast = new ModulationSpectrum(options).Compute(m);
+        double mean = m.Row(0).ToArray().Average(v => (double)v);
+        var w = Enumerable.Range(0, frames).Select(n => 0.5 - 0.5 * Math.Cos(2 * Math.PI * n / (frames - 1))).ToArray();
+        double wp = w.Sum(x => x * x);
+        for (int b = 0; b < 5; b++)
+        {
+            double lo = options.BandEdges[b], hi = options.BandEdges[b + 1];
+            var bins = Enumerable.Range(1, frames / 2).Where(k => k * options.FrameRate / frames >= lo && k * options.FrameRate / frames < hi).ToArray();
+            double expected = bins.Average(k =>
+            {
+                var x = Complex.Zero;
+                for (int n = 0; n < frames; n++) x += (m[0, n] - mean) * w[n] * Complex.Exp(new Complex(0, -2 * Math.PI * k * n / frames));
+                return x.Magnitude * x.Magnitude / wp;
+            });
+            Assert.Equal(expected, fast[0, b], Math.Max(1e-6, 1e-4 * expected));
+        }
+    }
+
+    [Fact]
+    public void Harmonic_change_is_zero_for_steady_harmony_and_peaks_around_a_chord_change()
+    {
+        var t = new FeatureMatrix(6, 20);
+        for (int f = 0; f < 20; f++)
+            for (int d = 0; d < 6; d++) t[d, f] = f < 10 ? 0.1f * d : -0.1f * d;
+        var h = HarmonicChange.FromTonnetz(t);
+        double jump = Math.Sqrt(Enumerable.Range(0, 6).Sum(d => Math.Pow(0.2 * d, 2)));
+        Assert.Equal(jump, h[0, 9], 5);
+        Assert.Equal(jump, h[0, 10], 5);
+        Assert.Equal(0, h[0, 3], 6);
+        Assert.Equal(0, h[0, 0], 6);
+        Assert.Equal(0, h[0, 19], 6);
+        Assert.Throws<FeatureInputException>(() => HarmonicChange.FromTonnetz(new FeatureMatrix(12, 5)));
+    }
+
+    [Fact]
+    public void The_mode_margin_is_positive_for_a_major_triad_negative_for_a_minor_one_and_zero_when_flat()
+    {
+        static FeatureMatrix Chord(params int[] pcs)
+        {
+            var c = new FeatureMatrix(12, 4);
+            foreach (int p in pcs)
+                for (int f = 0; f < 4; f++) c[p, f] = 1;
+            return c;
+        }
+        Assert.InRange(KeyEstimator.ModeMargin(Chord(0, 4, 7)), 0.07, 0.08); // C E G: 0.834 − 0.760 (E minor)
+        Assert.InRange(KeyEstimator.ModeMargin(Chord(0, 3, 7)), -0.29, -0.28); // C Eb G: 0.601 − 0.889
+        Assert.Equal(0, KeyEstimator.ModeMargin(new FeatureMatrix(12, 4)));
+    }
+
+    [Fact]
+    public void Chroma_entropy_and_the_rms_slope_follow_their_definitions()
+    {
+        var one = new FeatureMatrix(12, 3);
+        for (int f = 0; f < 3; f++) one[5, f] = 2;
+        Assert.Equal(0, FullFeatureSet.ChromaEntropy(one), 12);
+        var flat = new FeatureMatrix(12, 3);
+        flat.Data.AsSpan().Fill(0.3f);
+        Assert.Equal(1, FullFeatureSet.ChromaEntropy(flat), 6);
+        Assert.Equal(0, FullFeatureSet.ChromaEntropy(new FeatureMatrix(12, 3)));
+        // RMS rising by 0.5 dB a frame at 43.07 frames per second: 21.5 dB per second
+        var rms = Enumerable.Range(0, 100).Select(t => (float)Math.Pow(10, (-40 + 0.5 * t) / 20)).ToArray();
+        Assert.Equal(0.5 * Sr / 512.0, FullFeatureSet.RmsSlopeDb(rms, Sr / 512.0), 3);
+    }
+}
