@@ -4,9 +4,11 @@
 // song level, so the windows of a song (and every song of an artist) are on one side only.
 //
 //   dotnet run -c Release --project bench/Windows -- [--windows 25.5,10,6,3] [--trainers sdca_maxent,rbf_svm,lightgbm]
-//       [--folds 10] [--repeats 1] [--seed 42] [--hop S] [--excerpt S] [--set seed|full] [--data DIR]
+//       [--folds 10] [--repeats 1] [--seed 42] [--hop S] [--excerpt S] [--set seed|full] [--context true] [--data DIR]
 //
-// Tables are cached in bench/out/windows/ (window length and hop in the name); delete them to featurise again.
+// --context true appends to every window row its song's whole-excerpt features (prefixed "song_").
+//
+// Tables are cached in bench/out/windows/ (window length, hop, set and the featuriser's code version in the name).
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Mmcs.Core;
@@ -36,6 +38,8 @@ double? hopArg = opts.TryGetValue("hop", out var h) ? double.Parse(h, Invariant.
 // only windows inside the first E seconds (the pipeline cuts its windows from the 25.5 s excerpt); default: the whole clip
 double? excerptArg = opts.TryGetValue("excerpt", out var e) ? double.Parse(e, Invariant.Culture) : null;
 var set = opts.GetValueOrDefault("set") == "seed" ? FeatureSetKind.Seed : FeatureSetKind.Full;
+// song context: append to every window row its song's whole-excerpt features (the 25.5 s table, prefixed "song_")
+bool context = opts.GetValueOrDefault("context") == "true";
 string outDir = Path.Combine(repo, "bench", "out", "windows");
 Directory.CreateDirectory(outDir);
 
@@ -46,7 +50,7 @@ Console.WriteLine($"{dataset.Items.Count} clips in {data}; windows {string.Join(
 foreach (double w in windows)
 {
     double hop = hopArg ?? (w >= 20 ? 100 : w / 2); // a whole excerpt: one window (the first 25.5 s, as the pipeline)
-    string tablePath = Path.Combine(outDir, $"w{w.ToString(Invariant.Culture)}-h{hop.ToString(Invariant.Culture)}-{set.ToString().ToLowerInvariant()}.parquet");
+    string tablePath = Path.Combine(outDir, $"w{w.ToString(Invariant.Culture)}-h{hop.ToString(Invariant.Culture)}-{set.ToString().ToLowerInvariant()}-{FeatureCache.CodeVersion}.parquet");
     var table = File.Exists(tablePath) ? FeatureTableIO.Read(tablePath) : Featurise(dataset, w, hop, set, tablePath);
     var rows = table.Rows;
     if (excerptArg is { } excerpt)
@@ -60,11 +64,20 @@ foreach (double w in windows)
     var songLabel = new string[songs.Length];
     var songGroup = new string[songs.Length];
     foreach (var r in rows) { songLabel[songIndex[r.Song!]] = r.Label!; songGroup[songIndex[r.Song!]] = r.Group ?? "song:" + r.Song; }
-    var tab = TabularDataset.FromVectors(table.FeatureNames, rows.Select(r => r.Values).ToList(), rows.Select(r => r.Label!).ToList(),
+    var featureNames = table.FeatureNames;
+    if (context)
+    {
+        string songTablePath = Path.Combine(outDir, $"w25.5-h100-{set.ToString().ToLowerInvariant()}-{FeatureCache.CodeVersion}.parquet");
+        var songTable = File.Exists(songTablePath) ? FeatureTableIO.Read(songTablePath) : Featurise(dataset, 25.5, 100, set, songTablePath);
+        var bySong = songTable.Rows.ToDictionary(r => r.Song!, r => r.Values);
+        rows = rows.Where(r => bySong.ContainsKey(r.Song!)).Select(r => r with { Values = [.. r.Values, .. bySong[r.Song!]] }).ToList();
+        featureNames = [.. featureNames, .. songTable.FeatureNames.Select(n => "song_" + n)];
+    }
+    var tab = TabularDataset.FromVectors(featureNames, rows.Select(r => r.Values).ToList(), rows.Select(r => r.Label!).ToList(),
         rows.Select(r => r.Group ?? "song:" + r.Song).ToList());
     var classNames = tab.ClassNames;
     var songY = songLabel.Select(l => classNames.ToList().IndexOf(l)).ToArray();
-    Console.WriteLine($"window {w} s, hop {hop} s{(excerptArg is { } ex ? $", inside the first {ex} s" : "")}: {rows.Count} rows of {songs.Length} songs ({(double)rows.Count / songs.Length:F1} per song), {table.FeatureNames.Count} features");
+    Console.WriteLine($"window {w} s, hop {hop} s{(excerptArg is { } ex ? $", inside the first {ex} s" : "")}: {rows.Count} rows of {songs.Length} songs ({(double)rows.Count / songs.Length:F1} per song), {featureNames.Count} features");
     // song-level probabilities of every trainer, per repetition, for the ensemble (mean over trainers) at the end
     var songProbabilities = new List<double[][][]>();
     foreach (string trainerName in trainers)
@@ -110,23 +123,29 @@ foreach (double w in windows)
     }
     if (trainers.Length > 1)
     {
-        // soft vote: the mean of the trainers' song probabilities, on the same folds
-        var truth = new List<int>();
-        var predicted = new List<int>();
-        for (int rep = 0; rep < repeats; rep++)
+        // soft votes: the mean of the trainers' song probabilities, on the same folds, for every subset of two or more
+        for (int mask = 1; mask < 1 << trainers.Length; mask++)
         {
-            truth.AddRange(songY);
-            for (int i = 0; i < songs.Length; i++)
+            var members = Enumerable.Range(0, trainers.Length).Where(t => (mask >> t & 1) == 1).ToArray();
+            if (members.Length < 2) continue;
+            var truth = new List<int>();
+            var predicted = new List<int>();
+            for (int rep = 0; rep < repeats; rep++)
             {
-                var mean = new double[classNames.Count];
-                foreach (var t in songProbabilities)
-                    for (int c = 0; c < mean.Length; c++) mean[c] += t[rep][i][c];
-                predicted.Add(ClassificationReport.ArgMax(mean));
+                truth.AddRange(songY);
+                for (int i = 0; i < songs.Length; i++)
+                {
+                    var mean = new double[classNames.Count];
+                    foreach (int t in members)
+                        for (int c = 0; c < mean.Length; c++) mean[c] += songProbabilities[t][rep][i][c];
+                    predicted.Add(ClassificationReport.ArgMax(mean));
+                }
             }
+            var report = ClassificationReport.Compute(truth, predicted, classNames);
+            string label = members.Length == trainers.Length ? "mean of all" : "mean of " + string.Join("+", members.Select(t => trainers[t]));
+            Console.WriteLine($"  {label} song-level accuracy {report.Accuracy:F3} macro-F1 {report.MacroF1:F3}; per class " +
+                              string.Join(" ", report.PerClass.Select(c => $"{c.Label} {c.F1:F2}")));
         }
-        var report = ClassificationReport.Compute(truth, predicted, classNames);
-        Console.WriteLine($"  {"mean of all",-16} song-level accuracy {report.Accuracy:F3} macro-F1 {report.MacroF1:F3}; per class " +
-                          string.Join(" ", report.PerClass.Select(c => $"{c.Label} {c.F1:F2}")));
     }
 }
 return 0;
