@@ -31,6 +31,9 @@ public sealed record ClipAnalysis
 
     public required FeatureMatrix ChromaStft { get; init; }
     public required double ChromaStftTuning { get; init; }
+    /// <summary>|CQT| (7 octaves × 36 bins from C1 shifted by <see cref="CqtTuning"/>), which chroma_cqt folds.</summary>
+    public required FeatureMatrix Cqt { get; init; }
+
     public required FeatureMatrix ChromaCqt { get; init; }
     public required double CqtTuning { get; init; }
     public required FeatureMatrix Tonnetz { get; init; }

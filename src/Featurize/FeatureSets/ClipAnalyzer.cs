@@ -78,7 +78,8 @@ public sealed class ClipAnalyzer
         var meanTg = anyOnset ? _tempo.MeanTempogram(medianEnvelope) : [];
         double tempo = anyOnset ? _tempo.TempoFromMean(meanTg) : 0.0;
         var chromaStft = _chromaStft.Compute(stft, out double stftTuning);
-        var chromaCqt = _chromaCqt.Compute(clip, out double cqtTuning, stft);
+        var cqt = _chromaCqt.Magnitude(clip, out double cqtTuning, stft);
+        var chromaCqt = _chromaCqt.FromCqt(cqt);
         return new ClipAnalysis
         {
             Stft = stft,
@@ -96,6 +97,7 @@ public sealed class ClipAnalyzer
             MeanTempogram = meanTg,
             ChromaStft = chromaStft,
             ChromaStftTuning = stftTuning,
+            Cqt = cqt,
             ChromaCqt = chromaCqt,
             CqtTuning = cqtTuning,
             Tonnetz = Tonnetz.FromChroma(chromaCqt),

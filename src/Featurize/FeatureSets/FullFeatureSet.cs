@@ -3,7 +3,7 @@ using Mmcs.Featurize.Features;
 namespace Mmcs.Featurize.FeatureSets;
 
 /// <summary>
-/// Per-coefficient statistics of every feature (a few hundred values; 320 with the default options). Names are
+/// Per-coefficient statistics of every feature (a few hundred values; 329 with the default options). Names are
 /// stable, unique and machine-friendly; per-row indices are 1-based and two-digit (chroma rows 01 = C … 12 = B).
 /// In order:
 /// <list type="number">
@@ -24,7 +24,12 @@ namespace Mmcs.Featurize.FeatureSets;
 /// 0 one pitch class, 1 all equal), rms_slope_db (least-squares slope of the RMS in dB, per second);</item>
 /// <item>modulation_RR_BB: the fluctuation strength (<see cref="ModulationSpectrum"/>) of the mel-group envelopes in
 /// dB, averaged over four regions of four groups (RR 01 lowest … 04 highest), in the bands 0.5–1, 1–2, 2–4, 4–8 and
-/// 8–16 Hz (BB 01 … 05), as log10(1 + power).</item>
+/// 8–16 Hz (BB 01 … 05), as log10(1 + power);</item>
+/// <item>triads (<see cref="TriadChords"/> on chroma_cqt): chord_major_ratio, chord_changes_per_second, chord_fit_mean;</item>
+/// <item>the predominant pitch (<see cref="PredominantPitch"/> on the CQT): pitch_voiced_ratio, and over voiced frames
+/// pitch_mean and pitch_std (MIDI), pitch_range (90th minus 10th percentile, semitones), pitch_step_mean (mean
+/// absolute change between consecutive voiced frames, each capped at 12) and pitch_stable_ratio (fraction of those
+/// changes under half a semitone); all 0 when no frame is voiced.</item>
 /// </list>
 /// Instances hold the extractors the set needs beyond <see cref="ClipAnalysis"/> (built once) and are thread-safe.
 /// </summary>
@@ -44,6 +49,7 @@ public sealed class FullFeatureSet
     private readonly SpectralFlatness _flatness;
     private readonly SensoryDissonance _dissonance;
     private readonly ModulationSpectrum _modulation;
+    private readonly PredominantPitch _pitch = new();
     private readonly double _frameRate;
 
     public FullFeatureSet(FeaturizerOptions? options = null)
@@ -84,6 +90,8 @@ public sealed class FullFeatureSet
         {
             for (int b = 1; b <= 5; b++) n.Add($"modulation_{r:D2}_{b:D2}");
         }
+        n.AddRange(["chord_major_ratio", "chord_changes_per_second", "chord_fit_mean"]);
+        n.AddRange(["pitch_voiced_ratio", "pitch_mean", "pitch_std", "pitch_range", "pitch_step_mean", "pitch_stable_ratio"]);
         return n;
     }
 
@@ -147,7 +155,40 @@ public sealed class FullFeatureSet
                 v.Add(Math.Log10(1 + sum / perRegion));
             }
         }
+
+        var triads = TriadChords.FromChroma(a.ChromaCqt);
+        v.Add(triads.MajorRatio);
+        v.Add(triads.ChangesPerSecond(_frameRate));
+        v.Add(Statistics.Mean(triads.Fit));
+        v.AddRange(PitchStatistics(_pitch.Track(a.Cqt, a.CqtTuning)));
         return [.. v];
+    }
+
+    /// <summary>voiced ratio, mean, std, p90−p10, mean capped step, stable-step ratio of a pitch track (NaN: unvoiced).</summary>
+    internal static double[] PitchStatistics(double[] pitch)
+    {
+        var voiced = pitch.Where(double.IsFinite).Select(p => (float)p).ToArray();
+        if (voiced.Length == 0) return new double[6];
+        var pct = Statistics.Percentiles(voiced, 10, 90);
+        double stepSum = 0;
+        int steps = 0, stable = 0;
+        for (int t = 1; t < pitch.Length; t++)
+        {
+            if (!double.IsFinite(pitch[t]) || !double.IsFinite(pitch[t - 1])) continue;
+            double d = Math.Abs(pitch[t] - pitch[t - 1]);
+            stepSum += Math.Min(d, 12);
+            steps++;
+            if (d < 0.5) stable++;
+        }
+        return
+        [
+            (double)voiced.Length / pitch.Length,
+            Statistics.Mean(voiced),
+            Math.Sqrt(Statistics.Variance(voiced)),
+            pct[1] - pct[0],
+            steps > 0 ? stepSum / steps : 0,
+            steps > 0 ? (double)stable / steps : 0,
+        ];
     }
 
     private static void AddSeriesStats(List<double> v, float[] s)

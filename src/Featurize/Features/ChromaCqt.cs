@@ -32,6 +32,10 @@ public sealed class ChromaCqt
         return FromCqt(c);
     }
 
+    /// <summary>The |CQT| [n_bins × frames] the chroma folds (for callers that read it too, e.g. a pitch tracker).</summary>
+    public FeatureMatrix Magnitude(AudioSignal signal, out double tuning, Spectrogram? stft2048 = null) =>
+        _cqt.Magnitude(signal, out tuning, stft2048);
+
     /// <summary>Chroma from a |CQT| [n_bins × frames].</summary>
     public FeatureMatrix FromCqt(FeatureMatrix cqtMagnitude)
     {

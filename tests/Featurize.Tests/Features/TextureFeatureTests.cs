@@ -173,4 +173,43 @@ public class TextureFeatureTests
         var rms = Enumerable.Range(0, 100).Select(t => (float)Math.Pow(10, (-40 + 0.5 * t) / 20)).ToArray();
         Assert.Equal(0.5 * Sr / 512.0, FullFeatureSet.RmsSlopeDb(rms, Sr / 512.0), 3);
     }
+
+    [Fact]
+    public void Triads_are_recognised_from_chroma_with_their_quality_changes_and_silence()
+    {
+        var chroma = new FeatureMatrix(12, 8);
+        foreach (int pc in new[] { 0, 4, 7 }) for (int t = 0; t < 4; t++) chroma[pc, t] = 1;          // C major
+        foreach (int pc in new[] { 9, 0, 4 }) for (int t = 4; t < 7; t++) chroma[pc, t] = 1;          // A minor
+        var triads = TriadChords.FromChroma(chroma);                                                  // frame 7 silent
+        Assert.Equal(new[] { 0, 0, 0, 0, 21, 21, 21, -1 }, triads.Chords);
+        Assert.Equal(1, triads.Fit[0], 5);
+        Assert.Equal(4.0 / 7, triads.MajorRatio, 9);
+        Assert.Equal(1 * 10.0 / 8, triads.ChangesPerSecond(10), 9);
+        Assert.Equal(0.5, TriadChords.FromChroma(new FeatureMatrix(12, 3)).MajorRatio);
+    }
+
+    [Fact]
+    public void The_predominant_pitch_follows_a_harmonic_tone_s_fundamental_and_leaves_silence_unvoiced()
+    {
+        // A (220 Hz) with four harmonics for 1 s, then E (329.6 Hz) for 1 s, then 0.5 s of silence
+        int n = (int)(2.5 * Sr);
+        var y = new float[n];
+        for (int i = 0; i < 2 * Sr; i++)
+        {
+            double f0 = i < Sr ? 220 : 329.63;
+            for (int h = 1; h <= 4; h++) y[i] += (float)(0.2 / h * Math.Sin(2 * Math.PI * f0 * h * i / Sr));
+        }
+        var cqt = new ConstantQ(new CqtOptions { Tuning = 0 }).Magnitude(new AudioSignal(y, Sr, "tones"), out double tuning);
+        var pitch = new PredominantPitch().Track(cqt, tuning);
+        double fps = Sr / 512.0;
+        Assert.InRange(pitch.Skip(10).Take(20).Average(), 56.8, 57.2);                 // A3 = MIDI 57
+        Assert.InRange(pitch.Skip((int)(1.3 * fps)).Take(20).Average(), 63.8, 64.2);   // E4 = MIDI 64
+        Assert.All(pitch.Skip((int)(2.2 * fps)).Take(5), p => Assert.True(double.IsNaN(p)));
+        var stats = FullFeatureSet.PitchStatistics(pitch);
+        Assert.InRange(stats[0], 0.7, 0.85);       // voiced: about 2 of 2.5 s
+        Assert.InRange(stats[3], 6.5, 7.5);        // range: a fifth
+        Assert.True(stats[5] > 0.9, $"stable ratio {stats[5]}");
+        Assert.Equal(new double[6], FullFeatureSet.PitchStatistics([double.NaN, double.NaN]));
+        Assert.Throws<FeatureOptionsException>(() => new PredominantPitch(new PitchOptions { BinsPerOctave = 10 }));
+    }
 }
