@@ -44,11 +44,15 @@ public sealed class FullFeatureSet
     /// <summary>Regions of adjacent mel groups whose modulation spectra are averaged.</summary>
     public const int ModulationRegions = 4;
 
+    /// <summary>Edges of the modulation bands (Hz); bands above the envelopes' Nyquist rate (a hop over 689 samples at
+    /// 22050 Hz) are 0.</summary>
+    public static readonly IReadOnlyList<double> ModulationEdges = [0.5, 1, 2, 4, 8, 16];
+
     private static readonly string[] TextureSeries = ["spectral_flatness", "dissonance", "harmonic_change"];
     private readonly TempoEstimator _tempo;
     private readonly SpectralFlatness _flatness;
     private readonly SensoryDissonance _dissonance;
-    private readonly ModulationSpectrum _modulation;
+    private readonly ModulationSpectrum? _modulation;
     private readonly PredominantPitch _pitch = new();
     private readonly double _frameRate;
 
@@ -59,7 +63,8 @@ public sealed class FullFeatureSet
         _tempo = new TempoEstimator(new TempoOptions { SampleRate = sr, HopLength = hop });
         _flatness = new SpectralFlatness(new FlatnessOptions { SampleRate = sr, NFft = nFft, HopLength = hop });
         _dissonance = new SensoryDissonance(new DissonanceOptions { SampleRate = sr, NFft = nFft, HopLength = hop, FMax = Math.Min(5000, sr / 2.0) });
-        _modulation = new ModulationSpectrum(new ModulationOptions { SampleRate = sr, HopLength = hop });
+        var edges = ModulationEdges.Where(e => e <= sr / 2.0 / hop).ToArray();
+        _modulation = edges.Length >= 2 ? new ModulationSpectrum(new ModulationOptions { SampleRate = sr, HopLength = hop, BandEdges = edges }) : null;
         _frameRate = (double)sr / hop;
     }
 
@@ -88,7 +93,7 @@ public sealed class FullFeatureSet
         n.AddRange(["key_mode_margin", "chroma_entropy", "rms_slope_db"]);
         for (int r = 1; r <= ModulationRegions; r++)
         {
-            for (int b = 1; b <= 5; b++) n.Add($"modulation_{r:D2}_{b:D2}");
+            for (int b = 1; b < ModulationEdges.Count; b++) n.Add($"modulation_{r:D2}_{b:D2}");
         }
         n.AddRange(["chord_major_ratio", "chord_changes_per_second", "chord_fit_mean"]);
         n.AddRange(["pitch_voiced_ratio", "pitch_mean", "pitch_std", "pitch_range", "pitch_step_mean", "pitch_stable_ratio"]);
@@ -144,14 +149,18 @@ public sealed class FullFeatureSet
         v.Add(KeyEstimator.ModeMargin(a.ChromaCqt));
         v.Add(ChromaEntropy(a.ChromaCqt));
         v.Add(RmsSlopeDb(a.Rms.Data, _frameRate));
-        var modulation = a.Frames >= 4 ? _modulation.Compute(melGroups) : new FeatureMatrix(MelGroups, _modulation.Bands);
+        int bands = ModulationEdges.Count - 1;
+        var modulation = _modulation != null && a.Frames >= 4 ? _modulation.Compute(melGroups) : new FeatureMatrix(MelGroups, 0);
         int perRegion = MelGroups / ModulationRegions;
         for (int r = 0; r < ModulationRegions; r++)
         {
-            for (int b = 0; b < _modulation.Bands; b++)
+            for (int b = 0; b < bands; b++)
             {
                 double sum = 0;
-                for (int g = r * perRegion; g < (r + 1) * perRegion; g++) sum += modulation[g, b];
+                if (b < modulation.Cols)
+                {
+                    for (int g = r * perRegion; g < (r + 1) * perRegion; g++) sum += modulation[g, b];
+                }
                 v.Add(Math.Log10(1 + sum / perRegion));
             }
         }

@@ -87,6 +87,18 @@ public class FeatureSetTests
     }
 
     [Fact]
+    public void A_coarse_hop_zeroes_the_modulation_bands_above_the_envelopes_nyquist_rate_instead_of_failing()
+    {
+        // hop 1024 at 22050 Hz: 21.5 envelope frames per second, so 8-16 Hz is out of reach
+        var coarse = new ClipFeaturizer(new FeaturizerOptions { HopLength = 1024 });
+        var f = coarse.Extract(LibrosaFixtures.Signal("c_major_120bpm_25s5"), FeatureSetKind.Full).Vector;
+        Assert.Equal(coarse.FeatureNames(FeatureSetKind.Full).Count, f.Values.Length);
+        Assert.All(Enumerable.Range(1, 4), r => Assert.Equal(0, f[$"modulation_{r:D2}_05"]));
+        Assert.True(f["modulation_01_03"] > 0);
+        Assert.All(f.Values, v => Assert.True(double.IsFinite(v)));
+    }
+
+    [Fact]
     public void Percentiles_and_moments_follow_numpy_and_scipy()
     {
         float[] x = [1, 2, 3, 4, 10];
