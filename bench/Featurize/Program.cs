@@ -87,6 +87,10 @@ public static class Program
         var env = onsetMed.FromMelDb(db);
         var tempo = new TempoEstimator();
         var fullSet = new Mmcs.Featurize.FeatureSets.FullFeatureSet();
+        var flatness = new SpectralFlatness();
+        var dissonance = new SensoryDissonance();
+        var pitch = new PredominantPitch();
+        var modulation = new ModulationSpectrum();
         var chroma = new ChromaStft();
         var ccqt = new ChromaCqt();
         var cqt = ccqt.Compute(sig, out _, s);
@@ -128,6 +132,12 @@ public static class Program
             ("analysis", () => feat.Analyze(sig)),
             ("full stats", () => fullSet.Compute(analysis)),
             ("seed stats", () => Mmcs.Featurize.FeatureSets.SeedFeatureSet.Compute(analysis)),
+            ("spectral flatness", () => flatness.Compute(s)),
+            ("dissonance", () => dissonance.Compute(s)),
+            ("predominant pitch", () => pitch.Track(analysis.Cqt, analysis.CqtTuning)),
+            ("modulation", () => modulation.Compute(analysis.Mfcc)),
+            ("triads", () => TriadChords.FromChroma(analysis.ChromaCqt)),
+            ("harmonic change", () => HarmonicChange.FromTonnetz(analysis.Tonnetz)),
             ("cqt fixed tuning", () => cqt0.Magnitude(y, out _)),
             ("piptrack+tuning", () => tuner.Estimate(s.Magnitude, s.Bins, s.Frames, 36)),
             ("cqt tuning 0.04", () => cqt4.Magnitude(y, out _)),

@@ -33,9 +33,10 @@ public sealed record ModulationOptions
 
 /// <summary>
 /// How strongly each envelope (row) of a [rows × frames] matrix, e.g. mel-band energies in dB, fluctuates in each
-/// modulation band: the row minus its mean, Hann-windowed, is Fourier transformed over time; its periodogram
-/// |X_k|² / Σ w² is averaged over the bins whose frequency k·rate/N lies in the band. Output [rows × bands]. A band
-/// narrower than the frequency resolution of a short input takes the bin nearest its centre.
+/// modulation band: the row minus its mean, Hann-windowed and zero-padded to the next power of two M, is Fourier
+/// transformed over time; its periodogram |X_k|² / Σ w² is averaged over the bins whose frequency k·rate/M lies in
+/// the band. Output [rows × bands]. A band narrower than the frequency resolution of a short input takes the bin
+/// nearest its centre.
 /// </summary>
 public sealed class ModulationSpectrum
 {
@@ -58,8 +59,9 @@ public sealed class ModulationSpectrum
         var window = MathNet.Numerics.Window.Hann(n);
         double windowPower = window.Sum(w => w * w);
         var result = new FeatureMatrix(rows, Bands);
-        var buffer = new Complex[n];
-        var (lo, hi) = BandBins(n);
+        int m = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)n);
+        var buffer = new Complex[m];
+        var (lo, hi) = BandBins(m);
         for (int r = 0; r < rows; r++)
         {
             var row = envelopes.Row(r);
@@ -67,6 +69,7 @@ public sealed class ModulationSpectrum
             foreach (float v in row) mean += v;
             mean /= n;
             for (int t = 0; t < n; t++) buffer[t] = new Complex((row[t] - mean) * window[t], 0);
+            Array.Clear(buffer, n, m - n);
             Fourier.Forward(buffer, FourierOptions.NoScaling);
             for (int b = 0; b < Bands; b++)
             {
@@ -78,7 +81,7 @@ public sealed class ModulationSpectrum
         return result;
     }
 
-    /// <summary>The first and last DFT bin (of an N-frame input) of every band.</summary>
+    /// <summary>The first and last bin of every band for a transform of length N.</summary>
     internal (int[] Lo, int[] Hi) BandBins(int n)
     {
         double rate = Options.FrameRate;

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Mmcs.Featurize.Spectral;
 
 namespace Mmcs.Featurize.Features;
@@ -25,7 +26,8 @@ public sealed record FlatnessOptions
 
 /// <summary>
 /// librosa.feature.spectral_flatness (Wiener entropy): per frame, the geometric mean of max(amin, |S|^power) over
-/// the bins divided by its arithmetic mean; near 1 for white noise, near 0 for a pure tone. Output [1 × frames].
+/// the bins divided by its arithmetic mean (powers and logs in float32, as librosa on a float32 spectrogram, summed in
+/// double); near 1 for white noise, near 0 for a pure tone. Output [1 × frames].
 /// </summary>
 public sealed class SpectralFlatness
 {
@@ -56,16 +58,20 @@ public sealed class SpectralFlatness
         int bins = spectrogram.Bins, frames = spectrogram.Frames;
         var sumLog = new double[frames];
         var sum = new double[frames];
-        bool square = Options.Power == 2.0;
+        var powered = new float[frames];
+        var logs = new float[frames];
+        float amin = (float)Options.Amin;
         for (int k = 0; k < bins; k++)
         {
             var row = s.AsSpan(k * frames, frames);
+            if (Options.Power == 2.0) TensorPrimitives.Multiply(row, row, powered);
+            else TensorPrimitives.Pow(row, (float)Options.Power, powered);
+            TensorPrimitives.Max(powered, amin, powered);
+            TensorPrimitives.Log(powered, logs);
             for (int t = 0; t < frames; t++)
             {
-                double v = square ? (double)row[t] * row[t] : Math.Pow(row[t], Options.Power);
-                if (v < Options.Amin) v = Options.Amin;
-                sumLog[t] += Math.Log(v);
-                sum[t] += v;
+                sumLog[t] += logs[t];
+                sum[t] += powered[t];
             }
         }
         var result = new float[frames];

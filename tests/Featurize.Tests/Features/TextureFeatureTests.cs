@@ -73,6 +73,50 @@ public class TextureFeatureTests
     }
 
     [Fact]
+    public void Dissonance_equals_a_slow_frame_by_frame_implementation_on_a_real_chord_clip()
+    {
+        var stft = Stft(LibrosaFixtures.Signal("c_major_120bpm_25s5"));
+        var fast = new SensoryDissonance().Compute(stft);
+        var freq = Frequencies.Fft(Sr, 2048);
+        int kMin = (int)Math.Ceiling(20 * 2048.0 / Sr), kMax = (int)Math.Floor(5000 * 2048.0 / Sr);
+        for (int t = 0; t < stft.Frames; t += 37)
+        {
+            float At(int k) => stft.Magnitude[k * stft.Frames + t];
+            var peaks = Enumerable.Range(kMin, kMax - kMin + 1).Where(k => At(k) > At(k - 1) && At(k) >= At(k + 1))
+                .OrderByDescending(At).ThenBy(k => k).Take(24).OrderBy(k => k).ToArray();
+            double expected = 0;
+            if (peaks.Length >= 2 && At(peaks.MaxBy(At)) >= 1e-6)
+            {
+                double top = peaks.Max(k => (double)At(k)), sum = 0, weight = 0;
+                for (int i = 0; i < peaks.Length; i++)
+                    for (int j = i + 1; j < peaks.Length; j++)
+                    {
+                        double w = Math.Min(At(peaks[i]), At(peaks[j])) / top;
+                        double x = 0.24 / (0.0207 * freq[peaks[i]] + 18.96) * (freq[peaks[j]] - freq[peaks[i]]);
+                        sum += w * (Math.Exp(-3.5 * x) - Math.Exp(-5.75 * x));
+                        weight += w;
+                    }
+                expected = sum / weight;
+            }
+            Assert.Equal(expected, fast[0, t], 1e-6);
+        }
+    }
+
+    [Fact]
+    public void The_kth_largest_selection_agrees_with_sorting_including_ties()
+    {
+        var rng = new Random(9);
+        for (int trial = 0; trial < 200; trial++)
+        {
+            int n = rng.Next(1, 60);
+            var x = Enumerable.Range(0, n).Select(_ => (float)rng.Next(0, trial % 2 == 0 ? 5 : 1000)).ToArray();
+            int k = rng.Next(1, n + 1);
+            float expected = x.OrderByDescending(v => v).ElementAt(k - 1);
+            Assert.Equal(expected, SensoryDissonance.KthLargest(x.ToArray(), k));
+        }
+    }
+
+    [Fact]
     public void Invalid_dissonance_and_flatness_options_are_refused_when_built()
     {
         Assert.Throws<FeatureOptionsException>(() => new SensoryDissonance(new DissonanceOptions { MaxPeaks = 1 }));
@@ -103,7 +147,7 @@ public class TextureFeatureTests
     }
 
     [Fact]
-    public void The_modulation_spectrum_equals_a_slow_windowed_dft()
+    public void The_modulation_spectrum_equals_a_slow_zero_padded_windowed_dft()
     {
         var rng = new Random(3);
         int frames = 259;
@@ -114,14 +158,15 @@ public class TextureFeatureTests
         double mean = m.Row(0).ToArray().Average(v => (double)v);
         var w = Enumerable.Range(0, frames).Select(n => 0.5 - 0.5 * Math.Cos(2 * Math.PI * n / (frames - 1))).ToArray();
         double wp = w.Sum(x => x * x);
+        const int padded = 512; // the next power of two
         for (int b = 0; b < 5; b++)
         {
             double lo = options.BandEdges[b], hi = options.BandEdges[b + 1];
-            var bins = Enumerable.Range(1, frames / 2).Where(k => k * options.FrameRate / frames >= lo && k * options.FrameRate / frames < hi).ToArray();
+            var bins = Enumerable.Range(1, padded / 2).Where(k => k * options.FrameRate / padded >= lo && k * options.FrameRate / padded < hi).ToArray();
             double expected = bins.Average(k =>
             {
                 var x = Complex.Zero;
-                for (int n = 0; n < frames; n++) x += (m[0, n] - mean) * w[n] * Complex.Exp(new Complex(0, -2 * Math.PI * k * n / frames));
+                for (int n = 0; n < frames; n++) x += (m[0, n] - mean) * w[n] * Complex.Exp(new Complex(0, -2 * Math.PI * k * n / padded));
                 return x.Magnitude * x.Magnitude / wp;
             });
             Assert.Equal(expected, fast[0, b], Math.Max(1e-6, 1e-4 * expected));
