@@ -1,4 +1,6 @@
 using Mmcs.Core;
+using Mmcs.Train.Tabular.Trainers;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Mmcs.Train.Tabular;
@@ -57,6 +59,15 @@ internal static class TorchTabularTraining
         return losses;
     }
 
+    /// <summary>Inverted dropout with a mask drawn from a seeded generator (training only), so that training depends
+    /// on the seed alone, not on libtorch's global random state.</summary>
+    public static Tensor SeededDropout(Tensor x, double p, Generator generator)
+    {
+        if (p <= 0) return x;
+        var keep = torch.rand(x.shape, generator: generator) >= p;
+        return x * keep.to(x.dtype) / (1 - p);
+    }
+
     /// <summary>Softmax probabilities of an eval-mode network, one row per input row.</summary>
     public static double[][] Predict(nn.Module<Tensor, Tensor> network, float[][] x, int width, int classes, string what)
     {
@@ -70,5 +81,72 @@ internal static class TorchTabularTraining
         var p = nn.functional.softmax(network.call(tensor(flat, [x.Length, width])), 1).to_type(ScalarType.Float64);
         var values = p.data<double>().ToArray();
         return Enumerable.Range(0, x.Length).Select(i => values.AsSpan(i * classes, classes).ToArray()).ToArray();
+    }
+}
+
+/// <summary>A TorchSharp network over feature vectors: input [batch, InputLength], logits [batch, Classes].</summary>
+public interface ITabularNetwork
+{
+    int InputLength { get; }
+    int Classes { get; }
+}
+
+/// <summary>
+/// A trained TorchSharp tabular network in evaluation mode (the 1D CNN, the MLP): thread-safe prediction, its
+/// weights and a JSON configuration saved side by side, loaded back by <see cref="LoadFrom"/>.
+/// </summary>
+public abstract class TorchTabularModel<TNetwork> : IFittedModel
+    where TNetwork : nn.Module<Tensor, Tensor>, ITabularNetwork
+{
+    private readonly object _gate = new();
+
+    protected TorchTabularModel(TNetwork network) => Network = network;
+
+    protected TNetwork Network { get; }
+
+    public abstract string Trainer { get; }
+
+    /// <summary>What the model is called in errors ("1D CNN", "MLP").</summary>
+    protected abstract string What { get; }
+
+    protected abstract string WeightsFile { get; }
+
+    protected abstract string ConfigFile { get; }
+
+    /// <summary>Writes the configuration that rebuilds the network (sizes, architecture, options).</summary>
+    protected abstract void WriteConfig(string path);
+
+    public double[][] PredictProbabilities(float[][] x)
+    {
+        lock (_gate) return TorchTabularTraining.Predict(Network, x, Network.InputLength, Network.Classes, What);
+    }
+
+    public void Save(string directory)
+    {
+        lock (_gate) Network.save(Path.Combine(directory, WeightsFile));
+        WriteConfig(Path.Combine(directory, ConfigFile));
+    }
+
+    public void Dispose() => Network.Dispose();
+
+    /// <summary>Reads the configuration, builds the network, loads its weights (a clear error naming the file when
+    /// they do not fit) and wraps it.</summary>
+    protected static TModel LoadFrom<TConfig, TModel>(string directory, string weightsFile, string configFile, string what,
+        Func<TConfig, TNetwork> build, Func<TNetwork, TConfig, TModel> wrap)
+    {
+        Torch.TorchRuntime.EnsureInitialized();
+        var config = ClassifierStoreJson.Read<TConfig>(Path.Combine(directory, configFile));
+        var network = build(config);
+        try
+        {
+            network.load(Path.Combine(directory, weightsFile));
+            network.eval();
+            return wrap(network, config);
+        }
+        catch (Exception e) when (e is not MmcsException)
+        {
+            network.Dispose();
+            throw new MmcsException(ErrorCodes.InvalidParameterValue, $"{Path.Combine(directory, weightsFile)}: cannot load the {what} weights: {e.Message}", e);
+        }
     }
 }

@@ -39,7 +39,7 @@ public sealed record Conv1dArchitecture
 /// seeded generator and dropout masks drawn from it, so that training depends on the seed alone, not on libtorch's
 /// global random state.
 /// </summary>
-public sealed class Conv1dNetwork : nn.Module<Tensor, Tensor>
+public sealed class Conv1dNetwork : nn.Module<Tensor, Tensor>, ITabularNetwork
 {
     private readonly Sequential blocks;
     private readonly ModuleList<Linear> dense;
@@ -97,12 +97,7 @@ public sealed class Conv1dNetwork : nn.Module<Tensor, Tensor>
         foreach (var layer in dense)
         {
             x = nn.functional.relu(layer.call(x));
-            if (training && Architecture.Dropout > 0)
-            {
-                // Inverted dropout with a mask from the seeded generator.
-                var keep = torch.rand(x.shape, generator: _generator) >= Architecture.Dropout;
-                x = x * keep.to(x.dtype) / (1 - Architecture.Dropout);
-            }
+            if (training) x = TorchTabularTraining.SeededDropout(x, Architecture.Dropout, _generator);
         }
         return logits.call(x);
     }

@@ -57,56 +57,31 @@ public static class Conv1dTrainer
 }
 
 /// <summary>A trained 1D CNN (evaluation mode); thread-safe prediction.</summary>
-public sealed class Conv1dModel : IFittedModel
+public sealed class Conv1dModel : TorchTabularModel<Conv1dNetwork>
 {
-    internal const string WeightsFile = "conv1d.weights";
-    internal const string ConfigFile = "conv1d.json";
-    private readonly Conv1dNetwork _network;
-    private readonly object _gate = new();
-
     internal Conv1dModel(Conv1dNetwork network, Conv1dTrainingOptions options)
-    {
-        _network = network;
-        Options = options;
-    }
+        : base(network) => Options = options;
 
-    public string Trainer => Conv1dCandidate.TrainerName;
+    public override string Trainer => Conv1dCandidate.TrainerName;
 
     public Conv1dTrainingOptions Options { get; }
 
-    public Conv1dArchitecture Architecture => _network.Architecture;
+    public Conv1dArchitecture Architecture => Network.Architecture;
 
-    public double[][] PredictProbabilities(float[][] x)
-    {
-        lock (_gate) return TorchTabularTraining.Predict(_network, x, _network.InputLength, _network.Classes, "1D CNN");
-    }
+    private const string Name = "1D CNN", Weights = "conv1d.weights", Config = "conv1d.json";
 
-    public void Save(string directory)
-    {
-        lock (_gate) _network.save(Path.Combine(directory, WeightsFile));
-        ClassifierStoreJson.Write(Path.Combine(directory, ConfigFile),
-            new Conv1dSavedConfig(_network.InputLength, _network.Classes, _network.Architecture, Options));
-    }
+    protected override string What => Name;
 
-    internal static Conv1dModel Load(string directory)
-    {
-        TorchRuntime.EnsureInitialized();
-        var config = ClassifierStoreJson.Read<Conv1dSavedConfig>(Path.Combine(directory, ConfigFile));
-        var network = new Conv1dNetwork(config.Architecture, config.InputLength, config.Classes, config.Options.Seed);
-        try
-        {
-            network.load(Path.Combine(directory, WeightsFile));
-            network.eval();
-            return new Conv1dModel(network, config.Options);
-        }
-        catch (Exception e) when (e is not MmcsException)
-        {
-            network.Dispose();
-            throw new MmcsException(ErrorCodes.InvalidParameterValue, $"{Path.Combine(directory, WeightsFile)}: cannot load the 1D CNN weights: {e.Message}", e);
-        }
-    }
+    protected override string WeightsFile => Weights;
 
-    public void Dispose() => _network.Dispose();
+    protected override string ConfigFile => Config;
+
+    protected override void WriteConfig(string path) =>
+        ClassifierStoreJson.Write(path, new Conv1dSavedConfig(Network.InputLength, Network.Classes, Network.Architecture, Options));
+
+    internal static Conv1dModel Load(string directory) =>
+        LoadFrom<Conv1dSavedConfig, Conv1dModel>(directory, Weights, Config, Name,
+            c => new Conv1dNetwork(c.Architecture, c.InputLength, c.Classes, c.Options.Seed), (n, c) => new Conv1dModel(n, c.Options));
 }
 
 internal sealed record Conv1dSavedConfig(int InputLength, int Classes, Conv1dArchitecture Architecture, Conv1dTrainingOptions Options);

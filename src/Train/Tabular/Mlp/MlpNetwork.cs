@@ -31,7 +31,7 @@ public sealed record MlpArchitecture
 /// The MLP module (input [batch, features], output logits [batch, classes]). Weights are initialised from a seeded
 /// generator and dropout masks drawn from it, so that training depends on the seed alone.
 /// </summary>
-public sealed class MlpNetwork : nn.Module<Tensor, Tensor>
+public sealed class MlpNetwork : nn.Module<Tensor, Tensor>, ITabularNetwork
 {
     private readonly ModuleList<Linear> hidden;
     private readonly ModuleList<BatchNorm1d> norms;
@@ -73,12 +73,7 @@ public sealed class MlpNetwork : nn.Module<Tensor, Tensor>
         for (int i = 0; i < hidden.Count; i++)
         {
             x = nn.functional.relu(norms[i].call(hidden[i].call(x)));
-            if (training && Architecture.Dropout > 0)
-            {
-                // Inverted dropout with a mask from the seeded generator.
-                var keep = torch.rand(x.shape, generator: _generator) >= Architecture.Dropout;
-                x = x * keep.to(x.dtype) / (1 - Architecture.Dropout);
-            }
+            if (training) x = TorchTabularTraining.SeededDropout(x, Architecture.Dropout, _generator);
         }
         return logits.call(x);
     }

@@ -59,56 +59,31 @@ public static class MlpTrainer
 }
 
 /// <summary>A trained MLP (evaluation mode); thread-safe prediction.</summary>
-public sealed class MlpModel : IFittedModel
+public sealed class MlpModel : TorchTabularModel<MlpNetwork>
 {
-    internal const string WeightsFile = "mlp.weights";
-    internal const string ConfigFile = "mlp.json";
-    private readonly MlpNetwork _network;
-    private readonly object _gate = new();
-
     internal MlpModel(MlpNetwork network, MlpTrainingOptions options)
-    {
-        _network = network;
-        Options = options;
-    }
+        : base(network) => Options = options;
 
-    public string Trainer => MlpCandidate.TrainerName;
+    public override string Trainer => MlpCandidate.TrainerName;
 
     public MlpTrainingOptions Options { get; }
 
-    public MlpArchitecture Architecture => _network.Architecture;
+    public MlpArchitecture Architecture => Network.Architecture;
 
-    public double[][] PredictProbabilities(float[][] x)
-    {
-        lock (_gate) return TorchTabularTraining.Predict(_network, x, _network.InputLength, _network.Classes, "MLP");
-    }
+    private const string Name = "MLP", Weights = "mlp.weights", Config = "mlp.json";
 
-    public void Save(string directory)
-    {
-        lock (_gate) _network.save(Path.Combine(directory, WeightsFile));
-        ClassifierStoreJson.Write(Path.Combine(directory, ConfigFile),
-            new MlpSavedConfig(_network.InputLength, _network.Classes, _network.Architecture, Options));
-    }
+    protected override string What => Name;
 
-    internal static MlpModel Load(string directory)
-    {
-        TorchRuntime.EnsureInitialized();
-        var config = ClassifierStoreJson.Read<MlpSavedConfig>(Path.Combine(directory, ConfigFile));
-        var network = new MlpNetwork(config.Architecture, config.InputLength, config.Classes, config.Options.Seed);
-        try
-        {
-            network.load(Path.Combine(directory, WeightsFile));
-            network.eval();
-            return new MlpModel(network, config.Options);
-        }
-        catch (Exception e) when (e is not MmcsException)
-        {
-            network.Dispose();
-            throw new MmcsException(ErrorCodes.InvalidParameterValue, $"{Path.Combine(directory, WeightsFile)}: cannot load the MLP weights: {e.Message}", e);
-        }
-    }
+    protected override string WeightsFile => Weights;
 
-    public void Dispose() => _network.Dispose();
+    protected override string ConfigFile => Config;
+
+    protected override void WriteConfig(string path) =>
+        ClassifierStoreJson.Write(path, new MlpSavedConfig(Network.InputLength, Network.Classes, Network.Architecture, Options));
+
+    internal static MlpModel Load(string directory) =>
+        LoadFrom<MlpSavedConfig, MlpModel>(directory, Weights, Config, Name,
+            c => new MlpNetwork(c.Architecture, c.InputLength, c.Classes, c.Options.Seed), (n, c) => new MlpModel(n, c.Options));
 }
 
 internal sealed record MlpSavedConfig(int InputLength, int Classes, MlpArchitecture Architecture, MlpTrainingOptions Options);
