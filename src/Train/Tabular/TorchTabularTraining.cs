@@ -15,6 +15,25 @@ internal sealed record MiniBatchSettings(string What, double LearningRate, doubl
 /// </summary>
 internal static class TorchTabularTraining
 {
+    /// <summary>Builds a network (after checking the rows) and trains it; the network is disposed if training fails.</summary>
+    public static (TNetwork Network, List<double> Losses) Train<TNetwork>(Func<int, TNetwork> build, float[][] x, int[] y, MiniBatchSettings s,
+        CancellationToken cancellationToken) where TNetwork : nn.Module<Tensor, Tensor>
+    {
+        if (x.Length != y.Length) throw new ArgumentException($"{x.Length} rows but {y.Length} labels");
+        if (x.Length < 2) throw new MmcsException(ErrorCodes.DataInvalid, $"{s.What}: cannot train on {x.Length} row(s)");
+        Torch.TorchRuntime.EnsureInitialized();
+        var network = build(x[0].Length);
+        try
+        {
+            return (network, Fit(network, x, y, s, cancellationToken));
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
+
     public static List<double> Fit(nn.Module<Tensor, Tensor> network, float[][] x, int[] y, MiniBatchSettings s, CancellationToken cancellationToken)
     {
         int width = x[0].Length;

@@ -38,21 +38,9 @@ public static class Conv1dTrainer
     {
         options.Validate();
         architecture.Validate();
-        if (x.Length != y.Length) throw new ArgumentException($"{x.Length} rows but {y.Length} labels");
-        if (x.Length < 2) throw new MmcsException(ErrorCodes.DataInvalid, $"1D CNN: cannot train on {x.Length} row(s)");
-        TorchRuntime.EnsureInitialized();
-        var network = new Conv1dNetwork(architecture, x[0].Length, classes, options.Seed);
-        try
-        {
-            var losses = TorchTabularTraining.Fit(network, x, y,
-                new MiniBatchSettings("1D CNN", options.LearningRate, 0, options.Epochs, options.BatchSize, options.Seed, options.Threads), cancellationToken);
-            return new Conv1dTrainingResult(new Conv1dModel(network, options), losses);
-        }
-        catch
-        {
-            network.Dispose();
-            throw;
-        }
+        var (network, losses) = TorchTabularTraining.Train(width => new Conv1dNetwork(architecture, width, classes, options.Seed), x, y,
+            new MiniBatchSettings("1D CNN", options.LearningRate, 0, options.Epochs, options.BatchSize, options.Seed, options.Threads), cancellationToken);
+        return new Conv1dTrainingResult(new Conv1dModel(network, options), losses);
     }
 }
 

@@ -39,22 +39,9 @@ public static class MlpTrainer
     {
         options.Validate();
         architecture.Validate();
-        if (x.Length != y.Length) throw new ArgumentException($"{x.Length} rows but {y.Length} labels");
-        if (x.Length < 2) throw new MmcsException(ErrorCodes.DataInvalid, $"MLP: cannot train on {x.Length} row(s)");
-        TorchRuntime.EnsureInitialized();
-        var network = new MlpNetwork(architecture, x[0].Length, classes, options.Seed);
-        try
-        {
-            var losses = TorchTabularTraining.Fit(network, x, y,
-                new MiniBatchSettings("MLP", options.LearningRate, options.WeightDecay, options.Epochs, options.BatchSize, options.Seed, options.Threads),
-                cancellationToken);
-            return new MlpTrainingResult(new MlpModel(network, options), losses);
-        }
-        catch
-        {
-            network.Dispose();
-            throw;
-        }
+        var (network, losses) = TorchTabularTraining.Train(width => new MlpNetwork(architecture, width, classes, options.Seed), x, y,
+            new MiniBatchSettings("MLP", options.LearningRate, options.WeightDecay, options.Epochs, options.BatchSize, options.Seed, options.Threads), cancellationToken);
+        return new MlpTrainingResult(new MlpModel(network, options), losses);
     }
 }
 
