@@ -82,7 +82,7 @@ public static class Cnn2dTrainer
         long rows = train.Size.Rows, cols = train.Size.Cols;
         int pixels = train.Pixels();
         var denseWeights = network.DenseWeights().ToList();
-        using var optimizer = optim.Adam(network.parameters(), lr: options.LearningRate);
+        using var optimizer = new StableAdam(network.parameters(), options.LearningRate);
         Dictionary<string, Tensor>? best = null;
         int bestEpoch = 0, sinceBest = 0, sincePlateauBest = 0;
         double bestLoss = double.PositiveInfinity, plateauBest = double.PositiveInfinity;
@@ -96,7 +96,7 @@ public static class Cnn2dTrainer
                 var clock = Stopwatch.StartNew();
                 if (options.Schedule == LearningRateSchedule.Cosine)
                     learningRate = options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (epoch - 1) / options.MaxEpochs));
-                foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate;
+                optimizer.LearningRate = learningRate;
 
                 network.train();
                 var order = Enumerable.Range(0, train.Count).ToArray();
@@ -144,9 +144,9 @@ public static class Cnn2dTrainer
                         // in Scalar::toFloat from add_Tensor.
                         foreach (var w in denseWeights) total = total.add(w.square().sum(), l2Scalar);
                     }
-                    optimizer.zero_grad();
+                    optimizer.ZeroGrad();
                     total.backward();
-                    optimizer.step();
+                    optimizer.Step();
 
                     double batchLoss = loss.item<float>();
                     if (!double.IsFinite(batchLoss))

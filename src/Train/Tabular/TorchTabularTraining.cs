@@ -10,7 +10,7 @@ internal sealed record MiniBatchSettings(string What, double LearningRate, doubl
 
 /// <summary>
 /// The training loop of the TorchSharp tabular networks: cross-entropy on shuffled mini-batches (order from a seeded
-/// <see cref="Random"/>), Adam (AdamW when weight decay is set), a dispose scope around every batch, train() while
+/// <see cref="Random"/>), Adam (AdamW when weight decay is set; <see cref="Torch.StableAdam"/>), a dispose scope around every batch, train() while
 /// fitting and eval() at the end. Returns the mean training loss of every epoch.
 /// </summary>
 internal static class TorchTabularTraining
@@ -44,9 +44,7 @@ internal static class TorchTabularTraining
         for (int i = 0; i < x.Length; i++) x[i].CopyTo(flat, i * width);
         using var allX = tensor(flat, [x.Length, width]);
         using var allY = tensor(y.Select(v => (long)v).ToArray());
-        using var optimizer = s.WeightDecay > 0
-            ? (optim.Optimizer)optim.AdamW(network.parameters(), lr: s.LearningRate, weight_decay: s.WeightDecay)
-            : optim.Adam(network.parameters(), lr: s.LearningRate);
+        using var optimizer = new Torch.StableAdam(network.parameters(), s.LearningRate, s.WeightDecay);
         var order = Enumerable.Range(0, x.Length).ToArray();
         for (int epoch = 0; epoch < s.Epochs; epoch++)
         {
@@ -63,9 +61,9 @@ internal static class TorchTabularTraining
                 var index = tensor(order.AsSpan(start, count).ToArray().Select(i => (long)i).ToArray());
                 var logits = network.call(allX.index_select(0, index));
                 var loss = nn.functional.cross_entropy(logits, allY.index_select(0, index));
-                optimizer.zero_grad();
+                optimizer.ZeroGrad();
                 loss.backward();
-                optimizer.step();
+                optimizer.Step();
                 sum += loss.item<float>() * count;
                 seen += count;
             }
