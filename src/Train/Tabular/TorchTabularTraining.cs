@@ -81,8 +81,21 @@ internal static class TorchTabularTraining
     public static Tensor SeededDropout(Tensor x, double p, Generator generator)
     {
         if (p <= 0) return x;
-        var keep = torch.rand(x.shape, generator: generator) >= p;
-        return x * keep.to(x.dtype) / (1 - p);
+        // explicit Scalars held through the native calls (operators with numbers make temporaries the finalizer may
+        // free mid-call; see Torch.StableAdam)
+        using var threshold = p.ToScalar();
+        using var scale = (1 / (1 - p)).ToScalar();
+        var keep = torch.rand(x.shape, generator: generator).ge(threshold);
+        return x.mul(keep.to(x.dtype)).mul(scale);
+    }
+
+    /// <summary>Fills a weight with values uniform in [−bound, bound) from a seeded generator (explicit Scalars).</summary>
+    public static void UniformInit(Tensor weight, double bound, Generator generator)
+    {
+        using var width = (2 * bound).ToScalar();
+        using var offset = bound.ToScalar();
+        using var scope = NewDisposeScope();
+        weight.copy_(torch.rand(weight.shape, generator: generator).mul(width).sub(offset));
     }
 
     /// <summary>Softmax probabilities of an eval-mode network, one row per input row.</summary>
@@ -160,9 +173,10 @@ public abstract class TorchTabularModel<TNetwork> : IFittedModel
             network.eval();
             return wrap(network, config);
         }
-        catch (Exception e) when (e is not MmcsException)
+        catch (Exception e)
         {
             network.Dispose();
+            if (e is MmcsException) throw;
             throw new MmcsException(ErrorCodes.InvalidParameterValue, $"{Path.Combine(directory, weightsFile)}: cannot load the {what} weights: {e.Message}", e);
         }
     }

@@ -17,17 +17,19 @@ public sealed class StableAdam : IDisposable
     private readonly Tensor?[] _m;
     private readonly Tensor?[] _v;
     private readonly double _beta1, _beta2, _eps;
-    private int _step;
+    private readonly int[] _steps; // per parameter, from its first gradient, as torch counts them
 
     public StableAdam(IEnumerable<TorchSharp.Modules.Parameter> parameters, double learningRate, double weightDecay = 0,
         double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
     {
         if (!(learningRate > 0) || !double.IsFinite(learningRate))
             throw new MmcsException(ErrorCodes.InvalidParameterValue, $"Adam: learning rate must be > 0, got {learningRate}");
-        if (!(weightDecay >= 0)) throw new MmcsException(ErrorCodes.InvalidParameterValue, $"Adam: weight decay must be >= 0, got {weightDecay}");
+        if (!(weightDecay >= 0) || !double.IsFinite(weightDecay)) throw new MmcsException(ErrorCodes.InvalidParameterValue, $"Adam: weight decay must be >= 0, got {weightDecay}");
         if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1))
             throw new MmcsException(ErrorCodes.InvalidParameterValue, $"Adam: betas must lie in [0, 1), got {beta1}, {beta2}");
+        if (!(eps > 0) || !double.IsFinite(eps)) throw new MmcsException(ErrorCodes.InvalidParameterValue, $"Adam: eps must be > 0, got {eps}");
         _parameters = parameters.ToArray();
+        _steps = new int[_parameters.Length];
         _m = new Tensor?[_parameters.Length];
         _v = new Tensor?[_parameters.Length];
         LearningRate = learningRate;
@@ -51,8 +53,6 @@ public sealed class StableAdam : IDisposable
     /// <summary>One update from the current gradients (parameters without a gradient are left alone).</summary>
     public void Step()
     {
-        _step++;
-        double correction1 = 1 - Math.Pow(_beta1, _step), correction2 = 1 - Math.Pow(_beta2, _step);
         using var noGrad = no_grad();
         using var beta1 = _beta1.ToScalar();
         using var oneMinusBeta1 = (1 - _beta1).ToScalar();
@@ -60,8 +60,6 @@ public sealed class StableAdam : IDisposable
         using var oneMinusBeta2 = (1 - _beta2).ToScalar();
         using var decay = (1 - LearningRate * WeightDecay).ToScalar();
         using var eps = _eps.ToScalar();
-        using var rootCorrection2 = (1 / Math.Sqrt(correction2)).ToScalar();
-        using var stepSize = (-LearningRate / correction1).ToScalar();
         for (int i = 0; i < _parameters.Length; i++)
         {
             using var scope = NewDisposeScope();
@@ -73,6 +71,10 @@ public sealed class StableAdam : IDisposable
                 _m[i] = zeros_like(p).DetachFromDisposeScope();
                 _v[i] = zeros_like(p).DetachFromDisposeScope();
             }
+            int step = ++_steps[i];
+            double correction1 = 1 - Math.Pow(_beta1, step), correction2 = 1 - Math.Pow(_beta2, step);
+            using var rootCorrection2 = (1 / Math.Sqrt(correction2)).ToScalar();
+            using var stepSize = (-LearningRate / correction1).ToScalar();
             var m = _m[i]!;
             var v = _v[i]!;
             if (WeightDecay > 0) p.mul_(decay);

@@ -70,12 +70,49 @@ public class StableAdamTests
     }
 
     [Fact]
+    public void A_parameter_whose_gradient_appears_late_is_bias_corrected_from_its_own_first_step_as_in_torch()
+    {
+        TorchRuntime.EnsureInitialized();
+        manual_seed(12);
+        var a1 = nn.Linear(4, 5);
+        var a2 = nn.Linear(5, 2);
+        var b1 = nn.Linear(4, 5);
+        var b2 = nn.Linear(5, 2);
+        b1.load_state_dict(a1.state_dict());
+        b2.load_state_dict(a2.state_dict());
+        using var x = randn(8, 4, generator: new Generator(7));
+        using var ours = new StableAdam(a1.parameters().Concat(a2.parameters()), 0.01);
+        using var theirs = optim.Adam(b1.parameters().Concat(b2.parameters()), lr: 0.01);
+        for (int i = 0; i < 6; i++)
+        {
+            // the second layer joins the loss only from the fourth step
+            using (var scope = NewDisposeScope())
+            {
+                ours.ZeroGrad();
+                (i < 3 ? a1.call(x).square().mean() : a2.call(a1.call(x)).square().mean()).backward();
+                ours.Step();
+            }
+            using (var scope = NewDisposeScope())
+            {
+                theirs.zero_grad();
+                (i < 3 ? b1.call(x).square().mean() : b2.call(b1.call(x)).square().mean()).backward();
+                theirs.step();
+            }
+        }
+        var pa = a1.parameters().Concat(a2.parameters()).ToArray();
+        var pb = b1.parameters().Concat(b2.parameters()).ToArray();
+        for (int i = 0; i < pa.Length; i++) Assert.True((pa[i] - pb[i]).abs().max().item<float>() < 1e-5, $"parameter {i}");
+    }
+
+    [Fact]
     public void Invalid_settings_are_refused()
     {
         var (a, b) = Twins();
         Assert.Throws<MmcsException>(() => new StableAdam(a.parameters(), 0));
         Assert.Throws<MmcsException>(() => new StableAdam(a.parameters(), 1e-3, -1));
         Assert.Throws<MmcsException>(() => new StableAdam(a.parameters(), 1e-3, 0, beta1: 1));
+        Assert.Throws<MmcsException>(() => new StableAdam(a.parameters(), 1e-3, double.PositiveInfinity));
+        Assert.Throws<MmcsException>(() => new StableAdam(a.parameters(), 1e-3, 0, eps: 0));
         a.Dispose();
         b.Dispose();
     }

@@ -112,7 +112,7 @@ public sealed class Conv1dNetwork : nn.Module<Tensor, Tensor>, ITabularNetwork
                 // Glorot uniform (Keras' default, as the original study had): fans include the kernel width.
                 long receptive = p.dim() == 3 ? p.shape[2] : 1;
                 double bound = Math.Sqrt(6.0 / ((p.shape[1] + p.shape[0]) * receptive));
-                p.copy_(torch.rand(p.shape, generator: _generator) * (2 * bound) - bound);
+                TorchTabularTraining.UniformInit(p, bound, _generator);
             }
             else if (name.EndsWith("bias", StringComparison.Ordinal) && !name.StartsWith("blocks.norm", StringComparison.Ordinal))
                 nn.init.zeros_(p);

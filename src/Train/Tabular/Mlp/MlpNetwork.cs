@@ -88,7 +88,7 @@ public sealed class MlpNetwork : nn.Module<Tensor, Tensor>, ITabularNetwork
             {
                 // He uniform for the ReLU layers (fan in), from the seeded generator.
                 double bound = Math.Sqrt(6.0 / p.shape[1]);
-                p.copy_(torch.rand(p.shape, generator: _generator) * (2 * bound) - bound);
+                TorchTabularTraining.UniformInit(p, bound, _generator);
             }
             else if (name.EndsWith("bias", StringComparison.Ordinal)) nn.init.zeros_(p);
         }
