@@ -213,13 +213,9 @@ public sealed class FullFeatureSet
     /// <summary>Entropy of the L1-normalised mean chroma profile divided by log 12 (0 when the chroma is empty).</summary>
     internal static double ChromaEntropy(FeatureMatrix chroma)
     {
-        var profile = new double[chroma.Rows];
+        var profile = KeyEstimator.PitchClassProfile(chroma);
         double total = 0;
-        for (int c = 0; c < chroma.Rows; c++)
-        {
-            foreach (float x in chroma.Row(c)) profile[c] += x;
-            total += profile[c];
-        }
+        foreach (double p in profile) total += p;
         if (!(total > 0)) return 0;
         double h = 0;
         foreach (double p in profile)
@@ -227,7 +223,7 @@ public sealed class FullFeatureSet
             double q = p / total;
             if (q > 0) h -= q * Math.Log(q);
         }
-        return h / Math.Log(chroma.Rows);
+        return h / Math.Log(profile.Length);
     }
 
     /// <summary>Least-squares slope (dB per second) of 20·log10(max(rms, 1e-5)) over the frames.</summary>

@@ -32,7 +32,10 @@ public static class KeyEstimator
     public static readonly double[] MinorProfile = [6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17];
 
     /// <summary>Estimates the key of a 12-row chromagram (rows C … B).</summary>
-    public static KeyEstimate Estimate(FeatureMatrix chroma)
+    public static KeyEstimate Estimate(FeatureMatrix chroma) => Estimate(PitchClassProfile(chroma));
+
+    /// <summary>The pitch-class profile of a 12-row chromagram: each row summed over frames (in double).</summary>
+    public static double[] PitchClassProfile(FeatureMatrix chroma)
     {
         ArgumentNullException.ThrowIfNull(chroma);
         FeatureGuards.RequireRows(chroma, 12, "key estimation", "a chromagram");
@@ -43,7 +46,7 @@ public static class KeyEstimator
             foreach (float v in chroma.Row(c)) s += v;
             profile[c] = s;
         }
-        return Estimate(profile);
+        return profile;
     }
 
     /// <summary>Estimates the key of a 12-value pitch-class profile.</summary>
@@ -69,13 +72,7 @@ public static class KeyEstimator
     /// </summary>
     public static double ModeMargin(FeatureMatrix chroma)
     {
-        ArgumentNullException.ThrowIfNull(chroma);
-        FeatureGuards.RequireRows(chroma, 12, "key estimation", "a chromagram");
-        var profile = new double[12];
-        for (int c = 0; c < 12; c++)
-        {
-            foreach (float v in chroma.Row(c)) profile[c] += v;
-        }
+        var profile = PitchClassProfile(chroma);
         double major = double.NegativeInfinity, minor = double.NegativeInfinity;
         for (int tonic = 0; tonic < 12; tonic++)
         {
