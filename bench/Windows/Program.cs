@@ -4,9 +4,14 @@
 // song level, so the windows of a song (and every song of an artist) are on one side only.
 //
 //   dotnet run -c Release --project bench/Windows -- [--windows 25.5,10,6,3] [--trainers sdca_maxent,rbf_svm,lightgbm]
-//       [--folds 10] [--repeats 1] [--seed 42] [--hop S] [--excerpt S] [--set seed|full] [--context true] [--data DIR]
+//       [--folds 10] [--repeats 1] [--seed 42] [--hop S] [--excerpt S] [--set seed|full] [--context true]
+//       [--aggregate mean|geometric] [--data DIR]
 //
 // --context true appends to every window row its song's whole-excerpt features (prefixed "song_").
+// --aggregate geometric scores a song by the geometric mean of its windows' probabilities instead of their mean.
+// Trainers are "name[:key=value...][@k]": the default configuration with some values replaced, seeded with seed + k
+// ("mlp@1": another MLP seed; "rbf_svm:c=4"). With several trainers or window lengths it prints the best soft votes
+// (the mean of song probabilities) over every subset of them, window lengths mixed.
 //
 // Tables are cached in bench/out/windows/ (window length, hop, set and the featuriser's code version in the name).
 using System.Collections.Concurrent;
@@ -19,6 +24,7 @@ using Mmcs.Featurize.Storage;
 using Mmcs.Train.Data;
 using Mmcs.Train.Evaluation;
 using Mmcs.Train.Tabular;
+using Mmcs.Train.Tabular.Search;
 using Mmcs.Train.Tabular.Trainers;
 
 var opts = ParseArgs(args);
@@ -40,6 +46,8 @@ double? excerptArg = opts.TryGetValue("excerpt", out var e) ? double.Parse(e, In
 var set = opts.GetValueOrDefault("set") == "seed" ? FeatureSetKind.Seed : FeatureSetKind.Full;
 // song context: append to every window row its song's whole-excerpt features (the 25.5 s table, prefixed "song_")
 bool context = opts.GetValueOrDefault("context") == "true";
+// a song's probabilities: the mean of its windows' (default) or their geometric mean (--aggregate geometric)
+bool geometric = opts.GetValueOrDefault("aggregate") == "geometric";
 string outDir = Path.Combine(repo, "bench", "out", "windows");
 Directory.CreateDirectory(outDir);
 
@@ -47,6 +55,7 @@ var dataset = DatasetReader.Open(data);
 Console.WriteLine($"{dataset.Items.Count} clips in {data}; windows {string.Join(", ", windows)} s; trainers {string.Join(", ", trainers)}; " +
                   $"{repeats} x {folds}-fold artist-grouped CV (seed {seed})");
 
+var voteMembers = new List<VoteMember>();
 foreach (double w in windows)
 {
     double hop = hopArg ?? (w >= 20 ? 100 : w / 2); // a whole excerpt: one window (the first 25.5 s, as the pipeline)
@@ -79,13 +88,10 @@ foreach (double w in windows)
     var songY = songLabel.Select(l => classNames.ToList().IndexOf(l)).ToArray();
     Console.WriteLine($"window {w} s, hop {hop} s{(excerptArg is { } ex ? $", inside the first {ex} s" : "")}: {rows.Count} rows of {songs.Length} songs ({(double)rows.Count / songs.Length:F1} per song), {featureNames.Count} features");
     // song-level probabilities of every trainer, per repetition, for the ensemble (mean over trainers) at the end
-    var songProbabilities = new List<double[][][]>();
     foreach (string trainerName in trainers)
     {
         var perRepeat = new double[repeats][][];
-        songProbabilities.Add(perRepeat);
-        var trainer = TrainerCatalog.Get(trainerName);
-        var config = trainer.Space.DefaultConfiguration();
+        var (trainer, config, seedOffset) = ParseTrainer(trainerName);
         var truth = new List<int>();
         var predicted = new List<int>();
         var foldF1 = new List<double>();
@@ -100,15 +106,17 @@ foreach (double w in windows)
                 for (int i = 0; i < rows.Count; i++) (test.Contains(songIndex[rows[i].Song!]) ? te : tr).Add(i);
                 return (tr.ToArray(), te.ToArray());
             }).ToList();
-            using var cv = CrossValidation.Run(tab, rowFolds, trainer, config, seed);
+            using var cv = CrossValidation.Run(tab, rowFolds, trainer, config, seed + seedOffset);
             // Song-level: the mean of the song's window probabilities.
             var sum = new double[songs.Length][];
             for (int i = 0; i < rows.Count; i++)
             {
                 int s = songIndex[rows[i].Song!];
                 sum[s] ??= new double[classNames.Count];
-                for (int c = 0; c < classNames.Count; c++) sum[s][c] += cv.OutOfFoldProbabilities[i][c];
+                for (int c = 0; c < classNames.Count; c++)
+                    sum[s][c] += geometric ? Math.Log(Math.Max(cv.OutOfFoldProbabilities[i][c], 1e-6)) : cv.OutOfFoldProbabilities[i][c];
             }
+            if (geometric) sum = sum.Select(p => { double m = p.Max(); return p.Select(v => Math.Exp(v - m)).ToArray(); }).ToArray();
             perRepeat[rep] = sum.Select(p => p.Select(v => v / p.Sum()).ToArray()).ToArray();
             var pred = sum.Select(ClassificationReport.ArgMax).ToArray();
             truth.AddRange(songY);
@@ -116,37 +124,50 @@ foreach (double w in windows)
             foreach (var f in songFolds)
                 foldF1.Add(ClassificationReport.Compute(f.Test.Select(i => songY[i]).ToArray(), f.Test.Select(i => pred[i]).ToArray(), classNames).MacroF1);
         }
+        voteMembers.Add(new VoteMember(windows.Length > 1 ? $"{trainerName}/{w.ToString(Invariant.Culture)}s" : trainerName, songs, songY, classNames,
+            perRepeat.Select(r => songs.Select((song, i) => (song, p: r[i])).ToDictionary(t => t.song, t => t.p)).ToArray()));
         var report = ClassificationReport.Compute(truth, predicted, classNames);
         Console.WriteLine($"  {trainerName,-16} song-level accuracy {report.Accuracy:F3} macro-F1 {report.MacroF1:F3} " +
                           $"(fold mean {foldF1.Average():F3}, sd {StdDev(foldF1):F3}); per class " +
                           string.Join(" ", report.PerClass.Select(c => $"{c.Label} {c.F1:F2}")) + $"; {clock.Elapsed.TotalSeconds:F0} s");
     }
-    if (trainers.Length > 1)
+}
+if (voteMembers.Count > 1)
+{
+    // soft votes: the mean of the members' song probabilities (members of every window length), on the same folds, for
+    // every subset of two or more; the best 20 and the mean of all
+    var first = voteMembers[0];
+    var classNames = first.ClassNames;
+    var results = new List<(string Label, ClassificationReport Report)>();
+    for (int mask = 1; mask < 1 << voteMembers.Count; mask++)
     {
-        // soft votes: the mean of the trainers' song probabilities, on the same folds, for every subset of two or more
-        for (int mask = 1; mask < 1 << trainers.Length; mask++)
+        var members = Enumerable.Range(0, voteMembers.Count).Where(t => (mask >> t & 1) == 1).ToArray();
+        if (members.Length < 2) continue;
+        var truth = new List<int>();
+        var predicted = new List<int>();
+        for (int rep = 0; rep < repeats; rep++)
         {
-            var members = Enumerable.Range(0, trainers.Length).Where(t => (mask >> t & 1) == 1).ToArray();
-            if (members.Length < 2) continue;
-            var truth = new List<int>();
-            var predicted = new List<int>();
-            for (int rep = 0; rep < repeats; rep++)
+            truth.AddRange(first.SongY);
+            foreach (string song in first.Songs)
             {
-                truth.AddRange(songY);
-                for (int i = 0; i < songs.Length; i++)
+                var mean = new double[classNames.Count];
+                foreach (int t in members)
                 {
-                    var mean = new double[classNames.Count];
-                    foreach (int t in members)
-                        for (int c = 0; c < mean.Length; c++) mean[c] += songProbabilities[t][rep][i][c];
-                    predicted.Add(ClassificationReport.ArgMax(mean));
+                    var p = voteMembers[t].Probabilities[rep][song];
+                    for (int c = 0; c < mean.Length; c++) mean[c] += p[c];
                 }
+                predicted.Add(ClassificationReport.ArgMax(mean));
             }
-            var report = ClassificationReport.Compute(truth, predicted, classNames);
-            string label = members.Length == trainers.Length ? "mean of all" : "mean of " + string.Join("+", members.Select(t => trainers[t]));
-            Console.WriteLine($"  {label} song-level accuracy {report.Accuracy:F3} macro-F1 {report.MacroF1:F3}; per class " +
-                              string.Join(" ", report.PerClass.Select(c => $"{c.Label} {c.F1:F2}")));
         }
+        string label = members.Length == voteMembers.Count ? "mean of all" : "mean of " + string.Join("+", members.Select(t => voteMembers[t].Label));
+        results.Add((label, ClassificationReport.Compute(truth, predicted, classNames)));
     }
+    var shown = results.OrderByDescending(r => r.Report.MacroF1).Take(20).ToList();
+    if (!shown.Contains(results[^1])) shown.Add(results[^1]);
+    Console.WriteLine($"votes ({results.Count} subsets; the best 20 and the mean of all):");
+    foreach (var (label, report) in shown)
+        Console.WriteLine($"  {label} song-level accuracy {report.Accuracy:F3} macro-F1 {report.MacroF1:F3}; per class " +
+                          string.Join(" ", report.PerClass.Select(c => $"{c.Label} {c.F1:F2}")));
 }
 return 0;
 
@@ -174,6 +195,34 @@ static FeatureTable Featurise(Dataset dataset, double window, double hop, Featur
     var table = new FeatureTable(names, rows.OrderBy(r => r.Id, StringComparer.Ordinal).ToList());
     FeatureTableIO.WriteAsync(path, table).GetAwaiter().GetResult();
     return table;
+}
+
+// "name[:key=value...][@k]": a trainer's default configuration with some values replaced, trained with seed + k
+// (e.g. "mlp@1" is a second MLP from another seed, "rbf_svm:c=4" an RBF SVM with C 4).
+static (TrainerCandidate Trainer, Configuration Config, int SeedOffset) ParseTrainer(string spec)
+{
+    int seedOffset = 0;
+    int at = spec.IndexOf('@');
+    if (at >= 0) { seedOffset = int.Parse(spec[(at + 1)..], Invariant.Culture); spec = spec[..at]; }
+    var parts = spec.Split(':');
+    var trainer = TrainerCatalog.Get(parts[0]);
+    var defaults = trainer.Space.DefaultConfiguration();
+    var values = defaults.Values.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+    foreach (var part in parts.Skip(1))
+    {
+        var kv = part.Split('=', 2);
+        if (kv.Length != 2 || !values.TryGetValue(kv[0], out var old))
+            throw new ArgumentException($"'{part}': expected key=value with a key of {trainer.Name}'s space ({string.Join(", ", values.Keys)})");
+        values[kv[0]] = old switch
+        {
+            int => int.Parse(kv[1], Invariant.Culture),
+            double => double.Parse(kv[1], Invariant.Culture),
+            float => float.Parse(kv[1], Invariant.Culture),
+            bool => bool.Parse(kv[1]),
+            _ => kv[1],
+        };
+    }
+    return (trainer, new Configuration(defaults.Space, values), seedOffset);
 }
 
 static double StdDev(IReadOnlyList<double> x)
@@ -204,3 +253,6 @@ static string FindRepoRoot()
     }
     throw new DirectoryNotFoundException("repository root (MmcsTraining.sln) not found");
 }
+
+// one trainer on one window length: its song probabilities per repetition
+internal sealed record VoteMember(string Label, string[] Songs, int[] SongY, IReadOnlyList<string> ClassNames, Dictionary<string, double[]>[] Probabilities);
