@@ -23,6 +23,10 @@ public sealed record DissonanceOptions
     /// <summary>Frames whose strongest peak is below this magnitude are silent (dissonance 0).</summary>
     public double Silence { get; init; } = 1e-6;
 
+    /// <summary>Frames searched for peaks at a time (bounds the peak buffers: 4096 frames, about 95 s at hop 512, take
+    /// about 4 MB); results do not depend on it.</summary>
+    public int BlockFrames { get; init; } = 4096;
+
     public void Validate()
     {
         new SpectralOptions { SampleRate = SampleRate, NFft = NFft, HopLength = HopLength }.Validate();
@@ -30,6 +34,7 @@ public sealed record DissonanceOptions
         if (!(FMin >= 0 && FMin < FMax)) throw new FeatureOptionsException($"dissonance: need 0 <= fmin < fmax, got {FMin}, {FMax}");
         if (FMax > SampleRate / 2.0) throw new FeatureOptionsException($"dissonance: fmax {FMax} is above the Nyquist frequency {SampleRate / 2.0}");
         if (!(Silence >= 0)) throw new FeatureOptionsException($"dissonance: silence must be non-negative, got {Silence}");
+        if (BlockFrames < 1) throw new FeatureOptionsException($"dissonance: block_frames must be at least 1, got {BlockFrames}");
     }
 }
 
@@ -81,78 +86,87 @@ public sealed class SensoryDissonance
         // Local maxima, found row by row (contiguous memory, 8 frames per SIMD compare) and stored per frame in
         // ascending bin order; a frame has at most one peak every other bin.
         int capacity = (_kMax - _kMin) / 2 + 1;
+        // Frames are processed in blocks of at most Options.BlockFrames (by default about 95 s at hop 512), so that the peak buffers stay
+        // bounded (a few MB) however long the audio; each frame's result does not depend on the blocking.
+        int block = Math.Min(frames, Options.BlockFrames);
+        if (block == 0) return new FeatureMatrix(1, 0, result);
         // pooled: at 25.5 s these are about 1 MB each, and fresh large arrays would cost a full GC now and then
-        var peakBins = ArrayPool<int>.Shared.Rent(frames * capacity);
-        var peakMags = ArrayPool<float>.Shared.Rent(frames * capacity);
+        var peakBins = ArrayPool<int>.Shared.Rent(block * capacity);
+        var peakMags = ArrayPool<float>.Shared.Rent(block * capacity);
         try
         {
-            var found = new int[frames];
-            for (int k = _kMin; k <= _kMax; k++)
-            {
-                var prev = s.AsSpan((k - 1) * frames, frames);
-                var row = s.AsSpan(k * frames, frames);
-                var next = s.AsSpan((k + 1) * frames, frames);
-                int t = 0;
-                for (; t + 8 <= frames; t += 8)
-                {
-                    var r = Vector256.Create<float>(row.Slice(t, 8));
-                    var peak = Vector256.GreaterThan(r, Vector256.Create<float>(prev.Slice(t, 8)))
-                             & Vector256.GreaterThanOrEqual(r, Vector256.Create<float>(next.Slice(t, 8)));
-                    uint bits = peak.ExtractMostSignificantBits();
-                    while (bits != 0)
-                    {
-                        int u = t + BitOperations.TrailingZeroCount(bits);
-                        bits &= bits - 1;
-                        int at = u * capacity + found[u]++;
-                        peakBins[at] = k;
-                        peakMags[at] = row[u];
-                    }
-                }
-                for (; t < frames; t++)
-                {
-                    if (row[t] > prev[t] && row[t] >= next[t])
-                    {
-                        int at = t * capacity + found[t]++;
-                        peakBins[at] = k;
-                        peakMags[at] = row[t];
-                    }
-                }
-            }
+            var found = new int[block];
             int maxPeaks = Options.MaxPeaks;
             var magnitudes = new float[_kMax - _kMin + 1];
             var f = new double[maxPeaks];
             var a = new double[maxPeaks];
             var work = new PairWork(maxPeaks);
-            for (int t = 0; t < frames; t++)
+            for (int t0 = 0; t0 < frames; t0 += block)
             {
-                var bins = peakBins.AsSpan(t * capacity, found[t]);
-                var frameMags = peakMags.AsSpan(t * capacity, found[t]);
-                if (bins.Length < 2) continue;
-                float top = 0;
-                foreach (float m in frameMags) top = Math.Max(top, m);
-                if (top < Options.Silence) continue;
-                // the strongest peaks: every one above the maxPeaks-th largest magnitude, then ties in ascending bin order
-                float threshold = float.NegativeInfinity;
-                if (bins.Length > maxPeaks)
+                int len = Math.Min(block, frames - t0);
+                Array.Clear(found);
+                for (int k = _kMin; k <= _kMax; k++)
                 {
-                    var mags = magnitudes.AsSpan(0, bins.Length);
-                    frameMags.CopyTo(mags);
-                    threshold = KthLargest(mags, maxPeaks);
-                }
-                int above = 0;
-                foreach (float m in frameMags) if (m > threshold) above++;
-                int ties = Math.Min(maxPeaks, bins.Length) - above, n = 0;
-                for (int i = 0; i < bins.Length; i++)
-                {
-                    float m = frameMags[i];
-                    if (m > threshold || (m == threshold && ties-- > 0))
+                    var prev = s.AsSpan((k - 1) * frames + t0, len);
+                    var row = s.AsSpan(k * frames + t0, len);
+                    var next = s.AsSpan((k + 1) * frames + t0, len);
+                    int t = 0;
+                    for (; t + 8 <= len; t += 8)
                     {
-                        f[n] = _freq[bins[i]];
-                        a[n] = m / top;
-                        n++;
+                        var r = Vector256.Create<float>(row.Slice(t, 8));
+                        var peak = Vector256.GreaterThan(r, Vector256.Create<float>(prev.Slice(t, 8)))
+                                 & Vector256.GreaterThanOrEqual(r, Vector256.Create<float>(next.Slice(t, 8)));
+                        uint bits = peak.ExtractMostSignificantBits();
+                        while (bits != 0)
+                        {
+                            int u = t + BitOperations.TrailingZeroCount(bits);
+                            bits &= bits - 1;
+                            int at = u * capacity + found[u]++;
+                            peakBins[at] = k;
+                            peakMags[at] = row[u];
+                        }
+                    }
+                    for (; t < len; t++)
+                    {
+                        if (row[t] > prev[t] && row[t] >= next[t])
+                        {
+                            int at = t * capacity + found[t]++;
+                            peakBins[at] = k;
+                            peakMags[at] = row[t];
+                        }
                     }
                 }
-                result[t] = (float)Dissonance(f.AsSpan(0, n), a.AsSpan(0, n), work);
+                for (int t = 0; t < len; t++)
+                {
+                    var bins = peakBins.AsSpan(t * capacity, found[t]);
+                    var frameMags = peakMags.AsSpan(t * capacity, found[t]);
+                    if (bins.Length < 2) continue;
+                    float top = 0;
+                    foreach (float m in frameMags) top = Math.Max(top, m);
+                    if (top < Options.Silence) continue;
+                    // the strongest peaks: every one above the maxPeaks-th largest magnitude, then ties in ascending bin order
+                    float threshold = float.NegativeInfinity;
+                    if (bins.Length > maxPeaks)
+                    {
+                        var mags = magnitudes.AsSpan(0, bins.Length);
+                        frameMags.CopyTo(mags);
+                        threshold = KthLargest(mags, maxPeaks);
+                    }
+                    int above = 0;
+                    foreach (float m in frameMags) if (m > threshold) above++;
+                    int ties = Math.Min(maxPeaks, bins.Length) - above, n = 0;
+                    for (int i = 0; i < bins.Length; i++)
+                    {
+                        float m = frameMags[i];
+                        if (m > threshold || (m == threshold && ties-- > 0))
+                        {
+                            f[n] = _freq[bins[i]];
+                            a[n] = m / top;
+                            n++;
+                        }
+                    }
+                    result[t0 + t] = (float)Dissonance(f.AsSpan(0, n), a.AsSpan(0, n), work);
+                }
             }
         }
         finally
