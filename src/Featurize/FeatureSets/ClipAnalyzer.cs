@@ -47,7 +47,14 @@ public sealed class ClipAnalyzer
         _onsetMedian = new OnsetStrength(new OnsetOptions { NFft = nFft, HopLength = hop, Aggregate = OnsetAggregate.Median }, melOptions);
         _tempo = new TempoEstimator(new TempoOptions { SampleRate = sr, HopLength = hop });
         _chromaStft = new ChromaStft(new ChromaOptions { SampleRate = sr, NFft = nFft, HopLength = hop });
-        _chromaCqt = new ChromaCqt(new CqtOptions { SampleRate = sr, HopLength = hop });
+        _chromaCqt = new ChromaCqt(CqtOptionsFor(options));
+    }
+
+    /// <summary>The CQT the analysis makes (<see cref="ClipAnalysis.Cqt"/>): librosa's defaults at the options' rate and hop.</summary>
+    public static CqtOptions CqtOptionsFor(FeaturizerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new CqtOptions { SampleRate = options.SampleRate, HopLength = options.HopLength };
     }
 
     public FeaturizerOptions Options { get; }

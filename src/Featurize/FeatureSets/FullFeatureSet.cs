@@ -53,7 +53,7 @@ public sealed class FullFeatureSet
     private readonly SpectralFlatness _flatness;
     private readonly SensoryDissonance _dissonance;
     private readonly ModulationSpectrum? _modulation;
-    private readonly PredominantPitch _pitch = new();
+    private readonly PredominantPitch _pitch;
     private readonly double _frameRate;
 
     public FullFeatureSet(FeaturizerOptions? options = null)
@@ -65,6 +65,7 @@ public sealed class FullFeatureSet
         _dissonance = new SensoryDissonance(new DissonanceOptions { SampleRate = sr, NFft = nFft, HopLength = hop, FMax = Math.Min(5000, sr / 2.0) });
         var edges = ModulationEdges.Where(e => e <= sr / 2.0 / hop).ToArray();
         _modulation = edges.Length >= 2 ? new ModulationSpectrum(new ModulationOptions { SampleRate = sr, HopLength = hop, BandEdges = edges }) : null;
+        _pitch = new PredominantPitch(PitchOptions.ForCqt(ClipAnalyzer.CqtOptionsFor(options)));
         _frameRate = (double)sr / hop;
     }
 

@@ -18,6 +18,18 @@ public sealed record PitchOptions
     /// <summary>A frame is voiced when its best salience reaches this fraction of the clip's 95th percentile.</summary>
     public double VoicingThreshold { get; init; } = 0.5;
 
+    /// <summary>The defaults, reading the CQT's resolution and first bin from the options that made it.</summary>
+    public static PitchOptions ForCqt(CqtOptions cqt)
+    {
+        ArgumentNullException.ThrowIfNull(cqt);
+        return new PitchOptions
+        {
+            BinsPerOctave = cqt.BinsPerOctave,
+            // rounded so that C1 is exactly MIDI 24 (the candidate range is cut at whole bins)
+            FirstBinMidi = Math.Round(69 + 12 * Math.Log2((cqt.FMin ?? Frequencies.C1) / 440.0), 9),
+        };
+    }
+
     public void Validate()
     {
         if (BinsPerOctave < 12 || BinsPerOctave % 12 != 0)

@@ -110,6 +110,19 @@ public class TextureFeatureTests
     }
 
     [Fact]
+    public void Searching_the_frames_in_small_blocks_gives_the_same_dissonance_as_in_one_block()
+    {
+        // blocks of 13 frames (not a multiple of the 8-frame SIMD step: every block has a scalar tail) against the
+        // default, which holds this 25.5 s clip in one block
+        var stft = Stft(LibrosaFixtures.Signal("c_major_120bpm_25s5"));
+        Assert.True(stft.Frames < new DissonanceOptions().BlockFrames);
+        var whole = new SensoryDissonance().Compute(stft);
+        var blocked = new SensoryDissonance(new DissonanceOptions { BlockFrames = 13 }).Compute(stft);
+        Assert.Equal(whole.Data, blocked.Data);
+        Assert.Throws<FeatureOptionsException>(() => new SensoryDissonance(new DissonanceOptions { BlockFrames = 0 }));
+    }
+
+    [Fact]
     public void With_more_equal_peaks_than_it_keeps_the_dissonance_takes_the_lowest_bins()
     {
         var magnitude = new float[1025];
@@ -275,5 +288,23 @@ public class TextureFeatureTests
         Assert.True(stats[5] > 0.9, $"stable ratio {stats[5]}");
         Assert.Equal(new double[6], FullFeatureSet.PitchStatistics([double.NaN, double.NaN]));
         Assert.Throws<FeatureOptionsException>(() => new PredominantPitch(new PitchOptions { BinsPerOctave = 10 }));
+    }
+
+    [Fact]
+    public void The_pitch_tracker_reads_the_resolution_and_first_bin_of_the_cqt_it_is_given()
+    {
+        var analysed = PitchOptions.ForCqt(ClipAnalyzer.CqtOptionsFor(new FeaturizerOptions()));
+        Assert.Equal(new PitchOptions(), analysed); // the analysis' CQT is the tracker's default: 36 bins per octave from C1
+        var coarse = PitchOptions.ForCqt(new CqtOptions { BinsPerOctave = 24, FMin = 55 });
+        Assert.Equal(24, coarse.BinsPerOctave);
+        Assert.Equal(33, coarse.FirstBinMidi); // A1
+        // an A3 tone tracked on a 24-bin CQT from A1 is still MIDI 57
+        var y = new float[Sr];
+        for (int i = 0; i < y.Length; i++)
+            for (int h = 1; h <= 4; h++) y[i] += (float)(0.2 / h * Math.Sin(2 * Math.PI * 220 * h * i / Sr));
+        var cqt = new ConstantQ(new CqtOptions { BinsPerOctave = 24, FMin = 55, NBins = 168, Tuning = 0 }).Magnitude(new AudioSignal(y, Sr, "a3"), out double tuning);
+        var pitch = new PredominantPitch(coarse).Track(cqt, tuning);
+        Assert.InRange(pitch.Skip(10).Take(20).Average(), 56.8, 57.2);
+        Assert.Throws<FeatureOptionsException>(() => new PredominantPitch(PitchOptions.ForCqt(new CqtOptions { BinsPerOctave = 30 })));
     }
 }
