@@ -168,6 +168,9 @@ public sealed class PipelineRunner
         var split = await Stage(run, "split", stage => Split(stage, features));
 
         var cache = new StageCache(_options.StateDirectory, StageCache.KeyOf(new { _def.Clip, _def.Features, _def.Augmentation, _def.Split, _def.Train, _def.Ensemble, FeatureCache.CodeVersion }, fingerprint));
+        var pruned = StageCache.PruneStale(_options.StateDirectory, cache.Key, StageCache.DefaultMaxAge);
+        if (pruned.Count > 0)
+            Log($"removed {pruned.Count} stage-cache entr{(pruned.Count == 1 ? "y" : "ies")} of other configurations left for more than {StageCache.DefaultMaxAge.TotalDays:F0} days");
         var resumed = new List<string>();
         var members = new List<(string Name, IMoodClassifier Model)>();
         try

@@ -63,4 +63,45 @@ public sealed class StageCache
     {
         if (System.IO.Directory.Exists(Directory)) System.IO.Directory.Delete(Directory, recursive: true);
     }
+
+    /// <summary>How long an entry of another configuration is kept for a resume (a run that failed, then its pipeline
+    /// was changed): after this it is an orphan.</summary>
+    public static readonly TimeSpan DefaultMaxAge = TimeSpan.FromDays(14);
+
+    /// <summary>
+    /// Deletes the orphans under <paramref name="root"/>: entries (folders named by a 16-hex-digit key) other than
+    /// <paramref name="keepKey"/> in which nothing was written for <paramref name="maxAge"/> (with the half-written
+    /// ".tmp-" stage folders a crash may have left inside them). Other folders (locks, arrays) are not touched. Returns the folders removed; one that
+    /// cannot be removed (in use, permissions) is left for the next run.
+    /// </summary>
+    public static IReadOnlyList<string> PruneStale(string root, string keepKey, TimeSpan maxAge, DateTimeOffset? now = null)
+    {
+        var removed = new List<string>();
+        if (!System.IO.Directory.Exists(root)) return removed;
+        var cutoff = (now ?? DateTimeOffset.UtcNow) - maxAge;
+        foreach (var entry in new DirectoryInfo(root).EnumerateDirectories())
+        {
+            if (entry.Name == keepKey || !IsKey(entry.Name)) continue;
+            if (LastWrite(entry) >= cutoff.UtcDateTime) continue;
+            try
+            {
+                entry.Delete(recursive: true);
+                removed.Add(entry.FullName);
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        return removed;
+    }
+
+    // entry folders are KeyOf's 16 lower-case hex digits; stage temp folders live inside them
+    private static bool IsKey(string name) => name.Length == 16 && name.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
+
+    private static DateTime LastWrite(DirectoryInfo dir)
+    {
+        var newest = dir.LastWriteTimeUtc;
+        foreach (var info in dir.EnumerateFileSystemInfos("*", SearchOption.AllDirectories))
+            if (info.LastWriteTimeUtc > newest) newest = info.LastWriteTimeUtc;
+        return newest;
+    }
 }

@@ -1,0 +1,50 @@
+using Mmcs.Pipelines.Run;
+
+namespace Mmcs.Pipelines.Tests.Run;
+
+public sealed class StageCacheTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "mmcs-stagecache-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
+    }
+
+    private string Entry(string name, DateTime written)
+    {
+        string dir = Path.Combine(_root, name);
+        Directory.CreateDirectory(Path.Combine(dir, "train_1d"));
+        string file = Path.Combine(dir, "train_1d", "done");
+        File.WriteAllText(file, "x");
+        foreach (var path in new[] { file, Path.Combine(dir, "train_1d"), dir })
+        {
+            if (File.Exists(path)) File.SetLastWriteTimeUtc(path, written);
+            else Directory.SetLastWriteTimeUtc(path, written);
+        }
+        return dir;
+    }
+
+    [Fact]
+    public void Pruning_removes_old_entries_of_other_configurations_and_keeps_the_current_recent_and_foreign_folders()
+    {
+        var now = new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
+        var old = now.UtcDateTime.AddDays(-20);
+        string current = Entry("0123456789abcdef", old);          // this run's key: kept however old
+        string orphan = Entry("fedcba9876543210", old);           // another configuration, untouched for 20 days
+        string recent = Entry("00000000aaaaaaaa", now.UtcDateTime.AddDays(-2)); // another configuration, failed 2 days ago: resumable
+        string locks = Entry("locks", old);                        // not an entry
+        string arrays = Entry("arrays", old);
+        string partlyNew = Entry("1111111111111111", old);         // an old entry with one file written yesterday
+        File.WriteAllText(Path.Combine(partlyNew, "train_1d", "late"), "y");
+        File.SetLastWriteTimeUtc(Path.Combine(partlyNew, "train_1d", "late"), now.UtcDateTime.AddDays(-1));
+
+        var removed = StageCache.PruneStale(_root, "0123456789abcdef", TimeSpan.FromDays(14), now);
+
+        Assert.Equal(new[] { orphan }, removed);
+        Assert.False(Directory.Exists(orphan));
+        Assert.All(new[] { current, recent, locks, arrays, partlyNew }, d => Assert.True(Directory.Exists(d), d));
+        Assert.Empty(StageCache.PruneStale(_root, "0123456789abcdef", TimeSpan.FromDays(14), now));
+        Assert.Empty(StageCache.PruneStale(Path.Combine(_root, "absent"), "0123456789abcdef", TimeSpan.FromDays(14), now));
+    }
+}
