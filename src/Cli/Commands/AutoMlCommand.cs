@@ -201,7 +201,7 @@ internal static class AutoMlCommand
             parameters = x.Parameters,
             error = x.Error,
         }),
-        importances = result.Importances.Take(20).Select(f => new { feature = f.Feature, importance = f.Importance, std = f.StdDev }),
+        importances = result.Importances.Take(20).Select(f => new { feature = f.Feature, columns = f.Columns, importance = f.Importance, std = f.StdDev }),
         search_seconds = result.SearchTime.TotalSeconds,
         rows = table.Dataset.RowCount,
         notices = table.Notices,

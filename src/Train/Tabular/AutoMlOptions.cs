@@ -56,6 +56,10 @@ public sealed record AutoMlOptions
     /// <summary>Skip the importances (with a notice) when the first column shows all of them would take longer than this.</summary>
     public TimeSpan ImportanceTimeBudget { get; init; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>Importances of every column, of feature families (<see cref="PermutationImportance.Families"/>), or
+    /// (default) of every column unless that would overrun <see cref="ImportanceTimeBudget"/>, then of families.</summary>
+    public ImportanceGrouping ImportanceGrouping { get; init; } = ImportanceGrouping.Auto;
+
     public int BootstrapResamples { get; init; } = 1000;
 
     /// <summary>Refit the best pipeline on all rows and return it as a classifier.</summary>

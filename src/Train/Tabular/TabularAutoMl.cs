@@ -339,27 +339,57 @@ public static class TabularAutoMl
         if (options.ImportanceRepeats > 0)
         {
             progress.Report(new ProgressUpdate("importance", 0, 1, "permutation importance on out-of-fold data"));
-            var computed = PermutationImportance.TryCompute(data, bestCv, options.Metric, options.ImportanceRepeats, options.Seed,
-                options.ImportanceTimeBudget, out var estimate, cancellationToken);
-            if (computed == null)
+            var families = PermutationImportance.Families(data.Frame.ColumnNames);
+            IReadOnlyList<FeatureImportance>? computed = null;
+            bool byFamily = options.ImportanceGrouping == ImportanceGrouping.Families;
+            string? skipped = null;
+            if (!byFamily)
             {
-                string notice = FormattableString.Invariant(
-                    $"permutation importances skipped: {data.Frame.Columns.Count} columns x {options.ImportanceRepeats} repeats would take about {estimate.TotalSeconds:0} s, over the {options.ImportanceTimeBudget.TotalSeconds:0} s allowed");
+                computed = PermutationImportance.TryCompute(data, bestCv, options.Metric, options.ImportanceRepeats, options.Seed,
+                    options.ImportanceTimeBudget, null, out var estimate, cancellationToken);
+                if (computed == null)
+                {
+                    skipped = FormattableString.Invariant(
+                        $"{data.Frame.Columns.Count} columns x {options.ImportanceRepeats} repeats would take about {estimate.TotalSeconds:0} s, over the {options.ImportanceTimeBudget.TotalSeconds:0} s allowed");
+                    byFamily = options.ImportanceGrouping == ImportanceGrouping.Auto && families.Count < data.Frame.Columns.Count;
+                }
+            }
+            if (byFamily)
+            {
+                computed = PermutationImportance.TryCompute(data, bestCv, options.Metric, options.ImportanceRepeats, options.Seed,
+                    options.ImportanceTimeBudget, families, out var estimate, cancellationToken);
+                string why = skipped != null ? $"per-column permutation importances skipped ({skipped}); " : "";
+                string notice = computed != null
+                    ? FormattableString.Invariant($"{why}importances of {families.Count} feature families (the columns of a family shuffled together) instead")
+                    : FormattableString.Invariant(
+                        $"permutation importances skipped: {skipped ?? $"{data.Frame.Columns.Count} columns"}; {families.Count} feature families x {options.ImportanceRepeats} repeats would take about {estimate.TotalSeconds:0} s, over the {options.ImportanceTimeBudget.TotalSeconds:0} s allowed");
+                if (computed == null || skipped != null) notices.Add(notice);
+                if (computed == null) progress.Report(new ProgressUpdate("importance", 1, 1, notice));
+            }
+            else if (computed == null)
+            {
+                string notice = $"permutation importances skipped: {skipped}";
                 notices.Add(notice);
                 progress.Report(new ProgressUpdate("importance", 1, 1, notice));
             }
-            else
+            if (computed != null)
             {
                 importances = computed;
-                string csv = Path.Combine(artifacts, "feature_importance.csv");
-                var sb = new StringBuilder("feature,importance,std\n");
+                string name = byFamily ? "feature_family_importance" : "feature_importance";
+                string csv = Path.Combine(artifacts, name + ".csv");
+                var sb = new StringBuilder(byFamily ? "family,columns,importance,std\n" : "feature,importance,std\n");
                 foreach (var f in importances)
-                    sb.Append(Csv(f.Feature)).Append(',').Append(Invariant.Format(f.Importance)).Append(',').Append(Invariant.Format(f.StdDev)).Append('\n');
+                {
+                    sb.Append(Csv(f.Feature)).Append(',');
+                    if (byFamily) sb.Append(f.Columns.ToString(Invariant.Culture)).Append(',');
+                    sb.Append(Invariant.Format(f.Importance)).Append(',').Append(Invariant.Format(f.StdDev)).Append('\n');
+                }
                 WriteAtomically(csv, sb.ToString());
                 run.LogArtifact(csv);
-                string png = Path.Combine(artifacts, "feature_importance.png");
-                Charts.Bars(png, "Permutation importance (out-of-fold)", options.Metric == AutoMlMetric.Accuracy ? "accuracy drop" : "macro-F1 drop",
-                    importances.Take(30).Select(f => (f.Feature, f.Importance)).ToArray());
+                string png = Path.Combine(artifacts, name + ".png");
+                Charts.Bars(png, byFamily ? "Permutation importance of feature families (out-of-fold)" : "Permutation importance (out-of-fold)",
+                    options.Metric == AutoMlMetric.Accuracy ? "accuracy drop" : "macro-F1 drop",
+                    importances.Take(30).Select(f => (byFamily ? $"{f.Feature} ({f.Columns})" : f.Feature, f.Importance)).ToArray());
                 run.LogArtifact(png);
                 progress.Report(new ProgressUpdate("importance", 1, 1));
             }

@@ -74,6 +74,16 @@ public sealed class AutoMlTests(Xunit.Abstractions.ITestOutputHelper output) : I
         using var computed = TabularAutoMl.Run(data, options);
         Assert.Equal(data.Frame.Columns.Count, computed.Importances.Count);
         Assert.DoesNotContain(computed.Notices, n => n.Contains("importances", StringComparison.Ordinal));
+        // feature families when asked (as when every column would overrun the budget): one importance per family
+        var redundant = PermutationImportanceTests.Redundant(120, 4);
+        using var grouped = TabularAutoMl.Run(redundant, options with { ImportanceGrouping = ImportanceGrouping.Families });
+        Assert.Equal(["signal", "noise"], grouped.Importances.Select(f => f.Feature).ToArray());
+        Assert.Equal([3, 2], grouped.Importances.Select(f => f.Columns).ToArray());
+        Assert.DoesNotContain(grouped.Notices, n => n.Contains("importances", StringComparison.Ordinal));
+        // with no time at all, the columns and then the families are skipped, and the notice says both
+        using var none = TabularAutoMl.Run(redundant, options with { ImportanceTimeBudget = TimeSpan.Zero });
+        Assert.Empty(none.Importances);
+        Assert.Contains(none.Notices, n => n.Contains("5 columns x 1 repeats", StringComparison.Ordinal) && n.Contains("2 feature families x 1 repeats", StringComparison.Ordinal));
     }
 
     [Fact]
