@@ -5,9 +5,12 @@
 //
 //   dotnet run -c Release --project bench/Windows -- [--windows 25.5,10,6,3] [--trainers sdca_maxent,rbf_svm,lightgbm]
 //       [--folds 10] [--repeats 1] [--seed 42] [--hop S] [--excerpt S] [--set seed|full] [--context true]
-//       [--aggregate mean|geometric] [--data DIR]
+//       [--aggregate mean|geometric] [--augment N] [--tta true] [--data DIR]
 //
 // --context true appends to every window row its song's whole-excerpt features (prefixed "song_").
+// --augment N adds N augmented copies of every window (noise, gain, pitch; as the pipeline's augmentation section)
+// to the training folds, of training songs only: for every trainer, or only for those named "name+aug" if any is.
+// --tta true (with --augment) scores a song by the mean over its original and augmented windows (test-time augmentation).
 // --aggregate geometric scores a song by the geometric mean of its windows' probabilities instead of their mean.
 // Trainers are "name[:key=value...][@k]": the default configuration with some values replaced, seeded with seed + k
 // ("mlp@1": another MLP seed; "rbf_svm:c=4"). With several trainers or window lengths it prints the best soft votes
@@ -19,6 +22,7 @@ using System.Diagnostics;
 using Mmcs.Core;
 using Mmcs.Featurize;
 using Mmcs.Featurize.Audio;
+using Mmcs.Featurize.Augment;
 using Mmcs.Featurize.Datasets;
 using Mmcs.Featurize.Storage;
 using Mmcs.Train.Data;
@@ -48,6 +52,13 @@ var set = opts.GetValueOrDefault("set") == "seed" ? FeatureSetKind.Seed : Featur
 bool context = opts.GetValueOrDefault("context") == "true";
 // a song's probabilities: the mean of its windows' (default) or their geometric mean (--aggregate geometric)
 bool geometric = opts.GetValueOrDefault("aggregate") == "geometric";
+// augmented copies of every window (as the pipeline's augmentation section: noise 0.003, gain ±3 dB, pitch ±1 semitone,
+// alternating up and down); only the copies of training songs are trained on, and songs are scored on their originals
+int augment = int.Parse(opts.GetValueOrDefault("augment") ?? "0", Invariant.Culture);
+var plan = augment > 0 ? AugmentationPlanOf(augment) : null;
+// test-time augmentation: a song's probabilities are the mean over its original and augmented windows
+bool tta = opts.GetValueOrDefault("tta") == "true";
+if (tta && plan == null) throw new ArgumentException("--tta true needs --augment N");
 string outDir = Path.Combine(repo, "bench", "out", "windows");
 Directory.CreateDirectory(outDir);
 
@@ -60,12 +71,19 @@ foreach (double w in windows)
 {
     double hop = hopArg ?? (w >= 20 ? 100 : w / 2); // a whole excerpt: one window (the first 25.5 s, as the pipeline)
     string tablePath = Path.Combine(outDir, $"w{w.ToString(Invariant.Culture)}-h{hop.ToString(Invariant.Culture)}-{set.ToString().ToLowerInvariant()}-{FeatureCache.CodeVersion}.parquet");
-    var table = File.Exists(tablePath) ? FeatureTableIO.Read(tablePath) : Featurise(dataset, w, hop, set, tablePath);
+    var table = File.Exists(tablePath) ? FeatureTableIO.Read(tablePath) : Featurise(dataset, w, hop, set, tablePath, null);
     var rows = table.Rows;
+    var augmentedRows = new List<FeatureRow>();
+    if (plan != null)
+    {
+        string augPath = tablePath.Replace(".parquet", $"-aug{augment}.parquet", StringComparison.Ordinal);
+        augmentedRows = (File.Exists(augPath) ? FeatureTableIO.Read(augPath) : Featurise(dataset, w, hop, set, augPath, plan)).Rows.ToList();
+    }
     if (excerptArg is { } excerpt)
     {
         // window k starts at k * hop: keep those that end inside the excerpt
-        rows = rows.Where(r => int.Parse(r.Id[(r.Id.LastIndexOf("#w", StringComparison.Ordinal) + 2)..], Invariant.Culture) * hop + w <= excerpt + 1e-9).ToList();
+        rows = rows.Where(r => WindowIndex(r.Id) * hop + w <= excerpt + 1e-9).ToList();
+        augmentedRows = augmentedRows.Where(r => WindowIndex(r.Id) * hop + w <= excerpt + 1e-9).ToList();
     }
     // Songs in a fixed order; the folds are made over songs, then mapped to their windows.
     var songs = rows.Select(r => r.Song!).Distinct().ToArray();
@@ -77,21 +95,27 @@ foreach (double w in windows)
     if (context)
     {
         string songTablePath = Path.Combine(outDir, $"w25.5-h100-{set.ToString().ToLowerInvariant()}-{FeatureCache.CodeVersion}.parquet");
-        var songTable = File.Exists(songTablePath) ? FeatureTableIO.Read(songTablePath) : Featurise(dataset, 25.5, 100, set, songTablePath);
+        var songTable = File.Exists(songTablePath) ? FeatureTableIO.Read(songTablePath) : Featurise(dataset, 25.5, 100, set, songTablePath, null);
         var bySong = songTable.Rows.ToDictionary(r => r.Song!, r => r.Values);
         rows = rows.Where(r => bySong.ContainsKey(r.Song!)).Select(r => r with { Values = [.. r.Values, .. bySong[r.Song!]] }).ToList();
         featureNames = [.. featureNames, .. songTable.FeatureNames.Select(n => "song_" + n)];
     }
-    var tab = TabularDataset.FromVectors(featureNames, rows.Select(r => r.Values).ToList(), rows.Select(r => r.Label!).ToList(),
-        rows.Select(r => r.Group ?? "song:" + r.Song).ToList());
+    // the original windows first (the songs are scored on them), then the augmented copies of every song
+    int originalRows = rows.Count;
+    var allRows = rows.Concat(augmentedRows.Where(r => songIndex.ContainsKey(r.Song!))).ToList();
+    var tab = TabularDataset.FromVectors(featureNames, allRows.Select(r => r.Values).ToList(), allRows.Select(r => r.Label!).ToList(),
+        allRows.Select(r => r.Group ?? "song:" + r.Song).ToList());
     var classNames = tab.ClassNames;
     var songY = songLabel.Select(l => classNames.ToList().IndexOf(l)).ToArray();
-    Console.WriteLine($"window {w} s, hop {hop} s{(excerptArg is { } ex ? $", inside the first {ex} s" : "")}: {rows.Count} rows of {songs.Length} songs ({(double)rows.Count / songs.Length:F1} per song), {featureNames.Count} features");
+    Console.WriteLine($"window {w} s, hop {hop} s{(excerptArg is { } ex ? $", inside the first {ex} s" : "")}: {rows.Count} rows of {songs.Length} songs ({(double)rows.Count / songs.Length:F1} per song), {featureNames.Count} features" +
+                      (plan != null ? $"; {allRows.Count - originalRows} augmented rows (trained on for training songs only)" : ""));
     // song-level probabilities of every trainer, per repetition, for the ensemble (mean over trainers) at the end
     foreach (string trainerName in trainers)
     {
         var perRepeat = new double[repeats][][];
-        var (trainer, config, seedOffset) = ParseTrainer(trainerName);
+        // "name+aug": this trainer trains on the augmented copies too (with --augment); the others on the originals only
+        bool withCopies = trainerName.EndsWith("+aug", StringComparison.Ordinal) || (plan != null && !trainers.Any(t => t.EndsWith("+aug", StringComparison.Ordinal)));
+        var (trainer, config, seedOffset) = ParseTrainer(trainerName.EndsWith("+aug", StringComparison.Ordinal) ? trainerName[..^4] : trainerName);
         var truth = new List<int>();
         var predicted = new List<int>();
         var foldF1 = new List<double>();
@@ -103,15 +127,20 @@ foreach (double w in windows)
             {
                 var test = new HashSet<int>(f.Test);
                 var tr = new List<int>(); var te = new List<int>();
-                for (int i = 0; i < rows.Count; i++) (test.Contains(songIndex[rows[i].Song!]) ? te : tr).Add(i);
+                // a test song's augmented copies are predicted too (every row must be) but never trained on or scored
+                for (int i = 0; i < allRows.Count; i++)
+                {
+                    if (test.Contains(songIndex[allRows[i].Song!])) te.Add(i);
+                    else if (i < originalRows || withCopies) tr.Add(i);
+                }
                 return (tr.ToArray(), te.ToArray());
             }).ToList();
             using var cv = CrossValidation.Run(tab, rowFolds, trainer, config, seed + seedOffset);
             // Song-level: the mean of the song's window probabilities.
             var sum = new double[songs.Length][];
-            for (int i = 0; i < rows.Count; i++)
+            for (int i = 0; i < (tta ? allRows.Count : originalRows); i++)
             {
-                int s = songIndex[rows[i].Song!];
+                int s = songIndex[allRows[i].Song!];
                 sum[s] ??= new double[classNames.Count];
                 for (int c = 0; c < classNames.Count; c++)
                     sum[s][c] += geometric ? Math.Log(Math.Max(cv.OutOfFoldProbabilities[i][c], 1e-6)) : cv.OutOfFoldProbabilities[i][c];
@@ -171,7 +200,7 @@ if (voteMembers.Count > 1)
 }
 return 0;
 
-static FeatureTable Featurise(Dataset dataset, double window, double hop, FeatureSetKind set, string path)
+static FeatureTable Featurise(Dataset dataset, double window, double hop, FeatureSetKind set, string path, AugmentationPlan? plan)
 {
     var options = new FeaturizerOptions { ExcerptSeconds = window };
     var loader = new AudioLoader(options);
@@ -185,8 +214,18 @@ static FeatureTable Featurise(Dataset dataset, double window, double hop, Featur
         if (song.SongSeconds < 25.5) return; // as the whole-excerpt pipeline: clips shorter than 25.5 s are skipped
         foreach (var win in song.Windows)
         {
-            var v = featurizer.Extract(win.Signal, set).Vector.Values;
-            rows.Add(new FeatureRow($"{item.SongId}#w{win.Index}", item.Path, item.Label, item.Group, item.SongId, null, v.ToArray()));
+            if (plan == null)
+            {
+                var v = featurizer.Extract(win.Signal, set).Vector.Values;
+                rows.Add(new FeatureRow($"{item.SongId}#w{win.Index}", item.Path, item.Label, item.Group, item.SongId, null, v.ToArray()));
+                continue;
+            }
+            for (int k = 0; k < plan.Copies.Count; k++)
+            {
+                var v = featurizer.Extract(plan.Apply(win.Signal, item.SongId, k), set).Vector.Values;
+                string name = plan.Copies[k].Name;
+                rows.Add(new FeatureRow($"{item.SongId}#w{win.Index}#{name}", item.Path, item.Label, item.Group, item.SongId, name, v.ToArray()));
+            }
         }
         int n = Interlocked.Increment(ref done);
         if (n % 100 == 0) Console.WriteLine($"  featurised {n}/{dataset.Items.Count} ({clock.Elapsed.TotalSeconds:F0} s)");
@@ -223,6 +262,22 @@ static (TrainerCandidate Trainer, Configuration Config, int SeedOffset) ParseTra
         };
     }
     return (trainer, new Configuration(defaults.Space, values), seedOffset);
+}
+
+// as the pipeline's "custom" plan with noise 0.003, gain_db 3, pitch_semitones 1
+static AugmentationPlan AugmentationPlanOf(int copies) => new(Enumerable.Range(0, copies).Select(k =>
+{
+    double sign = k % 2 == 0 ? 1 : -1;
+    return new AugmentationCopy($"aug{k + 1}",
+        [new AddNoise(0.003), new Gain(-3, 3), new PitchShift(sign * (1 + k / 2) / Math.Max(1, (copies + 1) / 2))]);
+}).ToList(), 7);
+
+// "song#w3" or "song#w3#aug1": 3
+static int WindowIndex(string id)
+{
+    int start = id.LastIndexOf("#w", StringComparison.Ordinal) + 2;
+    int end = id.IndexOf('#', start);
+    return int.Parse(end < 0 ? id[start..] : id[start..end], Invariant.Culture);
 }
 
 static double StdDev(IReadOnlyList<double> x)
