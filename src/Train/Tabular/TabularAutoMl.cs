@@ -356,11 +356,19 @@ public static class TabularAutoMl
             }
             if (byFamily)
             {
-                computed = PermutationImportance.TryCompute(data, bestCv, options.Metric, options.ImportanceRepeats, options.Seed,
+                int repeats = options.ImportanceRepeats;
+                computed = PermutationImportance.TryCompute(data, bestCv, options.Metric, repeats, options.Seed,
                     options.ImportanceTimeBudget, families, out var estimate, cancellationToken);
+                if (computed == null && repeats > 1 && estimate / repeats <= options.ImportanceTimeBudget)
+                {
+                    // one shuffle per family fits where three do not
+                    repeats = 1;
+                    computed = PermutationImportance.TryCompute(data, bestCv, options.Metric, repeats, options.Seed,
+                        options.ImportanceTimeBudget, families, out estimate, cancellationToken);
+                }
                 string why = skipped != null ? $"per-column permutation importances skipped ({skipped}); " : "";
                 string notice = computed != null
-                    ? FormattableString.Invariant($"{why}importances of {families.Count} feature families (the columns of a family shuffled together) instead")
+                    ? FormattableString.Invariant($"{why}importances of {families.Count} feature families (the columns of a family shuffled together, {repeats} repeat{(repeats == 1 ? "" : "s")}) instead")
                     : FormattableString.Invariant(
                         $"permutation importances skipped: {skipped ?? $"{data.Frame.Columns.Count} columns"}; {families.Count} feature families x {options.ImportanceRepeats} repeats would take about {estimate.TotalSeconds:0} s, over the {options.ImportanceTimeBudget.TotalSeconds:0} s allowed");
                 if (computed == null || skipped != null) notices.Add(notice);
