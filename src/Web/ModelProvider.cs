@@ -164,7 +164,7 @@ public sealed class ModelProvider : IDisposable
             try
             {
                 var model = MoodModel.Load(localPath, answering);
-                return new LoadedModel(model, new MoodPredictor(model, new PredictOptions { HopSeconds = options.HopSeconds }), null);
+                return new LoadedModel(model, new MoodPredictor(model, new PredictOptions { HopSeconds = options.HopSeconds, TestTimeAugmentation = options.TestTimeAugmentation }), null);
             }
             catch (MmcsException e)
             {

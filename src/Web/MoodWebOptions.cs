@@ -42,6 +42,9 @@ public sealed record MoodWebOptions
     /// <summary>Seconds between analysis windows of long songs (null: the model's, else half the excerpt).</summary>
     public double? HopSeconds { get; init; }
 
+    /// <summary>Apply a model's test-time augmentation (false: its original windows only; faster).</summary>
+    public bool TestTimeAugmentation { get; init; } = true;
+
     /// <summary>Loaded models kept in memory (one per resolved version); the least recently used goes first.</summary>
     public int ModelCacheSize { get; init; } = 3;
 

@@ -75,6 +75,12 @@ public sealed class DemoCommandTests(DemoFixture demo) : IClassFixture<DemoFixtu
             Assert.Equal(probabilities.MaxBy(kv => kv.Value).Key, p.GetProperty("mood").GetString());
             Assert.True(p.GetProperty("windows").GetArrayLength() >= 2); // 12 s clips, 6 s excerpts
         }
+        // the demo model has no test-time augmentation: --no-tta changes nothing
+        var plain = CliProcess.Run(demo.Directory, (IDictionary<string, string>?)null, "predict", examples, "--json", "--no-tta");
+        Assert.True(plain.ExitCode == 0, plain.StdErr);
+        var again = JsonDocument.Parse(plain.StdOut).RootElement.GetProperty("predictions").EnumerateArray().ToArray();
+        for (int i = 0; i < predictions.Length; i++)
+            Assert.Equal(predictions[i].GetProperty("probabilities").GetRawText(), again[i].GetProperty("probabilities").GetRawText());
     }
 
     [Fact]

@@ -14,12 +14,13 @@ internal static class EvaluateCommand
         var model = new Option<string?>("--model") { Description = $"Model URI (default {ModelLoading.DefaultModelUri})." };
         var data = new Option<string>("--data") { Description = "Labelled folder: the 4Q layout, folder-per-label, the Turkish layout, or a manifest CSV.", Required = true };
         var hop = new Option<double?>("--hop") { Description = "Seconds between analysis windows of long songs (default: the model's, else half the excerpt)." };
+        var noTta = CommonOptions.NoTestTimeAugmentation();
         var tracking = CommonOptions.TrackingUri();
         var json = CommonOptions.Json();
         var command = new Command("evaluate",
             "Evaluate a model on a labelled folder: accuracy and macro-F1 with 95 % bootstrap intervals, per-class metrics and the confusion matrix.")
         {
-            model, data, hop, tracking, json,
+            model, data, hop, noTta, tracking, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -27,7 +28,7 @@ internal static class EvaluateCommand
             var dataset = DatasetReader.Open(parse.GetValue(data)!);
             var (loaded, answering) = ModelLoading.Load(parse.GetValue(model), parse.GetValue(tracking));
             using var _ = loaded;
-            var predictor = new MoodPredictor(loaded, new PredictOptions { HopSeconds = parse.GetValue(hop) });
+            var predictor = new MoodPredictor(loaded, new PredictOptions { HopSeconds = parse.GetValue(hop), TestTimeAugmentation = !parse.GetValue(noTta) });
             var result = await CliConsole.WithProgressAsync(asJson, progress =>
                 Task.Run(() => ModelEvaluation.Evaluate(predictor, dataset, progress: progress, cancellationToken: ct), ct));
             var r = result.Report;

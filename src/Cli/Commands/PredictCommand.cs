@@ -15,13 +15,14 @@ internal static class PredictCommand
         var model = new Option<string?>("--model") { Description = $"Model URI: models:/NAME@ALIAS, models:/NAME/VERSION, models:/NAME/STAGE, runs:/ID/model or a folder (default {ModelLoading.DefaultModelUri})." };
         var hop = new Option<double?>("--hop") { Description = "Seconds between analysis windows of long songs (default: the model's, else half the excerpt)." };
         var timeline = new Option<bool>("--timeline") { Description = "Also print the mood of each window of long songs." };
+        var noTta = CommonOptions.NoTestTimeAugmentation();
         var tracking = CommonOptions.TrackingUri();
         var json = CommonOptions.Json();
         var command = new Command("predict",
             "Predict the mood (happy, angry, sad, relaxed) of songs. A clip up to the model's excerpt length is analysed " +
             "once; a longer song in excerpt-length windows whose probabilities are averaged.")
         {
-            inputs, model, hop, timeline, tracking, json,
+            inputs, model, hop, timeline, noTta, tracking, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -29,7 +30,7 @@ internal static class PredictCommand
             var files = ExpandInputs(parse.GetValue(inputs)!);
             var (loaded, answering) = ModelLoading.Load(parse.GetValue(model), parse.GetValue(tracking));
             using var _ = loaded;
-            var predictor = new MoodPredictor(loaded, new PredictOptions { HopSeconds = parse.GetValue(hop) });
+            var predictor = new MoodPredictor(loaded, new PredictOptions { HopSeconds = parse.GetValue(hop), TestTimeAugmentation = !parse.GetValue(noTta) });
             var results = new List<SongPrediction>();
             var errors = new List<(string File, MmcsException Error)>();
             await CliConsole.WithProgressAsync(asJson, progress => Task.Run(() =>

@@ -18,13 +18,14 @@ internal static class ServeCommand
         var maxQueue = new Option<int?>("--max-queue") { Description = "Analyses waiting for a slot before new ones are refused with 429 (default: 4 x --max-concurrent)." };
         var hop = new Option<double?>("--hop") { Description = "Seconds between analysis windows of long songs (default: the model's, else half the excerpt)." };
         var quiet = new Option<bool>("--quiet") { Description = "Log warnings and errors only." };
+        var noTta = CommonOptions.NoTestTimeAugmentation();
         var tracking = CommonOptions.TrackingUri();
         var command = new Command("serve",
             "Serve the web pages (upload a song and see its mood; registered models and promotion) and the JSON API " +
             "(POST /api/predict, GET /api/models, POST /api/models/NAME/versions/V/promote, GET /healthz, /openapi/v1.json). " +
             $"Promotion over HTTP needs {MoodWebOptions.AdminTokenVariable} in the environment (sent as 'Authorization: Bearer TOKEN').")
         {
-            urls, model, maxUpload, maxSong, maxConcurrent, maxQueue, hop, quiet, tracking,
+            urls, model, maxUpload, maxSong, maxConcurrent, maxQueue, hop, noTta, quiet, tracking,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -41,6 +42,7 @@ internal static class ServeCommand
                 MaxConcurrentAnalyses = parse.GetValue(maxConcurrent),
                 MaxQueuedAnalyses = parse.GetValue(maxQueue),
                 HopSeconds = parse.GetValue(hop),
+                TestTimeAugmentation = !parse.GetValue(noTta),
                 AdminToken = MoodWebOptions.AdminTokenFromEnvironment(),
                 VerboseLogging = !parse.GetValue(quiet),
             };

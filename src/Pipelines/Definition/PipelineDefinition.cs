@@ -116,9 +116,14 @@ public sealed record ImagesSection
     public int[] Mel { get; init; } = [128, 256];
 }
 
-[Doc("Augmented copies of TRAINING songs only (never of validation or test songs).")]
+[Doc("Augmented copies: trained on for TRAINING songs only (never of validation or test songs), and/or used at test time.")]
 public sealed record AugmentationSection
 {
+    [OneOf("train", "test", "both"),
+     Doc("train: the copies of training songs are trained on; test: test-time augmentation, nothing is trained on copies but every " +
+         "scored song (evaluation, and the registered model's predictions) is the mean over its windows and their copies; both.")]
+    public string Use { get; init; } = "train";
+
     [OneOf("custom", "original"), Doc("custom: `copies` copies combining the settings below; original: the study's two copies (noise 0.02; 1 s shift).")]
     public string Plan { get; init; } = "custom";
 

@@ -56,6 +56,10 @@ public static class PipelineLoader
             issues.Add(new PipelineIssue(file, Line(root, "clip.window_hop_seconds"), 1, "clip.window_hop_seconds",
                 "a window hop needs clip.window_seconds"));
         }
+        var augmentation = definition.Augmentation;
+        if (augmentation.Use != "train" && augmentation.Plan != "original" && augmentation.Copies == 0)
+            issues.Add(new PipelineIssue(file, Line(root, "augmentation.use"), 1, "augmentation.use",
+                $"test-time augmentation ('{augmentation.Use}') needs copies (augmentation.copies >= 1 or plan: original)"));
         if (definition.Train.Automl.Trainers is { } trainers && definition.Train.Automl.TopTrainers > trainers.Distinct(StringComparer.OrdinalIgnoreCase).Count())
             issues.Add(new PipelineIssue(file, Line(root, "train.automl.top_trainers"), 1, "train.automl.top_trainers",
                 $"a vote of {definition.Train.Automl.TopTrainers} trainers needs at least that many in train.automl.trainers ({trainers.Length} listed)"));

@@ -264,7 +264,20 @@ public sealed class PipelineRunner
         IReadOnlyList<string> Labels,
         List<Clip> Originals,
         List<Clip> Augmented,
-        ImageOptions? Images);
+        ImageOptions? Images)
+    {
+        /// <summary>With test-time augmentation: each song's copies, whose windows are scored with the song's own.</summary>
+        public IReadOnlyDictionary<string, List<Clip>>? TestTimeCopies { get; init; }
+
+        /// <summary>What a clip is scored on: its windows, then (test-time augmentation) its copies' windows.</summary>
+        public IEnumerable<ClipFeatures> ScoringWindows(Clip clip)
+        {
+            var own = clip.WindowFeatures(FeatureNames);
+            return TestTimeCopies != null && TestTimeCopies.TryGetValue(clip.Row.Song ?? clip.Row.Id, out var copies)
+                ? own.Concat(copies.SelectMany(c => c.WindowFeatures(FeatureNames)))
+                : own;
+        }
+    }
 
     /// <summary>A featurised clip: its 1D row in memory, its 2D images on disk (<paramref name="ArrayFile"/>, an .npz of
     /// the array directory) so that memory does not grow with the dataset. With texture windows (clip.window_seconds)
@@ -292,7 +305,8 @@ public sealed class PipelineRunner
     private const int PredictBatch = 32;
 
     /// <summary>Applies <paramref name="predict"/> to the clips of <paramref name="rows"/> batch by batch and joins the rows;
-    /// a clip's probabilities are the mean over its texture windows (as <see cref="MoodPredictor"/> predicts songs).</summary>
+    /// a clip's probabilities are the mean over its texture windows, and with test-time augmentation over its copies'
+    /// windows too (as <see cref="MoodPredictor"/> predicts songs with the registered model's augmentation).</summary>
     private static double[][] Batched(Featurised f, IReadOnlyList<int> rows, Func<IReadOnlyList<ClipFeatures>, double[][]> predict) =>
         rows.Count == 0 ? [] : BatchedMembers(f, rows, clips => [predict(clips)])[0];
 
@@ -305,17 +319,17 @@ public sealed class PipelineRunner
         List<double[]>[]? all = null;
         for (int start = 0; start < rows.Count; start += PredictBatch)
         {
-            var clips = rows.Skip(start).Take(PredictBatch).Select(i => f.Originals[i]).ToArray();
-            var part = predictMembers(clips.SelectMany(c => c.WindowFeatures(f.FeatureNames)).ToArray());
+            var clips = rows.Skip(start).Take(PredictBatch).Select(i => f.ScoringWindows(f.Originals[i]).ToArray()).ToArray();
+            var part = predictMembers(clips.SelectMany(c => c).ToArray());
             all ??= part.Select(_ => new List<double[]>(rows.Count)).ToArray();
             for (int m = 0; m < all.Length; m++)
             {
                 int next = 0;
-                foreach (var clip in clips)
+                foreach (var windows in clips)
                 {
                     var mean = new double[part[m][next].Length];
-                    for (int w = 0; w < clip.Windows.Count; w++, next++)
-                        for (int c = 0; c < mean.Length; c++) mean[c] += part[m][next][c] / clip.Windows.Count;
+                    for (int w = 0; w < windows.Length; w++, next++)
+                        for (int c = 0; c < mean.Length; c++) mean[c] += part[m][next][c] / windows.Length;
                     all[m].Add(mean);
                 }
             }
@@ -477,7 +491,10 @@ public sealed class PipelineRunner
             for (int i = 0; i < augmented.Count; i++) augmented[i] = augmented[i] with { ArrayFile = FileOf(augmented[i].Row) };
             stage.LogParam("arrays_dir", arrays);
         }
-        return new Featurised(summary, summary.FeatureNames, labels, originals, augmented, images);
+        var testTimeCopies = UsesCopiesAtTestTime
+            ? augmented.GroupBy(c => c.Row.Song ?? c.Row.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal)
+            : null;
+        return new Featurised(summary, summary.FeatureNames, labels, originals, augmented, images) { TestTimeCopies = testTimeCopies };
     }
 
     // ------------------------------------------------------------------ split
@@ -549,7 +566,7 @@ public sealed class PipelineRunner
             ["fit_clips"] = plan.Fit.Length,
             ["validation_clips"] = plan.Validation.Length,
             ["test_clips"] = plan.Test.Length,
-            ["augmented_training_clips"] = AugmentedFor(f, plan.Fit).Count,
+            ["augmented_training_clips"] = TrainingCopies(f, plan.Fit).Count,
             ["groups"] = groups.Distinct().Count(),
         });
         return plan;
@@ -572,8 +589,15 @@ public sealed class PipelineRunner
         return f.Augmented.Where(c => songs.Contains(c.Row.Song ?? c.Row.Id)).ToList();
     }
 
-    private static List<Clip> TrainingClips(Featurised f, SplitPlan plan) =>
-        plan.Fit.Select(i => f.Originals[i]).Concat(AugmentedFor(f, plan.Fit)).ToList();
+    /// <summary>The augmented copies trained on: those of the training songs, unless the copies are for test time only.</summary>
+    private List<Clip> TrainingCopies(Featurised f, IReadOnlyList<int> originals) =>
+        _def.Augmentation.Use == "test" ? [] : AugmentedFor(f, originals);
+
+    private List<Clip> TrainingClips(Featurised f, SplitPlan plan) =>
+        plan.Fit.Select(i => f.Originals[i]).Concat(TrainingCopies(f, plan.Fit)).ToList();
+
+    /// <summary>augmentation.use test or both: songs are scored over their windows and their copies' windows.</summary>
+    private bool UsesCopiesAtTestTime => _def.Augmentation.Use != "train" && AugmentationPlanFor() != null;
 
     // ------------------------------------------------------------------ train 1D
 
@@ -961,6 +985,7 @@ public sealed class PipelineRunner
                 // with texture windows the model analyses songs in windows of that length (mean of the windows), as trained
                 Featurizer = Windows is { } w ? FeaturizerOptions() with { ExcerptSeconds = w.Seconds } : FeaturizerOptions(),
                 WindowHopSeconds = Windows?.HopSeconds,
+                TestTimeAugmentation = UsesCopiesAtTestTime ? AugmentationPlanFor() : null,
                 FeatureSet = VectorSet,
                 Members = final is EnsembleClassifier e ? e.Names.ToArray() : [],
                 Metrics = evaluation.Metrics,

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Mmcs.Core;
 using Mmcs.Featurize;
+using Mmcs.Featurize.Augment;
 using Mmcs.Train.Models;
 
 namespace Mmcs.Train.Predict;
@@ -29,6 +30,13 @@ public sealed record MoodModelManifest
 
     /// <summary>Seconds between window starts when a song is longer than the excerpt (default: half the excerpt).</summary>
     public double? WindowHopSeconds { get; init; }
+
+    /// <summary>
+    /// Test-time augmentation (null: none): every analysed window is also featurised as each of these copies
+    /// (noise, gain, pitch…, seeded by the window's position) and the window's probabilities are the mean over the
+    /// original and its copies, as the model's evaluation scored its test songs.
+    /// </summary>
+    public AugmentationPlan? TestTimeAugmentation { get; init; }
 
     /// <summary>Member names of an ensemble (empty for a single model).</summary>
     public IReadOnlyList<string> Members { get; init; } = [];

@@ -1,6 +1,7 @@
 using Mmcs.Core;
 using Mmcs.Featurize;
 using Mmcs.Featurize.Audio;
+using Mmcs.Featurize.Augment;
 using Mmcs.Train.Ensemble;
 using Mmcs.Train.Evaluation;
 
@@ -34,6 +35,10 @@ public sealed record PredictOptions
     public int WindowBatch { get; init; } = 8;
 
     public AudioLoaderOptions Loader { get; init; } = new();
+
+    /// <summary>Apply the model's test-time augmentation, if it has one (false: original windows only, about
+    /// 1 + copies times faster, and not what the model's evaluation measured).</summary>
+    public bool TestTimeAugmentation { get; init; } = true;
 }
 
 /// <summary>
@@ -50,6 +55,7 @@ public sealed class MoodPredictor
     private readonly AudioLoader _wholeLoader;
     private readonly FeatureSetKind _set;
     private readonly ImageOptions? _images;
+    private readonly AugmentationPlan? _tta;
 
     public MoodPredictor(MoodModel model, PredictOptions? options = null)
     {
@@ -62,6 +68,7 @@ public sealed class MoodPredictor
         var requirements = model.Classifier.Requirements;
         _set = requirements.VectorSet ?? model.Manifest.FeatureSet ?? FeatureSetKind.Seed;
         _images = requirements.ToImageOptions();
+        _tta = _options.TestTimeAugmentation ? model.Manifest.TestTimeAugmentation : null;
     }
 
     public MoodModel Model => _model;
@@ -104,19 +111,21 @@ public sealed class MoodPredictor
         for (int start = 0; start < windows.Count; start += _options.WindowBatch)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            // each window, then (with test-time augmentation) its copies: `views` rows per window
+            int views = 1 + (_tta?.Copies.Count ?? 0);
             var batch = windows.Skip(start).Take(_options.WindowBatch)
-                .Select(w => _featurizer.Extract(w.Signal, _set, _images)).ToArray();
+                .SelectMany(w => Views(w)).Select(signal => _featurizer.Extract(signal, _set, _images)).ToArray();
             if (ensemble != null)
             {
-                var perMember = ensemble.PredictMembers(batch);
-                for (int m = 0; m < perMember.Count; m++)
+                var perMember = ensemble.PredictMembers(batch).Select(p => MeanOfViews(p, views)).ToArray();
+                for (int m = 0; m < perMember.Length; m++)
                     foreach (var row in perMember[m])
                         for (int c = 0; c < labels.Count; c++) memberSums![m][c] += row[c];
                 windowProbabilities.AddRange(ensemble.Combine(perMember));
             }
             else
             {
-                windowProbabilities.AddRange(_model.Classifier.PredictProbabilities(batch));
+                windowProbabilities.AddRange(MeanOfViews(_model.Classifier.PredictProbabilities(batch), views));
             }
         }
         var mean = new double[labels.Count];
@@ -132,6 +141,31 @@ public sealed class MoodPredictor
             labels[ClassificationReport.ArgMax(windowProbabilities[i])], ToMap(labels, windowProbabilities[i]))).ToArray();
         return new SongPrediction(name, labels[ClassificationReport.ArgMax(mean)], ToMap(labels, mean), timeline, members,
             songSeconds, _model.Source);
+    }
+
+    /// <summary>A window's signal, then its test-time copies (seeded by the window's start, so that a song's prediction
+    /// does not depend on its file name).</summary>
+    private IEnumerable<AudioSignal> Views(AudioWindow window)
+    {
+        yield return window.Signal;
+        if (_tta == null) yield break;
+        string key = "window@" + window.StartSeconds.ToString("R", Invariant.Culture);
+        for (int k = 0; k < _tta.Copies.Count; k++) yield return _tta.Apply(window.Signal, key, k);
+    }
+
+    /// <summary>The mean of each run of <paramref name="views"/> consecutive rows (a window and its copies).</summary>
+    private static double[][] MeanOfViews(double[][] rows, int views)
+    {
+        if (views == 1) return rows;
+        var result = new double[rows.Length / views][];
+        for (int i = 0; i < result.Length; i++)
+        {
+            var mean = new double[rows[i * views].Length];
+            for (int v = 0; v < views; v++)
+                for (int c = 0; c < mean.Length; c++) mean[c] += rows[i * views + v][c] / views;
+            result[i] = mean;
+        }
+        return result;
     }
 
     private static IReadOnlyDictionary<string, double> ToMap(IReadOnlyList<string> labels, double[] p)

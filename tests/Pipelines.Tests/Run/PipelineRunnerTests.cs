@@ -1,4 +1,5 @@
 using Mmcs.Core;
+using Mmcs.Featurize.Storage;
 using Mmcs.Featurize.Synthesis;
 using Mmcs.Pipelines.Definition;
 using Mmcs.Pipelines.Run;
@@ -306,6 +307,92 @@ public sealed class CrossValidationTests(CorpusFixture fixture) : IClassFixture<
         Assert.Equal(1.0, prediction.Probabilities.Values.Sum(), 6);
         // top_trainers: 2 makes the 1D model a soft vote of the best configuration of both trainers
         Assert.Equal(["tabular-lbfgs_maxent", "tabular-sdca_maxent"], prediction.Members.Keys.Order(StringComparer.Ordinal).ToArray());
+    }
+
+    [Fact]
+    public async Task With_test_time_augmentation_nothing_trains_on_copies_and_the_registered_model_scores_songs_with_them()
+    {
+        const string yaml = """
+            name: tiny-tta
+            experiment: tiny-tta
+            dataset:
+              reader: folder
+            clip:
+              excerpt_seconds: 3
+              window_seconds: 1.5
+            features:
+              set: seed
+            augmentation:
+              copies: 1
+              gain_db: 3
+              pitch_semitones: 1
+              use: test
+            split:
+              protocol: cv
+              folds: 3
+              group_by: song
+            train:
+              automl:
+                time: 20
+                max_trials: 1
+                cv: 2
+                trainers: [lbfgs_maxent]
+              cnn:
+                enabled: false
+            evaluation:
+              bootstrap: 20
+            registry:
+              model_name: tiny-tta
+            """;
+        var result = await RunAsync(yaml);
+        Assert.Equal(32 * 3 * 2, result.Features.RowsWritten); // every song's windows and its copy's windows
+        Assert.Equal(32, result.Evaluation.Count);
+        using var store = TrackingStores.Open(Path.Combine(_work, "mlruns"));
+        var split = store.SearchRuns(new RunQuery([result.ExperimentId], "attributes.run_name = 'split'")).Items.Single();
+        Assert.Equal(0, split.Data.Metrics["augmented_training_clips"].Value); // copies are for test time only
+        var resolved = new ModelUriResolver(store).Resolve($"models:/tiny-tta/{result.Version!.Version}");
+        using var model = MoodModel.Load(resolved.LocalPath, resolved.Uri);
+        var plan = model.Manifest.TestTimeAugmentation!;
+        Assert.Equal("aug1", Assert.Single(plan.Copies).Name);
+        string song = Directory.EnumerateFiles(fixture.Corpus, "*.wav", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
+        var with = new MoodPredictor(model).Predict(song);
+        var without = new MoodPredictor(model, new PredictOptions { TestTimeAugmentation = false }).Predict(song);
+        Assert.Equal(without.Windows.Count, with.Windows.Count);
+        Assert.Equal(1.0, with.Probabilities.Values.Sum(), 6);
+        Assert.NotEqual(without.Probabilities["happy"], with.Probabilities["happy"]);
+    }
+
+    [Fact]
+    public void A_song_is_scored_over_its_windows_and_with_test_time_augmentation_its_copies_windows_too()
+    {
+        static PipelineRunner.Clip Clip(string song, string? copy, params double[] windows) =>
+            new(new FeatureRow(song + (copy ?? ""), song + ".wav", "happy", "g", song, copy, [windows[0]]), null, 0, "g")
+            {
+                Windows = windows.Select((v, i) => new FeatureRow($"{song}#w{i}{copy}", song + ".wav", "happy", "g", song, copy, [v])).ToList(),
+            };
+        var a = Clip("a", null, 1, 2);
+        var aCopy = Clip("a", "aug1", 3, 4);
+        var b = Clip("b", null, 5, 6);
+        var plain = new PipelineRunner.Featurised(null!, ["x"], ["happy"], [a, b], [aCopy], null);
+        Assert.Equal([1.0, 2.0], plain.ScoringWindows(a).Select(w => w.Vector.Values[0]).ToArray());
+        var tta = plain with { TestTimeCopies = new Dictionary<string, List<PipelineRunner.Clip>> { ["a"] = [aCopy] } };
+        Assert.Equal([1.0, 2.0, 3.0, 4.0], tta.ScoringWindows(a).Select(w => w.Vector.Values[0]).ToArray());
+        Assert.Equal([5.0, 6.0], tta.ScoringWindows(b).Select(w => w.Vector.Values[0]).ToArray()); // no copy: its own windows
+    }
+
+    [Fact]
+    public void Test_time_augmentation_without_copies_is_refused_before_anything_runs()
+    {
+        const string yaml = """
+            name: bad-tta
+            dataset:
+              reader: folder
+            augmentation:
+              use: test
+            """;
+        var error = Assert.Throws<PipelineValidationException>(() => PipelineLoader.Parse(yaml, "p.yaml", _work));
+        Assert.Contains("needs copies", error.Message);
+        PipelineLoader.Parse(yaml, "p.yaml", _work, ["augmentation.copies=1", "augmentation.noise=0.01"]);
     }
 
     [Theory]

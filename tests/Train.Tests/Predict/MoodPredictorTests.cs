@@ -1,6 +1,7 @@
 using Mmcs.Core;
 using Mmcs.Featurize;
 using Mmcs.Featurize.Audio;
+using Mmcs.Featurize.Augment;
 using Mmcs.Featurize.Datasets;
 using Mmcs.Featurize.Synthesis;
 using Mmcs.Train.Data;
@@ -80,6 +81,45 @@ public sealed class MoodPredictorTests(TrainedModelFixture fixture) : IClassFixt
             Assert.Equal(prediction.Windows.Average(w => w.Probabilities[label]), prediction.Probabilities[label], 9);
         Assert.Equal(1.0, prediction.Probabilities.Values.Sum(), 9);
         Assert.Equal(prediction.Probabilities.MaxBy(kv => kv.Value).Key, prediction.Mood);
+    }
+
+    [Fact]
+    public void With_test_time_augmentation_each_window_is_the_mean_of_itself_and_its_copies_and_the_plan_is_saved_with_the_model()
+    {
+        var plan = new AugmentationPlan([new AugmentationCopy("aug1", [new Gain(-3, 3), new PitchShift(1)]), new AugmentationCopy("aug2", [new PitchShift(-1)])], 7);
+        string dir = Path.Combine(fixture.Root, "tta-model");
+        using (var plain = MoodModel.Load(fixture.ModelDir))
+        {
+            if (!Directory.Exists(dir)) MoodModel.Save(plain.Classifier, plain.Manifest with { TestTimeAugmentation = plan }, dir);
+        }
+        using var model = MoodModel.Load(dir);
+        Assert.Equal(plan.Copies.Select(c => c.Id), model.Manifest.TestTimeAugmentation!.Copies.Select(c => c.Id)); // round trip
+        Assert.Equal(7, model.Manifest.TestTimeAugmentation.Seed);
+        var predictor = new MoodPredictor(model, new PredictOptions { HopSeconds = 1.5 });
+        var (windows, seconds) = predictor.LoadWindows(Song("long", 9, 12));
+        var prediction = predictor.Predict("song", windows, seconds);
+        // the slow way: featurise each window and its two copies, predict, average
+        var featurizer = new ClipFeaturizer(fixture.Featurizer);
+        for (int i = 0; i < windows.Count; i++)
+        {
+            string key = "window@" + windows[i].StartSeconds.ToString("R", Invariant.Culture);
+            var views = new[] { windows[i].Signal, plan.Apply(windows[i].Signal, key, 0), plan.Apply(windows[i].Signal, key, 1) }
+                .Select(v => featurizer.Extract(v, FeatureSetKind.Seed)).ToArray();
+            var p = model.Classifier.PredictProbabilities(views);
+            foreach (var (label, c) in Moods.Canonical.Select((l, c) => (l, c)))
+                Assert.Equal(p.Average(row => row[c]), prediction.Windows[i].Probabilities[label], 9);
+        }
+        foreach (var label in Moods.Canonical)
+            Assert.Equal(prediction.Windows.Average(w => w.Probabilities[label]), prediction.Probabilities[label], 9);
+        // switched off, the same model predicts from the original windows alone, as a model without the plan does
+        var off = new MoodPredictor(model, new PredictOptions { HopSeconds = 1.5, TestTimeAugmentation = false }).Predict("song", windows, seconds);
+        using var plainModel = MoodModel.Load(fixture.ModelDir);
+        var plainPrediction = new MoodPredictor(plainModel, new PredictOptions { HopSeconds = 1.5 }).Predict("song", windows, seconds);
+        foreach (var label in Moods.Canonical)
+        {
+            Assert.Equal(plainPrediction.Probabilities[label], off.Probabilities[label], 12);
+            Assert.NotEqual(off.Probabilities[label], prediction.Probabilities[label]);
+        }
     }
 
     [Fact]
