@@ -78,6 +78,13 @@ public static class Program
         {
             Report($"  model {model.Classifier.Kind} on {features.Length} windows", Measure(runs, () => model.Classifier.PredictProbabilities(features)));
         }
+        if (model.Manifest.TestTimeAugmentation is { } tta)
+        {
+            // the same song without the model's test-time copies, side by side
+            var plain = new MoodPredictor(model, new PredictOptions { TestTimeAugmentation = false });
+            Report($"in process, without test-time augmentation ({tta.Copies.Count} cop{(tta.Copies.Count == 1 ? "y" : "ies")} per window skipped)",
+                Measure(runs, () => plain.Predict(mp3)));
+        }
         var hopOne = new MoodPredictor(model, new PredictOptions { HopSeconds = model.Manifest.Featurizer.ExcerptSeconds });
         var lessOverlap = Measure(runs, () => hopOne.Predict(mp3));
         Report($"in process, hop = excerpt ({hopOne.Predict(mp3).Windows.Count} windows)", lessOverlap);
