@@ -5,7 +5,8 @@ using Mmcs.Featurize.Audio;
 namespace Mmcs.Featurize.Augment;
 
 /// <summary>
-/// One deterministic change to a clip (for training sets only; the caller decides). Implementations are
+/// One deterministic change to a clip (for training sets, or as a test-time copy; never to put a copy of a test song
+/// into training: the caller decides). Implementations are
 /// immutable option records validated in their constructors; the same clip and seed always give the same output.
 /// </summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
@@ -249,7 +250,8 @@ public sealed record AugmentationCopy(string Name, IReadOnlyList<AudioAugmentati
 }
 
 /// <summary>
-/// Which augmented copies to make of each training clip. The seed of copy k of a song is derived from
+/// Which augmented copies to make of a clip (of training clips to train on, or of any clip for test-time
+/// augmentation, where a model averages a clip's copies with it). The seed of copy k of a song is derived from
 /// <see cref="Seed"/>, the song id and k, so the copies do not depend on processing order or parallelism.
 /// Copies keep the clip's length (a stretched copy is cut or zero-padded back to it).
 /// </summary>

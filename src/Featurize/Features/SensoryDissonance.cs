@@ -23,8 +23,8 @@ public sealed record DissonanceOptions
     /// <summary>Frames whose strongest peak is below this magnitude are silent (dissonance 0).</summary>
     public double Silence { get; init; } = 1e-6;
 
-    /// <summary>Frames searched for peaks at a time (bounds the peak buffers: 4096 frames, about 95 s at hop 512, take
-    /// about 4 MB); results do not depend on it.</summary>
+    /// <summary>Frames searched for peaks at a time (bounds the two pooled peak buffers: 4096 frames, about 95 s at hop
+    /// 512, take about 4 MB each); results do not depend on it.</summary>
     public int BlockFrames { get; init; } = 4096;
 
     public void Validate()

@@ -60,6 +60,11 @@ public static class PipelineLoader
         if (augmentation.Use != "train" && augmentation.Plan != "original" && augmentation.Copies == 0)
             issues.Add(new PipelineIssue(file, Line(root, "augmentation.use"), 1, "augmentation.use",
                 $"test-time augmentation ('{augmentation.Use}') needs copies (augmentation.copies >= 1 or plan: original)"));
+        // the evaluation cuts a copy of the excerpt into windows, the registered model copies each window: the same for
+        // gain, noise and pitch, not for a circular shift or a stretch (which would wrap or pad every window)
+        if (augmentation.Use != "train" && clip.WindowSeconds != null && (augmentation.Plan == "original" || augmentation.ShiftSeconds > 0 || augmentation.Stretch > 0))
+            issues.Add(new PipelineIssue(file, Line(root, "augmentation.use"), 1, "augmentation.use",
+                "with texture windows, test-time copies may use gain, noise and pitch only (a shift or a stretch of each window is not the window of a shifted or stretched excerpt)"));
         if (definition.Train.Automl.Trainers is { } trainers && definition.Train.Automl.TopTrainers > trainers.Distinct(StringComparer.OrdinalIgnoreCase).Count())
             issues.Add(new PipelineIssue(file, Line(root, "train.automl.top_trainers"), 1, "train.automl.top_trainers",
                 $"a vote of {definition.Train.Automl.TopTrainers} trainers needs at least that many in train.automl.trainers ({trainers.Length} listed)"));

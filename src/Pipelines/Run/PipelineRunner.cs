@@ -168,6 +168,7 @@ public sealed class PipelineRunner
         var split = await Stage(run, "split", stage => Split(stage, features));
 
         var cache = new StageCache(_options.StateDirectory, StageCache.KeyOf(new { _def.Clip, _def.Features, _def.Augmentation, _def.Split, _def.Train, _def.Ensemble, FeatureCache.CodeVersion }, fingerprint));
+        cache.Touch(); // a run resuming from an old entry keeps it from being pruned by another pipeline's run
         var pruned = StageCache.PruneStale(_options.StateDirectory, cache.Key, StageCache.DefaultMaxAge);
         if (pruned.Count > 0)
             Log($"removed {pruned.Count} stage-cache entr{(pruned.Count == 1 ? "y" : "ies")} of other configurations left for more than {StageCache.DefaultMaxAge.TotalDays:F0} days");
@@ -869,6 +870,8 @@ public sealed class PipelineRunner
                 {
                     ["accuracy"] = report.Accuracy, ["macro_f1"] = report.MacroF1, ["test_clips"] = truth.Length,
                     ["train_clips"] = foldPlan.Fit.Length + foldPlan.Validation.Length,
+                    // windows the test songs were scored on: their own, and with test-time augmentation their copies'
+                    ["scored_windows"] = foldPlan.Test.Sum(i => f.ScoringWindows(f.Originals[i]).Count()),
                 });
                 child.End();
                 foldScores.Add(report.MacroF1);

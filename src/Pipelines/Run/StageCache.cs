@@ -40,9 +40,9 @@ public sealed class StageCache
         {
             return ClassifierStore.Load(Path.Combine(dir, "model"));
         }
-        catch (Core.MmcsException)
+        catch (Exception e) when (e is Core.MmcsException or IOException or UnauthorizedAccessException)
         {
-            return null; // a damaged entry is retrained
+            return null; // a damaged (or vanishing) entry is retrained
         }
     }
 
@@ -57,6 +57,17 @@ public sealed class StageCache
         if (System.IO.Directory.Exists(final)) System.IO.Directory.Delete(final, recursive: true);
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(final)!);
         System.IO.Directory.Move(temp, final);
+    }
+
+    /// <summary>Marks the entry as in use (its folder's time is now), so that no other run prunes it while this one
+    /// resumes from it.</summary>
+    public void Touch()
+    {
+        try
+        {
+            if (System.IO.Directory.Exists(Directory)) System.IO.Directory.SetLastWriteTimeUtc(Directory, DateTime.UtcNow);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     public void Clear()
@@ -82,14 +93,14 @@ public sealed class StageCache
         foreach (var entry in new DirectoryInfo(root).EnumerateDirectories())
         {
             if (entry.Name == keepKey || !IsKey(entry.Name)) continue;
-            if (LastWrite(entry) >= cutoff.UtcDateTime) continue;
             try
             {
+                // another pipeline may be saving into it right now (its temp folders come and go): then it is in use
+                if (LastWrite(entry) >= cutoff.UtcDateTime) continue;
                 entry.Delete(recursive: true);
                 removed.Add(entry.FullName);
             }
-            catch (IOException) { }
-            catch (UnauthorizedAccessException) { }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }
         return removed;
     }

@@ -14,7 +14,8 @@ namespace Mmcs.Train.Predict;
 /// </summary>
 public sealed record MoodModelManifest
 {
-    public const int CurrentFormat = 1;
+    /// <summary>2: a model with <see cref="TestTimeAugmentation"/> (which a reader of format 1 would ignore); 1 otherwise.</summary>
+    public const int CurrentFormat = 2;
 
     public int FormatVersion { get; init; } = CurrentFormat;
 
@@ -92,7 +93,9 @@ public sealed class MoodModel : IDisposable
         Directory.CreateDirectory(classifierDir);
         ClassifierStore.Save(classifier, classifierDir);
         string tmp = Path.Combine(directory, ManifestFileName + ".tmp");
-        File.WriteAllText(tmp, JsonSerializer.Serialize(manifest with { Kind = classifier.Kind, Labels = classifier.Labels.ToArray() }, Json));
+        // format 1 unless the model needs a reader that knows test-time augmentation (older readers refuse format 2)
+        int format = manifest.TestTimeAugmentation != null ? 2 : 1;
+        File.WriteAllText(tmp, JsonSerializer.Serialize(manifest with { Kind = classifier.Kind, Labels = classifier.Labels.ToArray(), FormatVersion = format }, Json));
         File.Move(tmp, Path.Combine(directory, ManifestFileName), overwrite: true);
     }
 
@@ -110,8 +113,9 @@ public sealed class MoodModel : IDisposable
             manifest = JsonSerializer.Deserialize<MoodModelManifest>(File.ReadAllText(manifestPath), Json)
                        ?? throw new JsonException("empty document");
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or ArgumentException or NullReferenceException or InvalidOperationException)
         {
+            // (an invalid test-time augmentation plan fails in its records' constructors, not in the JSON reader)
             throw new MmcsException(ErrorCodes.DataInvalid, $"{manifestPath}: not a valid model manifest ({e.Message})", e);
         }
         if (manifest.FormatVersion > MoodModelManifest.CurrentFormat)

@@ -370,7 +370,7 @@ public static class TabularAutoMl
                 string notice = computed != null
                     ? FormattableString.Invariant($"{why}importances of {families.Count} feature families (the columns of a family shuffled together, {repeats} repeat{(repeats == 1 ? "" : "s")}) instead")
                     : FormattableString.Invariant(
-                        $"permutation importances skipped: {skipped ?? $"{data.Frame.Columns.Count} columns"}; {families.Count} feature families x {options.ImportanceRepeats} repeats would take about {estimate.TotalSeconds:0} s, over the {options.ImportanceTimeBudget.TotalSeconds:0} s allowed");
+                        $"permutation importances skipped: {skipped ?? $"{data.Frame.Columns.Count} columns"}; {families.Count} feature families x {repeats} repeat{(repeats == 1 ? "" : "s")} would take about {estimate.TotalSeconds:0} s, over the {options.ImportanceTimeBudget.TotalSeconds:0} s allowed");
                 if (computed == null || skipped != null) notices.Add(notice);
                 if (computed == null) progress.Report(new ProgressUpdate("importance", 1, 1, notice));
             }

@@ -350,6 +350,8 @@ public sealed class CrossValidationTests(CorpusFixture fixture) : IClassFixture<
         using var store = TrackingStores.Open(Path.Combine(_work, "mlruns"));
         var split = store.SearchRuns(new RunQuery([result.ExperimentId], "attributes.run_name = 'split'")).Items.Single();
         Assert.Equal(0, split.Data.Metrics["augmented_training_clips"].Value); // copies are for test time only
+        var (_, folds) = EvaluationRuns(store, result.ExperimentId);
+        Assert.All(folds, fold => Assert.Equal(fold.Data.Metrics["test_clips"].Value * 3 * 2, fold.Data.Metrics["scored_windows"].Value)); // 3 windows and their copies
         var resolved = new ModelUriResolver(store).Resolve($"models:/tiny-tta/{result.Version!.Version}");
         using var model = MoodModel.Load(resolved.LocalPath, resolved.Uri);
         var plan = model.Manifest.TestTimeAugmentation!;
@@ -393,6 +395,14 @@ public sealed class CrossValidationTests(CorpusFixture fixture) : IClassFixture<
         var error = Assert.Throws<PipelineValidationException>(() => PipelineLoader.Parse(yaml, "p.yaml", _work));
         Assert.Contains("needs copies", error.Message);
         PipelineLoader.Parse(yaml, "p.yaml", _work, ["augmentation.copies=1", "augmentation.noise=0.01"]);
+        // with texture windows a shifted or stretched window is not a window of the shifted or stretched excerpt
+        foreach (var change in new[] { "augmentation.shift_seconds=1", "augmentation.stretch=0.1" })
+        {
+            var windowed = Assert.Throws<PipelineValidationException>(() => PipelineLoader.Parse(yaml, "p.yaml", _work,
+                ["augmentation.copies=1", "augmentation.noise=0.01", "clip.window_seconds=3", "train.cnn.enabled=false", change]));
+            Assert.Contains("gain, noise and pitch only", windowed.Message);
+        }
+        PipelineLoader.Parse(yaml, "p.yaml", _work, ["augmentation.copies=1", "augmentation.pitch_semitones=1", "clip.window_seconds=3", "train.cnn.enabled=false"]);
     }
 
     [Theory]

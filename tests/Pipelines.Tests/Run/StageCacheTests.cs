@@ -47,4 +47,15 @@ public sealed class StageCacheTests : IDisposable
         Assert.Empty(StageCache.PruneStale(_root, "0123456789abcdef", TimeSpan.FromDays(14), now));
         Assert.Empty(StageCache.PruneStale(Path.Combine(_root, "absent"), "0123456789abcdef", TimeSpan.FromDays(14), now));
     }
+
+    [Fact]
+    public void A_run_that_resumes_from_an_old_entry_touches_it_so_that_another_pipeline_does_not_prune_it()
+    {
+        string old = Entry("abcdefabcdefabcd", DateTime.UtcNow.AddDays(-20));
+        new StageCache(_root, "abcdefabcdefabcd").Touch();
+        Assert.Empty(StageCache.PruneStale(_root, "0000000000000000", TimeSpan.FromDays(14)));
+        Assert.True(Directory.Exists(old));
+        new StageCache(_root, "ffffffffffffffff").Touch(); // no entry yet: nothing to touch, no error
+        Assert.False(Directory.Exists(Path.Combine(_root, "ffffffffffffffff")));
+    }
 }

@@ -94,6 +94,9 @@ public sealed class MoodPredictorTests(TrainedModelFixture fixture) : IClassFixt
         }
         using var model = MoodModel.Load(dir);
         Assert.Equal(plan.Copies.Select(c => c.Id), model.Manifest.TestTimeAugmentation!.Copies.Select(c => c.Id)); // round trip
+        // format 2, which a reader that does not know test-time augmentation refuses instead of ignoring it
+        Assert.Equal(2, model.Manifest.FormatVersion);
+        using (var plainAgain = MoodModel.Load(fixture.ModelDir)) Assert.Equal(1, plainAgain.Manifest.FormatVersion);
         Assert.Equal(7, model.Manifest.TestTimeAugmentation.Seed);
         var predictor = new MoodPredictor(model, new PredictOptions { HopSeconds = 1.5 });
         var (windows, seconds) = predictor.LoadWindows(Song("long", 9, 12));
@@ -120,6 +123,22 @@ public sealed class MoodPredictorTests(TrainedModelFixture fixture) : IClassFixt
             Assert.Equal(plainPrediction.Probabilities[label], off.Probabilities[label], 12);
             Assert.NotEqual(off.Probabilities[label], prediction.Probabilities[label]);
         }
+    }
+
+    [Fact]
+    public void A_manifest_with_an_invalid_test_time_plan_is_a_clear_error_naming_the_file()
+    {
+        string dir = Path.Combine(fixture.Root, "bad-tta-model");
+        using (var plain = MoodModel.Load(fixture.ModelDir))
+        {
+            if (!Directory.Exists(dir))
+                MoodModel.Save(plain.Classifier, plain.Manifest with { TestTimeAugmentation = new AugmentationPlan([new AugmentationCopy("aug1", [new PitchShift(1)])]) }, dir);
+        }
+        string manifest = Path.Combine(dir, MoodModel.ManifestFileName);
+        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("\"aug1\"", "\"no good\"", StringComparison.Ordinal));
+        var error = Assert.Throws<MmcsException>(() => MoodModel.Load(dir));
+        Assert.Equal(ErrorCodes.DataInvalid, error.ErrorCode);
+        Assert.Contains(manifest, error.Message);
     }
 
     [Fact]
