@@ -635,6 +635,7 @@ public sealed class PipelineRunner
             ArtifactDirectory = artifacts,
             BootstrapResamples = trialRuns ? Math.Min(_def.Evaluation.Bootstrap, 1000) : 0,
             ImportanceRepeats = trialRuns ? 3 : 0,
+            ImportanceTimeBudget = TimeSpan.FromSeconds(a.ImportanceSeconds),
         };
         try
         {

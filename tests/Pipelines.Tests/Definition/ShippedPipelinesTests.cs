@@ -30,6 +30,10 @@ public class ShippedPipelinesTests
         Assert.Equal(10, p.Split.Folds);
         Assert.True(p.Split.Repeats >= 3);
         Assert.Equal("artist", p.Split.GroupBy);
+        // test-time copies only (nothing trains on them), of the kinds a window can take
+        Assert.Equal("test", p.Augmentation.Use);
+        Assert.Equal(0, p.Augmentation.ShiftSeconds);
+        Assert.Equal(0, p.Augmentation.Stretch);
     }
 
     [Fact]

@@ -337,6 +337,7 @@ public sealed class CrossValidationTests(CorpusFixture fixture) : IClassFixture<
                 max_trials: 1
                 cv: 2
                 trainers: [lbfgs_maxent]
+                importance_seconds: 0
               cnn:
                 enabled: false
             evaluation:
@@ -350,6 +351,11 @@ public sealed class CrossValidationTests(CorpusFixture fixture) : IClassFixture<
         using var store = TrackingStores.Open(Path.Combine(_work, "mlruns"));
         var split = store.SearchRuns(new RunQuery([result.ExperimentId], "attributes.run_name = 'split'")).Items.Single();
         Assert.Equal(0, split.Data.Metrics["augmented_training_clips"].Value); // copies are for test time only
+        // importance_seconds reaches the final model's search: with 0 s no importances are written (with 120 s they are)
+        var train = store.SearchRuns(new RunQuery([result.ExperimentId], $"tags.`mlflow.parentRunId` = '{result.RunId}' and attributes.run_name = 'train_1d'")).Items.Single();
+        var artifacts = Directory.EnumerateFiles(new Uri(train.Info.ArtifactUri).LocalPath, "*", SearchOption.AllDirectories).Select(Path.GetFileName).ToArray();
+        Assert.Contains("cv_report.json", artifacts);
+        Assert.DoesNotContain(artifacts, n => n!.Contains("importance", StringComparison.Ordinal));
         var (_, folds) = EvaluationRuns(store, result.ExperimentId);
         Assert.All(folds, fold => Assert.Equal(fold.Data.Metrics["test_clips"].Value * 3 * 2, fold.Data.Metrics["scored_windows"].Value)); // 3 windows and their copies
         var resolved = new ModelUriResolver(store).Resolve($"models:/tiny-tta/{result.Version!.Version}");
