@@ -271,13 +271,15 @@ public sealed class PipelineRunner
         public IReadOnlyDictionary<string, List<Clip>>? TestTimeCopies { get; init; }
 
         /// <summary>What a clip is scored on: its windows, then (test-time augmentation) its copies' windows.</summary>
-        public IEnumerable<ClipFeatures> ScoringWindows(Clip clip)
-        {
-            var own = clip.WindowFeatures(FeatureNames);
-            return TestTimeCopies != null && TestTimeCopies.TryGetValue(clip.Row.Song ?? clip.Row.Id, out var copies)
-                ? own.Concat(copies.SelectMany(c => c.WindowFeatures(FeatureNames)))
-                : own;
-        }
+        public IEnumerable<ClipFeatures> ScoringWindows(Clip clip) =>
+            ScoringClips(clip).SelectMany(c => c.WindowFeatures(FeatureNames));
+
+        /// <summary>How many windows <see cref="ScoringWindows"/> gives, without building them (a clip's images are read
+        /// from disk when built).</summary>
+        public int ScoringWindowCount(Clip clip) => ScoringClips(clip).Sum(c => c.Windows.Count);
+
+        private IEnumerable<Clip> ScoringClips(Clip clip) =>
+            TestTimeCopies != null && TestTimeCopies.TryGetValue(clip.Row.Song ?? clip.Row.Id, out var copies) ? [clip, .. copies] : [clip];
     }
 
     /// <summary>A featurised clip: its 1D row in memory, its 2D images on disk (<paramref name="ArrayFile"/>, an .npz of
@@ -872,7 +874,7 @@ public sealed class PipelineRunner
                     ["accuracy"] = report.Accuracy, ["macro_f1"] = report.MacroF1, ["test_clips"] = truth.Length,
                     ["train_clips"] = foldPlan.Fit.Length + foldPlan.Validation.Length,
                     // windows the test songs were scored on: their own, and with test-time augmentation their copies'
-                    ["scored_windows"] = foldPlan.Test.Sum(i => f.ScoringWindows(f.Originals[i]).Count()),
+                    ["scored_windows"] = foldPlan.Test.Sum(i => f.ScoringWindowCount(f.Originals[i])),
                 });
                 child.End();
                 foldScores.Add(report.MacroF1);

@@ -386,6 +386,7 @@ public sealed class CrossValidationTests(CorpusFixture fixture) : IClassFixture<
         var tta = plain with { TestTimeCopies = new Dictionary<string, List<PipelineRunner.Clip>> { ["a"] = [aCopy] } };
         Assert.Equal([1.0, 2.0, 3.0, 4.0], tta.ScoringWindows(a).Select(w => w.Vector.Values[0]).ToArray());
         Assert.Equal([5.0, 6.0], tta.ScoringWindows(b).Select(w => w.Vector.Values[0]).ToArray()); // no copy: its own windows
+        Assert.Equal((2, 4, 2), (plain.ScoringWindowCount(a), tta.ScoringWindowCount(a), tta.ScoringWindowCount(b)));
     }
 
     [Fact]
