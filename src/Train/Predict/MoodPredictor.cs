@@ -108,11 +108,11 @@ public sealed class MoodPredictor
         var ensemble = _model.Classifier as EnsembleClassifier;
         var windowProbabilities = new List<double[]>();
         var memberSums = ensemble?.Members.Select(_ => new double[labels.Count]).ToArray();
+        // each window, then (with test-time augmentation) its copies: `views` rows per window
+        int views = 1 + (_tta?.Copies.Count ?? 0);
         for (int start = 0; start < windows.Count; start += _options.WindowBatch)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            // each window, then (with test-time augmentation) its copies: `views` rows per window
-            int views = 1 + (_tta?.Copies.Count ?? 0);
             var batch = windows.Skip(start).Take(_options.WindowBatch)
                 .SelectMany(w => Views(w)).Select(signal => _featurizer.Extract(signal, _set, _images)).ToArray();
             if (ensemble != null)

@@ -339,48 +339,13 @@ public static class TabularAutoMl
         if (options.ImportanceRepeats > 0)
         {
             progress.Report(new ProgressUpdate("importance", 0, 1, "permutation importance on out-of-fold data"));
-            var families = PermutationImportance.Families(data.Frame.ColumnNames);
-            IReadOnlyList<FeatureImportance>? computed = null;
-            bool byFamily = options.ImportanceGrouping == ImportanceGrouping.Families;
-            string? skipped = null;
-            if (!byFamily)
+            var (computed, byFamily, notice) = PermutationImportances(data, bestCv, options, cancellationToken);
+            if (notice != null) notices.Add(notice);
+            if (computed == null)
             {
-                computed = PermutationImportance.TryCompute(data, bestCv, options.Metric, options.ImportanceRepeats, options.Seed,
-                    options.ImportanceTimeBudget, null, out var estimate, cancellationToken);
-                if (computed == null)
-                {
-                    skipped = FormattableString.Invariant(
-                        $"{data.Frame.Columns.Count} columns x {options.ImportanceRepeats} repeats would take about {estimate.TotalSeconds:0} s, over the {options.ImportanceTimeBudget.TotalSeconds:0} s allowed");
-                    byFamily = options.ImportanceGrouping == ImportanceGrouping.Auto && families.Count < data.Frame.Columns.Count;
-                }
-            }
-            if (byFamily)
-            {
-                int repeats = options.ImportanceRepeats;
-                computed = PermutationImportance.TryCompute(data, bestCv, options.Metric, repeats, options.Seed,
-                    options.ImportanceTimeBudget, families, out var estimate, cancellationToken);
-                if (computed == null && repeats > 1 && estimate / repeats <= options.ImportanceTimeBudget)
-                {
-                    // one shuffle per family fits where three do not
-                    repeats = 1;
-                    computed = PermutationImportance.TryCompute(data, bestCv, options.Metric, repeats, options.Seed,
-                        options.ImportanceTimeBudget, families, out estimate, cancellationToken);
-                }
-                string why = skipped != null ? $"per-column permutation importances skipped ({skipped}); " : "";
-                string notice = computed != null
-                    ? FormattableString.Invariant($"{why}importances of {families.Count} feature families (the columns of a family shuffled together, {repeats} repeat{(repeats == 1 ? "" : "s")}) instead")
-                    : FormattableString.Invariant(
-                        $"permutation importances skipped: {skipped ?? $"{data.Frame.Columns.Count} columns"}; {families.Count} feature families x {repeats} repeat{(repeats == 1 ? "" : "s")} would take about {estimate.TotalSeconds:0} s, over the {options.ImportanceTimeBudget.TotalSeconds:0} s allowed");
-                if (computed == null || skipped != null) notices.Add(notice);
-                if (computed == null) progress.Report(new ProgressUpdate("importance", 1, 1, notice));
-            }
-            else if (computed == null)
-            {
-                string notice = $"permutation importances skipped: {skipped}";
-                notices.Add(notice);
                 progress.Report(new ProgressUpdate("importance", 1, 1, notice));
             }
-            if (computed != null)
+            else
             {
                 importances = computed;
                 string name = byFamily ? "feature_family_importance" : "feature_importance";
@@ -517,6 +482,44 @@ public static class TabularAutoMl
             sb.Append(',').Append(Csv(t.Error ?? "")).Append('\n');
         }
         WriteAtomically(path, sb.ToString());
+    }
+
+    /// <summary>
+    /// Permutation importances of the best pipeline as <see cref="AutoMlOptions.ImportanceGrouping"/> asks: per column;
+    /// per feature family; or (Auto) per column, else per family when the columns would overrun the budget, with one
+    /// shuffle per family when three would. Null when even that would overrun; the notice says what was skipped.
+    /// </summary>
+    private static (IReadOnlyList<FeatureImportance>? Importances, bool ByFamily, string? Notice) PermutationImportances(
+        TabularDataset data, CrossValidationResult cv, AutoMlOptions options, CancellationToken cancellationToken)
+    {
+        var families = PermutationImportance.Families(data.Frame.ColumnNames);
+        string? skipped = null;
+        if (options.ImportanceGrouping != ImportanceGrouping.Families)
+        {
+            var columns = PermutationImportance.TryCompute(data, cv, options.Metric, options.ImportanceRepeats, options.Seed,
+                options.ImportanceTimeBudget, null, out var columnEstimate, cancellationToken);
+            if (columns != null) return (columns, false, null);
+            skipped = FormattableString.Invariant(
+                $"{data.Frame.Columns.Count} columns x {options.ImportanceRepeats} repeats would take about {columnEstimate.TotalSeconds:0} s, over the {options.ImportanceTimeBudget.TotalSeconds:0} s allowed");
+            if (options.ImportanceGrouping == ImportanceGrouping.Columns || families.Count >= data.Frame.Columns.Count)
+                return (null, false, $"permutation importances skipped: {skipped}");
+        }
+        int repeats = options.ImportanceRepeats;
+        var computed = PermutationImportance.TryCompute(data, cv, options.Metric, repeats, options.Seed,
+            options.ImportanceTimeBudget, families, out var estimate, cancellationToken);
+        if (computed == null && repeats > 1 && estimate / repeats <= options.ImportanceTimeBudget)
+        {
+            // one shuffle per family fits where three do not
+            repeats = 1;
+            computed = PermutationImportance.TryCompute(data, cv, options.Metric, repeats, options.Seed,
+                options.ImportanceTimeBudget, families, out estimate, cancellationToken);
+        }
+        string plural = repeats == 1 ? "" : "s";
+        if (computed == null)
+            return (null, true, FormattableString.Invariant(
+                $"permutation importances skipped: {skipped ?? $"{data.Frame.Columns.Count} columns"}; {families.Count} feature families x {repeats} repeat{plural} would take about {estimate.TotalSeconds:0} s, over the {options.ImportanceTimeBudget.TotalSeconds:0} s allowed"));
+        return (computed, true, skipped == null ? null : FormattableString.Invariant(
+            $"per-column permutation importances skipped ({skipped}); importances of {families.Count} feature families (the columns of a family shuffled together, {repeats} repeat{plural}) instead"));
     }
 
     private static string Csv(string value) =>
