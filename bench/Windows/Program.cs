@@ -4,12 +4,16 @@
 // song level, so the windows of a song (and every song of an artist) are on one side only.
 //
 //   dotnet run -c Release --project bench/Windows -- [--windows 25.5,10,6,3] [--trainers sdca_maxent,rbf_svm,lightgbm]
-//       [--folds 10] [--repeats 1] [--seed 42] [--hop S] [--excerpt S] [--set seed|full] [--context true]
-//       [--aggregate mean|geometric] [--augment N] [--tta true] [--data DIR]
+//       [--folds 10] [--repeats 1] [--seed 42] [--hop S] [--excerpt S] [--set seed|full] [--context true] [--context-columns a,b]
+//       [--aggregate mean|geometric] [--augment N] [--train-copies false] [--tta true] [--test-hop S] [--member FILE#MODEL] [--data DIR]
 //
-// --context true appends to every window row its song's whole-excerpt features (prefixed "song_").
+// --context true appends to every window row its song's whole-excerpt features (prefixed "song_"); --context-columns a,b
+// only those.
 // --augment N adds N augmented copies of every window (noise, gain, pitch; as the pipeline's augmentation section)
 // to the training folds, of training songs only: for every trainer, or only for those named "name+aug" if any is.
+// --train-copies false (with --augment): only trainers named "name+aug" train on the copies (as augmentation.use: test).
+// --member FILE#MODEL adds another bench's out-of-fold song probabilities (bench/Cnn's oof.csv) to the votes.
+// --test-hop S scores songs on windows every S seconds while training on those of the training hop.
 // --tta true (with --augment) scores a song by the mean over its original and augmented windows (test-time augmentation).
 // --aggregate geometric scores a song by the geometric mean of its windows' probabilities instead of their mean.
 // Trainers are "name[:key=value...][@k]": the default configuration with some values replaced, seeded with seed + k
@@ -49,7 +53,9 @@ double? hopArg = opts.TryGetValue("hop", out var h) ? double.Parse(h, Invariant.
 double? excerptArg = opts.TryGetValue("excerpt", out var e) ? double.Parse(e, Invariant.Culture) : null;
 var set = opts.GetValueOrDefault("set") == "seed" ? FeatureSetKind.Seed : FeatureSetKind.Full;
 // song context: append to every window row its song's whole-excerpt features (the 25.5 s table, prefixed "song_")
-bool context = opts.GetValueOrDefault("context") == "true";
+bool context = opts.GetValueOrDefault("context") == "true" || opts.ContainsKey("context-columns");
+// --context-columns a,b: only these of the song's whole-excerpt features (e.g. its key mode and tempo)
+var contextColumns = opts.GetValueOrDefault("context-columns")?.Split(',');
 // a song's probabilities: the mean of its windows' (default) or their geometric mean (--aggregate geometric)
 bool geometric = opts.GetValueOrDefault("aggregate") == "geometric";
 // augmented copies of every window (as the pipeline's augmentation section: noise 0.003, gain ±3 dB, pitch ±1 semitone,
@@ -59,6 +65,11 @@ var plan = augment > 0 ? AugmentationPlanOf(augment) : null;
 // test-time augmentation: a song's probabilities are the mean over its original and augmented windows
 bool tta = opts.GetValueOrDefault("tta") == "true";
 if (tta && plan == null) throw new ArgumentException("--tta true needs --augment N");
+// --train-copies false: with --augment, no trainer trains on the copies (unless named "name+aug"): test-time use only
+bool trainCopies = opts.GetValueOrDefault("train-copies") != "false";
+// --test-hop S: songs are scored on windows every S seconds (denser than the training hop, which must be a multiple of S);
+// training still uses the windows of the training hop only
+double? testHopArg = opts.TryGetValue("test-hop", out var th) ? double.Parse(th, Invariant.Culture) : null;
 string outDir = Path.Combine(repo, "bench", "out", "windows");
 Directory.CreateDirectory(outDir);
 
@@ -70,19 +81,23 @@ var voteMembers = new List<VoteMember>();
 foreach (double w in windows)
 {
     double hop = hopArg ?? (w >= 20 ? 100 : w / 2); // a whole excerpt: one window (the first 25.5 s, as the pipeline)
-    string tablePath = Path.Combine(outDir, $"w{w.ToString(Invariant.Culture)}-h{hop.ToString(Invariant.Culture)}-{set.ToString().ToLowerInvariant()}-{FeatureCache.CodeVersion}.parquet");
-    var table = File.Exists(tablePath) ? FeatureTableIO.Read(tablePath) : Featurise(dataset, w, hop, set, tablePath, null);
+    double tableHop = testHopArg ?? hop;
+    int stride = (int)Math.Round(hop / tableHop);
+    if (stride < 1 || Math.Abs(stride * tableHop - hop) > 1e-9) throw new ArgumentException($"--test-hop {tableHop}: the training hop {hop} s must be a multiple of it");
+    string TablePath(double tHop) => Path.Combine(outDir, $"w{w.ToString(Invariant.Culture)}-h{tHop.ToString(Invariant.Culture)}-{set.ToString().ToLowerInvariant()}-{FeatureCache.CodeVersion}.parquet");
+    string tablePath = TablePath(tableHop);
+    var table = File.Exists(tablePath) ? FeatureTableIO.Read(tablePath) : Featurise(dataset, w, tableHop, set, tablePath, null);
     var rows = table.Rows;
     var augmentedRows = new List<FeatureRow>();
     if (plan != null)
     {
-        string augPath = tablePath.Replace(".parquet", $"-aug{augment}.parquet", StringComparison.Ordinal);
+        string augPath = TablePath(hop).Replace(".parquet", $"-aug{augment}.parquet", StringComparison.Ordinal);
         augmentedRows = (File.Exists(augPath) ? FeatureTableIO.Read(augPath) : Featurise(dataset, w, hop, set, augPath, plan)).Rows.ToList();
     }
     if (excerptArg is { } excerpt)
     {
         // window k starts at k * hop: keep those that end inside the excerpt
-        rows = rows.Where(r => WindowIndex(r.Id) * hop + w <= excerpt + 1e-9).ToList();
+        rows = rows.Where(r => WindowIndex(r.Id) * tableHop + w <= excerpt + 1e-9).ToList();
         augmentedRows = augmentedRows.Where(r => WindowIndex(r.Id) * hop + w <= excerpt + 1e-9).ToList();
     }
     // Songs in a fixed order; the folds are made over songs, then mapped to their windows.
@@ -96,9 +111,11 @@ foreach (double w in windows)
     {
         string songTablePath = Path.Combine(outDir, $"w25.5-h100-{set.ToString().ToLowerInvariant()}-{FeatureCache.CodeVersion}.parquet");
         var songTable = File.Exists(songTablePath) ? FeatureTableIO.Read(songTablePath) : Featurise(dataset, 25.5, 100, set, songTablePath, null);
-        var bySong = songTable.Rows.ToDictionary(r => r.Song!, r => r.Values);
+        var keep = contextColumns == null ? Enumerable.Range(0, songTable.FeatureNames.Count).ToArray()
+            : contextColumns.Select(c => songTable.FeatureNames.ToList().IndexOf(c) is var k and >= 0 ? k : throw new ArgumentException($"--context-columns: no feature '{c}'")).ToArray();
+        var bySong = songTable.Rows.ToDictionary(r => r.Song!, r => keep.Select(k => r.Values[k]).ToArray());
         rows = rows.Where(r => bySong.ContainsKey(r.Song!)).Select(r => r with { Values = [.. r.Values, .. bySong[r.Song!]] }).ToList();
-        featureNames = [.. featureNames, .. songTable.FeatureNames.Select(n => "song_" + n)];
+        featureNames = [.. featureNames, .. keep.Select(k => "song_" + songTable.FeatureNames[k])];
     }
     // the original windows first (the songs are scored on them), then the augmented copies of every song
     int originalRows = rows.Count;
@@ -107,14 +124,15 @@ foreach (double w in windows)
         allRows.Select(r => r.Group ?? "song:" + r.Song).ToList());
     var classNames = tab.ClassNames;
     var songY = songLabel.Select(l => classNames.ToList().IndexOf(l)).ToArray();
-    Console.WriteLine($"window {w} s, hop {hop} s{(excerptArg is { } ex ? $", inside the first {ex} s" : "")}: {rows.Count} rows of {songs.Length} songs ({(double)rows.Count / songs.Length:F1} per song), {featureNames.Count} features" +
+    Console.WriteLine($"window {w} s, hop {hop} s{(stride > 1 ? $" (scored every {tableHop} s)" : "")}{(excerptArg is { } ex ? $", inside the first {ex} s" : "")}: {rows.Count} rows of {songs.Length} songs ({(double)rows.Count / songs.Length:F1} per song), {featureNames.Count} features" +
                       (plan != null ? $"; {allRows.Count - originalRows} augmented rows (trained on for training songs only)" : ""));
     // song-level probabilities of every trainer, per repetition, for the ensemble (mean over trainers) at the end
     foreach (string trainerName in trainers)
     {
         var perRepeat = new double[repeats][][];
         // "name+aug": this trainer trains on the augmented copies too (with --augment); the others on the originals only
-        bool withCopies = trainerName.EndsWith("+aug", StringComparison.Ordinal) || (plan != null && !trainers.Any(t => t.EndsWith("+aug", StringComparison.Ordinal)));
+        bool withCopies = trainerName.EndsWith("+aug", StringComparison.Ordinal) ||
+                          (plan != null && trainCopies && !trainers.Any(t => t.EndsWith("+aug", StringComparison.Ordinal)));
         var (trainer, config, seedOffset) = ParseTrainer(trainerName.EndsWith("+aug", StringComparison.Ordinal) ? trainerName[..^4] : trainerName);
         var truth = new List<int>();
         var predicted = new List<int>();
@@ -131,7 +149,7 @@ foreach (double w in windows)
                 for (int i = 0; i < allRows.Count; i++)
                 {
                     if (test.Contains(songIndex[allRows[i].Song!])) te.Add(i);
-                    else if (i < originalRows || withCopies) tr.Add(i);
+                    else if (i < originalRows ? WindowIndex(allRows[i].Id) % stride == 0 : withCopies) tr.Add(i);
                 }
                 return (tr.ToArray(), te.ToArray());
             }).ToList();
@@ -159,6 +177,38 @@ foreach (double w in windows)
         Console.WriteLine($"  {trainerName,-16} song-level accuracy {report.Accuracy:F3} macro-F1 {report.MacroF1:F3} " +
                           $"(fold mean {foldF1.Average():F3}, sd {StdDev(foldF1):F3}); per class " +
                           string.Join(" ", report.PerClass.Select(c => $"{c.Label} {c.F1:F2}")) + $"; {clock.Elapsed.TotalSeconds:F0} s");
+    }
+}
+// --member FILE#MODEL: another bench's out-of-fold song probabilities (bench/Cnn's oof.csv) joins the votes, the same in
+// every repetition (its own folds, also artist-grouped: each song's probabilities come from a model that never saw it)
+if (opts.TryGetValue("member", out var memberArg) && voteMembers.Count > 0)
+{
+    var reference = voteMembers[0];
+    foreach (string spec in memberArg.Split(';'))
+    {
+        var parts = spec.Split('#', 2);
+        var lines = File.ReadAllLines(parts[0]);
+        var header = lines[0].Split(',');
+        var columns = reference.ClassNames.Select(c => Array.IndexOf(header, c)).ToArray();
+        if (columns.Any(c => c < 0)) throw new ArgumentException($"{parts[0]}: the header lacks one of {string.Join(", ", reference.ClassNames)}");
+        var bySong = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        var models = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string line in lines.Skip(1))
+        {
+            int close = line.IndexOf("\",", StringComparison.Ordinal);
+            string model = line[1..close];
+            if (parts.Length > 1 && model != parts[1]) continue;
+            if (models.Add(model) && models.Count > 1)
+                throw new ArgumentException($"{parts[0]} holds several models ({string.Join(", ", models)}): name one with {parts[0]}#MODEL");
+            var cells = line[(close + 2)..].Split(',');
+            bySong[cells[0]] = columns.Select(c => double.Parse(cells[c - 1], Invariant.Culture)).ToArray();
+        }
+        var missing = reference.Songs.Where(song => !bySong.ContainsKey(song)).ToList();
+        if (missing.Count > 0) throw new ArgumentException($"{spec}: no probabilities for {missing.Count} songs (e.g. {missing[0]})");
+        voteMembers.Add(new VoteMember(parts.Length > 1 ? parts[1] : Path.GetFileName(parts[0]), reference.Songs, reference.SongY, reference.ClassNames,
+            Enumerable.Range(0, repeats).Select(_ => bySong).ToArray()));
+        var memberReport = ClassificationReport.Compute(reference.SongY, reference.Songs.Select(song => ClassificationReport.ArgMax(bySong[song])).ToArray(), reference.ClassNames);
+        Console.WriteLine($"  member {voteMembers[^1].Label}: song-level accuracy {memberReport.Accuracy:F3} macro-F1 {memberReport.MacroF1:F3}");
     }
 }
 if (voteMembers.Count > 1)
