@@ -55,6 +55,17 @@ internal static class FourQ
         double tabularSeconds = args.Double("tabular-seconds", 15);
         int seed = args.Int("seed", 1);
         int limit = args.Int("limit", 0);
+        // --kinds mel: only some of the three CNNs; --variant gap+all: one of Cnn2dOptionSearch's standard variants
+        var kinds = (args.String("kinds") ?? "mfcc,spectrogram,mel").Split(',')
+            .Select(k => Enum.Parse<ImageKind>(k, ignoreCase: true)).ToArray();
+        string variantName = args.String("variant") ?? "original";
+        // --windows S: a mel CNN on S-second texture windows (hop S/2) of a mel image at --mel-rows x --mel-cols for the
+        // whole 25.5 s excerpt (default 96 x 550: half the native time resolution), 4 blocks of --filters (pool 2x2), a
+        // global-average-pooling head, SpecAugment and mixup; a clip is the mean of its windows' probabilities
+        double windowSeconds = args.Double("windows", 0);
+        int melRows = args.Int("mel-rows", 96), melCols = args.Int("mel-cols", 550);
+        var filters = (args.String("filters") ?? "12,24,48,48").Split(',').Select(f => int.Parse(f, Invariant.Culture)).ToArray();
+        if (windowSeconds > 0) kinds = [ImageKind.Mel];
         string outDir = Path.GetFullPath(args.String("out") ?? Path.Combine(repo, "bench", "out", "cnn-4q"));
         Directory.CreateDirectory(outDir);
         var total = Stopwatch.StartNew();
@@ -62,8 +73,11 @@ internal static class FourQ
         // 1. Featurise once (the cache makes re-runs cheap).
         var dataset = DatasetReader.Open(data);
         var items = limit > 0 ? dataset.Items.Where((_, i) => i % Math.Max(1, dataset.Items.Count / limit) == 0).Take(limit).ToArray() : dataset.Items;
-        var images = Scaled(ImageOptions.OriginalStudy, scale);
-        string tag = "x" + scale.ToString("0.###", Invariant.Culture) + (limit > 0 ? "-limit" + limit.ToString(Invariant.Culture) : "");
+        var images = windowSeconds > 0
+            ? new ImageOptions { Spectrogram = new ImageSize(16, 16), Mfcc = new ImageSize(20, 16), Mel = new ImageSize(melRows, melCols) }
+            : Scaled(ImageOptions.OriginalStudy, scale);
+        string tag = (windowSeconds > 0 ? $"mel{melRows}x{melCols}" : "x" + scale.ToString("0.###", Invariant.Culture)) +
+                     (limit > 0 ? "-limit" + limit.ToString(Invariant.Culture) : "");
         string arrays = Path.Combine(outDir, "arrays-" + tag);
         string tablePath = Path.Combine(outDir, $"4q-dev-seed-{tag}.parquet");
         var request = new FeatureExtractionRequest
@@ -75,7 +89,8 @@ internal static class FourQ
             ArraysDirectory = arrays,
             CacheDirectory = Path.GetFullPath(args.String("cache") ?? Path.Combine(repo, "bench", "out", "feature-cache")),
         };
-        Console.WriteLine($"{data}: {items.Count} clips; images {Describe(images)} (the original study's sizes x {Invariant.Format(scale)})");
+        Console.WriteLine($"{data}: {items.Count} clips; images {Describe(images)}" +
+                          (windowSeconds > 0 ? $" (mel for {Invariant.Format(windowSeconds)} s windows)" : $" (the original study's sizes x {Invariant.Format(scale)})"));
         var featurizeClock = Stopwatch.StartNew();
         var summary = await FeatureExtraction.RunAsync(request, new ClipFeaturizer(request.Options), new SyncProgress(u =>
         {
@@ -91,6 +106,11 @@ internal static class FourQ
         // 2. The three image sources (streamed from the arrays) and the 1D vectors, in the index's order.
         var labels = dataset.Labels.ToArray();
         var sources = Kinds.ToDictionary(k => k, k => NpzImageSource.Open(arrays, k, labels));
+        // 25.5 s in melCols columns: a window of S seconds is S / 25.5 of them
+        var windowed = windowSeconds > 0
+            ? new WindowImageSource(sources[ImageKind.Mel], (int)Math.Round(melCols * windowSeconds / 25.5), (int)Math.Round(melCols * windowSeconds / 2 / 25.5))
+            : null;
+        if (windowed != null) Console.WriteLine($"mel windows: {windowed.Size.Rows}x{windowed.Size.Cols}, {windowed.PerClip} per clip; filters {string.Join("/", filters)}");
         var reference = sources[ImageKind.Mfcc];
         var table = FeatureTableIO.Read(tablePath);
         var vectorsById = table.Rows.ToDictionary(r => r.Id, r => r.Values, StringComparer.Ordinal);
@@ -149,7 +169,38 @@ internal static class FourQ
             AutoMlResult? automl = null;
             try
             {
-                foreach (var kind in Kinds)
+                if (windowed != null)
+                {
+                    var split = CnnDataAssembly.Assemble(windowed, windowed.WindowsOf(train), windowed.WindowsOf(validation), windowed.WindowsOf(test));
+                    var options = new Cnn2dTrainingOptions
+                    {
+                        LearningRate = learningRate,
+                        Schedule = LearningRateSchedule.ReduceOnPlateau,
+                        PlateauPatience = 2,
+                        MaxEpochs = epochs,
+                        Patience = patience,
+                        Seed = seed + f,
+                        L2 = 1e-4,
+                        SpecAugment = new SpecAugmentOptions(),
+                        MixupAlpha = 0.2,
+                    };
+                    var architecture = new Cnn2dArchitecture
+                    {
+                        Filters = filters, PoolRows = 2, PoolCols = 2, Dense = [64], Dropout = 0.3, Head = Cnn2dHead.GlobalAveragePooling,
+                    };
+                    var clock = Stopwatch.StartNew();
+                    var result = Cnn2dTrainer.Train(split, new Cnn2dVariant("windows", architecture, options));
+                    const string name = "2D CNN Mel windows";
+                    if (!training.TryGetValue(name, out var list)) training[name] = list = [];
+                    list.Add((result.SecondsPerEpoch, result.History.Count, result.BestEpoch, clock.Elapsed.TotalSeconds));
+                    var p = windowed.MeanPerClip(result.Model.PredictProbabilities(split.Test!));
+                    Record(name, test, p, testTruth);
+                    Console.WriteLine($"  windows     {result.History.Count,2} epochs (best {result.BestEpoch,2}), {result.SecondsPerEpoch:F2} s/epoch, " +
+                                      $"val acc (windows) {result.Best.ValidationAccuracy:F3}, test acc (songs) {foldScores[name][^1]:F3} [{total.Elapsed.TotalSeconds:F0} s]");
+                    if (f == 0) Cnn2dArtifacts.WriteTrainingCurves(Path.Combine(outDir, "curves", "mel-windows"), result, "Mel windows, fold 1");
+                    result.Model.Dispose();
+                }
+                foreach (var kind in windowed != null ? [] : kinds)
                 {
                     var split = CnnDataAssembly.Assemble(sources[kind], train, validation, test);
                     var options = new Cnn2dTrainingOptions
@@ -162,7 +213,10 @@ internal static class FourQ
                         Seed = seed + f,
                     };
                     var clock = Stopwatch.StartNew();
-                    var result = Cnn2dTrainer.Train(split, new Cnn2dVariant("original", Cnn2dArchitecture.Original(kind), options));
+                    var variant = Cnn2dOptionSearch.StandardVariants(kind, options).SingleOrDefault(v => v.Name == variantName)
+                        ?? throw new ArgumentException($"--variant {variantName}: not one of " +
+                                                       string.Join(", ", Cnn2dOptionSearch.StandardVariants(kind, options).Select(v => v.Name)));
+                    var result = Cnn2dTrainer.Train(split, variant);
                     members.Add(($"cnn2d-{kind.ToString().ToLowerInvariant()}", result.Model, result.Model.PredictProbabilities(validationClips)));
                     string name = $"2D CNN {kind}";
                     if (!training.TryGetValue(name, out var list)) training[name] = list = [];
@@ -205,7 +259,7 @@ internal static class FourQ
 
                 // Ensembles: the registered ensemble class over the members (borrowed: the fold disposes them).
                 var cnns = members.Where(m => m.Name.StartsWith("cnn2d", StringComparison.Ordinal)).ToList();
-                Ensemble("ensemble 2D (mean of the 3 CNNs)", cnns, null);
+                if (cnns.Count > 1) Ensemble($"ensemble 2D (mean of the {cnns.Count} CNNs)", cnns, null);
                 if (members.Count > cnns.Count)
                 {
                     Ensemble("ensemble 2D + 1D (mean)", members, null);
@@ -247,7 +301,9 @@ internal static class FourQ
             var report = ClassificationReport.Compute(truth, predicted, labels);
             var accuracyCi = ConfidenceIntervals.Bootstrap(truth, predicted, labels, r => r.Accuracy, seed: seed);
             var f1Ci = ConfidenceIntervals.Bootstrap(truth, predicted, labels, r => r.MacroF1, seed: seed);
-            string input = model.StartsWith("2D CNN ", StringComparison.Ordinal)
+            string input = windowed != null && model.StartsWith("2D CNN ", StringComparison.Ordinal)
+                ? $"mel {windowed.Size.Rows}x{windowed.Size.Cols} windows ({windowed.PerClip} per clip, cut from {melRows}x{melCols})"
+                : model.StartsWith("2D CNN ", StringComparison.Ordinal)
                 ? $"{model[7..]} {Size(images, Enum.Parse<ImageKind>(model[7..]))}"
                 : model.StartsWith("1D", StringComparison.Ordinal) ? "57 seed features" : "members' probabilities";
             string perEpoch = "", epochsRun = "";
@@ -292,12 +348,18 @@ internal static class FourQ
         if (tabularChoices.Count > 0) Console.WriteLine($"tabular model per fold: {string.Join(", ", tabularChoices)}");
         if (weightsSeen.Count > 0)
         {
-            var names = Kinds.Select(k => "cnn2d-" + k.ToString().ToLowerInvariant()).Append("tabular").ToArray();
+            var names = kinds.Select(k => "cnn2d-" + k.ToString().ToLowerInvariant()).Append("tabular").ToArray();
             Console.WriteLine("fitted weights per fold: " + string.Join("; ", weightsSeen.Select(w =>
                 string.Join(" ", w.Select((x, i) => $"{names[i]} {x:F2}")))));
         }
         Console.WriteLine($"wall time: featurise {featurizeSeconds:F0} s, cross-validation {trainingSeconds:F0} s, total {total.Elapsed.TotalSeconds:F0} s");
         File.WriteAllText(Path.Combine(outDir, "summary.md"), md.ToString());
+        // every model's out-of-fold probabilities per song, for votes with other benches' models (bench/Windows --member)
+        var oof = new StringBuilder("model,song," + string.Join(",", labels) + "\n");
+        foreach (var (model, p) in probabilitiesOut)
+            for (int i = 0; i < n; i++)
+                oof.AppendLine($"\"{model}\",{reference.ItemId(i)},{string.Join(",", p[i].Select(v => v.ToString("R", Invariant.Culture)))}");
+        File.WriteAllText(Path.Combine(outDir, "oof.csv"), oof.ToString());
         File.WriteAllText(Path.Combine(outDir, "summary.json"), JsonSerializer.Serialize(new
         {
             data,
@@ -307,7 +369,8 @@ internal static class FourQ
             patience,
             learning_rate = learningRate,
             scale,
-            images = Kinds.ToDictionary(k => k.ToString(), k => Size(images, k)),
+            images = kinds.ToDictionary(k => k.ToString(), k => Size(images, k)),
+            variant = variantName,
             tabular_seconds = tabularSeconds,
             seed,
             featurize_seconds = featurizeSeconds,

@@ -11,7 +11,8 @@ namespace Mmcs.Bench.Cnn;
 /// Benchmarks of the 2D CNNs and the ensemble (bench/README.md, "2D CNNs and ensemble on 4q-dev").
 ///   timing [--clips N] [--epochs E] [--scale F]   seconds per epoch of each preset on synthetic images
 ///   fourq [--data DIR] [--epochs E] [--folds K] [--patience P] [--scale F] [--lr R] [--tabular-seconds S]
-///         [--seed N] [--limit N] [--out DIR] [--cache DIR]
+///         [--seed N] [--limit N] [--out DIR] [--cache DIR] [--kinds mel,...] [--variant gap+all]
+///         [--windows S [--mel-rows R] [--mel-cols C] [--filters a,b,c,d]]
 ///                                                 artist-grouped CV of the three 2D CNNs and the ensembles on 4Q
 ///                                                 (default data: ../shared/datasets/4q-dev; exit 3 when absent)
 /// </summary>
@@ -20,7 +21,8 @@ public static class Program
     private const string Usage =
         "usage: Mmcs.Bench.Cnn timing [--clips N] [--epochs E] [--scale F]\n" +
         "       Mmcs.Bench.Cnn fourq [--data DIR] [--epochs E] [--folds K] [--patience P] [--scale F] [--lr R] " +
-        "[--tabular-seconds S] [--seed N] [--limit N] [--out DIR] [--cache DIR]";
+        "[--tabular-seconds S] [--seed N] [--limit N] [--out DIR] [--cache DIR] [--kinds mfcc,spectrogram,mel] [--variant NAME] " +
+        "[--windows S [--mel-rows R] [--mel-cols C] [--filters a,b,c,d]]";
 
     public static async Task<int> Main(string[] args)
     {
