@@ -167,23 +167,21 @@ internal static class FourQ
 
             var members = new List<(string Name, IMoodClassifier Model, double[][] Validation)>();
             AutoMlResult? automl = null;
+            var foldOptions = new Cnn2dTrainingOptions
+            {
+                LearningRate = learningRate,
+                Schedule = LearningRateSchedule.ReduceOnPlateau,
+                PlateauPatience = 2,
+                MaxEpochs = epochs,
+                Patience = patience,
+                Seed = seed + f,
+            };
             try
             {
                 if (windowed != null)
                 {
                     var split = CnnDataAssembly.Assemble(windowed, windowed.WindowsOf(train), windowed.WindowsOf(validation), windowed.WindowsOf(test));
-                    var options = new Cnn2dTrainingOptions
-                    {
-                        LearningRate = learningRate,
-                        Schedule = LearningRateSchedule.ReduceOnPlateau,
-                        PlateauPatience = 2,
-                        MaxEpochs = epochs,
-                        Patience = patience,
-                        Seed = seed + f,
-                        L2 = 1e-4,
-                        SpecAugment = new SpecAugmentOptions(),
-                        MixupAlpha = 0.2,
-                    };
+                    var options = foldOptions with { L2 = 1e-4, SpecAugment = new SpecAugmentOptions(), MixupAlpha = 0.2 };
                     var architecture = new Cnn2dArchitecture
                     {
                         Filters = filters, PoolRows = 2, PoolCols = 2, Dense = [64], Dropout = 0.3, Head = Cnn2dHead.GlobalAveragePooling,
@@ -203,15 +201,7 @@ internal static class FourQ
                 foreach (var kind in windowed != null ? [] : kinds)
                 {
                     var split = CnnDataAssembly.Assemble(sources[kind], train, validation, test);
-                    var options = new Cnn2dTrainingOptions
-                    {
-                        LearningRate = learningRate,
-                        Schedule = LearningRateSchedule.ReduceOnPlateau,
-                        PlateauPatience = 2,
-                        MaxEpochs = epochs,
-                        Patience = patience,
-                        Seed = seed + f,
-                    };
+                    var options = foldOptions;
                     var clock = Stopwatch.StartNew();
                     var variant = Cnn2dOptionSearch.StandardVariants(kind, options).SingleOrDefault(v => v.Name == variantName)
                         ?? throw new ArgumentException($"--variant {variantName}: not one of " +

@@ -1,0 +1,81 @@
+using Mmcs.Core;
+using Mmcs.Featurize;
+using Mmcs.Train.Models;
+
+namespace Mmcs.Train.Cnn.Data;
+
+/// <summary>
+/// Texture windows of a source of clip images: clip k's image [rows × cols] gives <see cref="PerClip"/> windows of
+/// <see cref="WindowCols"/> columns every <see cref="HopCols"/> columns (window w of clip k is item k · PerClip + w;
+/// columns past the last whole window are not used). Each window carries its clip's label, group and song, so grouped
+/// splits keep a song's windows together. A CNN trained on the windows scores a clip by the mean over its windows
+/// (<see cref="MeanPerClip"/>), as the tabular models do with texture windows.
+/// </summary>
+public sealed class WindowImageSource : IImageSource
+{
+    private readonly IImageSource _clips;
+
+    public WindowImageSource(IImageSource clips, int windowCols, int hopCols)
+    {
+        ArgumentNullException.ThrowIfNull(clips);
+        if (windowCols < 1 || windowCols > clips.Size.Cols)
+            throw new MmcsException(ErrorCodes.InvalidParameterValue, $"a window of {windowCols} columns does not fit images of {clips.Size.Cols} columns");
+        if (hopCols < 1) throw new MmcsException(ErrorCodes.InvalidParameterValue, $"the window hop must be at least 1 column, got {hopCols}");
+        _clips = clips;
+        WindowCols = windowCols;
+        HopCols = hopCols;
+        PerClip = (clips.Size.Cols - windowCols) / hopCols + 1;
+    }
+
+    public int WindowCols { get; }
+
+    public int HopCols { get; }
+
+    /// <summary>Windows per clip.</summary>
+    public int PerClip { get; }
+
+    public ImageKind Kind => _clips.Kind;
+
+    public ImageSize Size => new(_clips.Size.Rows, WindowCols);
+
+    public IReadOnlyList<string> Labels => _clips.Labels;
+
+    public int Count => _clips.Count * PerClip;
+
+    public int Label(int index) => _clips.Label(index / PerClip);
+
+    public string Group(int index) => _clips.Group(index / PerClip);
+
+    public string ItemId(int index) => _clips.ItemId(index / PerClip);
+
+    /// <summary>The windows of some clips (indices into the clip source), clip by clip.</summary>
+    public int[] WindowsOf(IEnumerable<int> clips) => clips.SelectMany(k => Enumerable.Range(k * PerClip, PerClip)).ToArray();
+
+    /// <summary>Clip probabilities from window probabilities given clip by clip (as <see cref="WindowsOf"/> orders
+    /// them): the mean over each run of <see cref="PerClip"/> rows.</summary>
+    public double[][] MeanPerClip(IReadOnlyList<double[]> windows)
+    {
+        if (windows.Count % PerClip != 0)
+            throw new MmcsException(ErrorCodes.InvalidParameterValue, $"{windows.Count} window rows are not whole clips of {PerClip} windows");
+        var clips = new double[windows.Count / PerClip][];
+        for (int k = 0; k < clips.Length; k++)
+        {
+            var mean = new double[windows[k * PerClip].Length];
+            for (int w = 0; w < PerClip; w++)
+                for (int c = 0; c < mean.Length; c++) mean[c] += windows[k * PerClip + w][c] / PerClip;
+            clips[k] = mean;
+        }
+        return clips;
+    }
+
+    public void ReadImage(int index, Span<float> destination)
+    {
+        if ((uint)index >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(index), $"window {index} of {Count}");
+        int rows = _clips.Size.Rows, cols = _clips.Size.Cols;
+        var clip = new float[rows * cols];
+        _clips.ReadImage(index / PerClip, clip);
+        int start = index % PerClip * HopCols;
+        for (int r = 0; r < rows; r++)
+            clip.AsSpan(r * cols + start, WindowCols).CopyTo(destination.Slice(r * WindowCols, WindowCols));
+    }
+}
