@@ -55,18 +55,23 @@ internal static class FourQ
         double tabularSeconds = args.Double("tabular-seconds", 15);
         int seed = args.Int("seed", 1);
         int limit = args.Int("limit", 0);
-        // --kinds mel: only some of the three CNNs; --variant gap+all: one of Cnn2dOptionSearch's standard variants
-        var kinds = (args.String("kinds") ?? "mfcc,spectrogram,mel").Split(',')
-            .Select(k => Enum.Parse<ImageKind>(k, ignoreCase: true)).ToArray();
-        string variantName = args.String("variant") ?? "original";
         // --windows S: a mel CNN on S-second texture windows (hop S/2) of a mel image at --mel-rows x --mel-cols for the
         // whole 25.5 s excerpt (default 96 x 550: half the native time resolution), 4 blocks of --filters (pool 2x2), a
         // global-average-pooling head, SpecAugment and mixup; a clip is the mean of its windows' probabilities
         double windowSeconds = args.Double("windows", 0);
         int melRows = args.Int("mel-rows", 96), melCols = args.Int("mel-cols", 550);
         var filters = (args.String("filters") ?? "12,24,48,48").Split(',').Select(f => int.Parse(f, Invariant.Culture)).ToArray();
-        if (windowSeconds > 0) kinds = [ImageKind.Mel];
-        string outDir = Path.GetFullPath(args.String("out") ?? Path.Combine(repo, "bench", "out", "cnn-4q"));
+        if (windowSeconds > 0 && (args.String("kinds") != null || args.String("variant") != null))
+            throw new MmcsException(ErrorCodes.InvalidParameterValue, "--windows trains its own mel CNN: --kinds and --variant do not apply");
+        // --kinds mel: only some of the three CNNs; --variant gap+all: one of Cnn2dOptionSearch's standard variants
+        var kinds = windowSeconds > 0 ? [ImageKind.Mel] : (args.String("kinds") ?? "mfcc,spectrogram,mel").Split(',').Select(k =>
+            Enum.TryParse<ImageKind>(k, ignoreCase: true, out var kind) ? kind
+                : throw new MmcsException(ErrorCodes.InvalidParameterValue, $"--kinds: '{k}' is not one of mfcc, spectrogram, mel")).ToArray();
+        string variantName = args.String("variant") ?? "original";
+        var variantNames = Cnn2dOptionSearch.StandardVariants(ImageKind.Mel, new Cnn2dTrainingOptions()).Select(v => v.Name).ToArray();
+        if (!variantNames.Contains(variantName))
+            throw new MmcsException(ErrorCodes.InvalidParameterValue, $"--variant {variantName}: not one of {string.Join(", ", variantNames)}");
+        string outDir = Path.GetFullPath(args.String("out") ?? Path.Combine(repo, "bench", "out", windowSeconds > 0 ? "cnn-4q-windows" : "cnn-4q"));
         Directory.CreateDirectory(outDir);
         var total = Stopwatch.StartNew();
 
@@ -106,9 +111,12 @@ internal static class FourQ
         // 2. The three image sources (streamed from the arrays) and the 1D vectors, in the index's order.
         var labels = dataset.Labels.ToArray();
         var sources = Kinds.ToDictionary(k => k, k => NpzImageSource.Open(arrays, k, labels));
-        // 25.5 s in melCols columns: a window of S seconds is S / 25.5 of them
+        // the excerpt in melCols columns: a window of S seconds is S / excerpt of them
+        double excerpt = request.Options.ExcerptSeconds;
+        if (windowSeconds > excerpt)
+            throw new MmcsException(ErrorCodes.InvalidParameterValue, $"--windows {Invariant.Format(windowSeconds)}: longer than the {Invariant.Format(excerpt)} s excerpt");
         var windowed = windowSeconds > 0
-            ? new WindowImageSource(sources[ImageKind.Mel], (int)Math.Round(melCols * windowSeconds / 25.5), (int)Math.Round(melCols * windowSeconds / 2 / 25.5))
+            ? new WindowImageSource(sources[ImageKind.Mel], (int)Math.Round(melCols * windowSeconds / excerpt), (int)Math.Round(melCols * windowSeconds / 2 / excerpt))
             : null;
         if (windowed != null) Console.WriteLine($"mel windows: {windowed.Size.Rows}x{windowed.Size.Cols}, {windowed.PerClip} per clip; filters {string.Join("/", filters)}");
         var reference = sources[ImageKind.Mfcc];
@@ -203,9 +211,7 @@ internal static class FourQ
                     var split = CnnDataAssembly.Assemble(sources[kind], train, validation, test);
                     var options = foldOptions;
                     var clock = Stopwatch.StartNew();
-                    var variant = Cnn2dOptionSearch.StandardVariants(kind, options).SingleOrDefault(v => v.Name == variantName)
-                        ?? throw new ArgumentException($"--variant {variantName}: not one of " +
-                                                       string.Join(", ", Cnn2dOptionSearch.StandardVariants(kind, options).Select(v => v.Name)));
+                    var variant = Cnn2dOptionSearch.StandardVariants(kind, options).Single(v => v.Name == variantName);
                     var result = Cnn2dTrainer.Train(split, variant);
                     members.Add(($"cnn2d-{kind.ToString().ToLowerInvariant()}", result.Model, result.Model.PredictProbabilities(validationClips)));
                     string name = $"2D CNN {kind}";
@@ -250,7 +256,7 @@ internal static class FourQ
                 // Ensembles: the registered ensemble class over the members (borrowed: the fold disposes them).
                 var cnns = members.Where(m => m.Name.StartsWith("cnn2d", StringComparison.Ordinal)).ToList();
                 if (cnns.Count > 1) Ensemble($"ensemble 2D (mean of the {cnns.Count} CNNs)", cnns, null);
-                if (members.Count > cnns.Count)
+                if (cnns.Count > 0 && members.Count > cnns.Count)
                 {
                     Ensemble("ensemble 2D + 1D (mean)", members, null);
                     var fitted = EnsembleWeights.Fit(members.Select(m => m.Validation).ToArray(), validationTruth, EnsembleWeighting.LogLoss, labels);
@@ -338,7 +344,7 @@ internal static class FourQ
         if (tabularChoices.Count > 0) Console.WriteLine($"tabular model per fold: {string.Join(", ", tabularChoices)}");
         if (weightsSeen.Count > 0)
         {
-            var names = kinds.Select(k => "cnn2d-" + k.ToString().ToLowerInvariant()).Append("tabular").ToArray();
+            var names = kinds.Select(k => "cnn2d-" + k.ToString().ToLowerInvariant()).Append("tabular").ToArray(); // the members' order
             Console.WriteLine("fitted weights per fold: " + string.Join("; ", weightsSeen.Select(w =>
                 string.Join(" ", w.Select((x, i) => $"{names[i]} {x:F2}")))));
         }
@@ -348,7 +354,7 @@ internal static class FourQ
         var oof = new StringBuilder("model,song," + string.Join(",", labels) + "\n");
         foreach (var (model, p) in probabilitiesOut)
             for (int i = 0; i < n; i++)
-                oof.AppendLine($"\"{model}\",{reference.ItemId(i)},{string.Join(",", p[i].Select(v => v.ToString("R", Invariant.Culture)))}");
+                oof.Append($"\"{model}\",{reference.ItemId(i)},{string.Join(",", p[i].Select(v => v.ToString("R", Invariant.Culture)))}\n");
         File.WriteAllText(Path.Combine(outDir, "oof.csv"), oof.ToString());
         File.WriteAllText(Path.Combine(outDir, "summary.json"), JsonSerializer.Serialize(new
         {
@@ -358,9 +364,18 @@ internal static class FourQ
             epochs,
             patience,
             learning_rate = learningRate,
-            scale,
+            scale = windowed == null ? scale : (double?)null,
             images = kinds.ToDictionary(k => k.ToString(), k => Size(images, k)),
-            variant = variantName,
+            variant = windowed == null ? variantName : null,
+            windows = windowed == null ? null : new
+            {
+                seconds = windowSeconds,
+                mel = $"{melRows}x{melCols}",
+                window_cols = windowed.WindowCols,
+                hop_cols = windowed.HopCols,
+                per_clip = windowed.PerClip,
+                filters,
+            },
             tabular_seconds = tabularSeconds,
             seed,
             featurize_seconds = featurizeSeconds,

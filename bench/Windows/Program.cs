@@ -12,7 +12,8 @@
 // --augment N adds N augmented copies of every window (noise, gain, pitch; as the pipeline's augmentation section)
 // to the training folds, of training songs only: for every trainer, or only for those named "name+aug" if any is.
 // --train-copies false (with --augment): only trainers named "name+aug" train on the copies (as augmentation.use: test).
-// --member FILE#MODEL adds another bench's out-of-fold song probabilities (bench/Cnn's oof.csv) to the votes.
+// --member FILE#MODEL adds another bench's out-of-fold song probabilities (bench/Cnn's oof.csv) to the votes; several
+// members are separated by ';'.
 // --test-hop S scores songs on windows every S seconds while training on those of the training hop.
 // --tta true (with --augment) scores a song by the mean over its original and augmented windows (test-time augmentation).
 // --aggregate geometric scores a song by the geometric mean of its windows' probabilities instead of their mean.
@@ -66,7 +67,13 @@ var plan = augment > 0 ? AugmentationPlanOf(augment) : null;
 bool tta = opts.GetValueOrDefault("tta") == "true";
 if (tta && plan == null) throw new ArgumentException("--tta true needs --augment N");
 // --train-copies false: with --augment, no trainer trains on the copies (unless named "name+aug"): test-time use only
-bool trainCopies = opts.GetValueOrDefault("train-copies") != "false";
+bool trainCopies = (opts.GetValueOrDefault("train-copies") ?? "true") switch
+{
+    "true" => true,
+    "false" when plan != null => false,
+    "false" => throw new ArgumentException("--train-copies false needs --augment N"),
+    var other => throw new ArgumentException($"--train-copies {other}: true or false"),
+};
 // --test-hop S: songs are scored on windows every S seconds (denser than the training hop, which must be a multiple of S);
 // training still uses the windows of the training hop only
 double? testHopArg = opts.TryGetValue("test-hop", out var th) ? double.Parse(th, Invariant.Culture) : null;
@@ -83,7 +90,8 @@ foreach (double w in windows)
     double hop = hopArg ?? (w >= 20 ? 100 : w / 2); // a whole excerpt: one window (the first 25.5 s, as the pipeline)
     double tableHop = testHopArg ?? hop;
     int stride = (int)Math.Round(hop / tableHop);
-    if (stride < 1 || Math.Abs(stride * tableHop - hop) > 1e-9) throw new ArgumentException($"--test-hop {tableHop}: the training hop {hop} s must be a multiple of it");
+    if (stride < 1 || Math.Abs(stride * tableHop - hop) > 1e-9)
+        throw new ArgumentException($"--test-hop {tableHop}: the {w} s windows' training hop {hop} s is not a multiple of it");
     string TablePath(double tHop) => Path.Combine(outDir, $"w{w.ToString(Invariant.Culture)}-h{tHop.ToString(Invariant.Culture)}-{set.ToString().ToLowerInvariant()}-{FeatureCache.CodeVersion}.parquet");
     string tablePath = TablePath(tableHop);
     var table = File.Exists(tablePath) ? FeatureTableIO.Read(tablePath) : Featurise(dataset, w, tableHop, set, tablePath, null);
@@ -125,7 +133,8 @@ foreach (double w in windows)
     var classNames = tab.ClassNames;
     var songY = songLabel.Select(l => classNames.ToList().IndexOf(l)).ToArray();
     Console.WriteLine($"window {w} s, hop {hop} s{(stride > 1 ? $" (scored every {tableHop} s)" : "")}{(excerptArg is { } ex ? $", inside the first {ex} s" : "")}: {rows.Count} rows of {songs.Length} songs ({(double)rows.Count / songs.Length:F1} per song), {featureNames.Count} features" +
-                      (plan != null ? $"; {allRows.Count - originalRows} augmented rows (trained on for training songs only)" : ""));
+                      (plan != null ? $"; {allRows.Count - originalRows} augmented rows ({(trainCopies || trainers.Any(t => t.EndsWith("+aug", StringComparison.Ordinal)) ? "trained on for training songs only" : "never trained on")}" +
+                                      $"{(tta ? ", scored" : "")})" : ""));
     // song-level probabilities of every trainer, per repetition, for the ensemble (mean over trainers) at the end
     foreach (string trainerName in trainers)
     {
@@ -193,19 +202,28 @@ if (opts.TryGetValue("member", out var memberArg) && voteMembers.Count > 0)
         if (columns.Any(c => c < 0)) throw new ArgumentException($"{parts[0]}: the header lacks one of {string.Join(", ", reference.ClassNames)}");
         var bySong = new Dictionary<string, double[]>(StringComparer.Ordinal);
         var models = new HashSet<string>(StringComparer.Ordinal);
-        foreach (string line in lines.Skip(1))
+        for (int l = 1; l < lines.Length; l++)
         {
+            string line = lines[l];
+            if (line.Length == 0) continue;
             int close = line.IndexOf("\",", StringComparison.Ordinal);
+            if (!line.StartsWith('"') || close < 1) throw new ArgumentException($"{parts[0]}:{l + 1}: expected \"model\",song,probabilities");
             string model = line[1..close];
-            if (parts.Length > 1 && model != parts[1]) continue;
-            if (models.Add(model) && models.Count > 1)
-                throw new ArgumentException($"{parts[0]} holds several models ({string.Join(", ", models)}): name one with {parts[0]}#MODEL");
+            models.Add(model);
+            if (parts.Length > 1 ? model != parts[1] : models.Count > 1) continue;
             var cells = line[(close + 2)..].Split(',');
-            bySong[cells[0]] = columns.Select(c => double.Parse(cells[c - 1], Invariant.Culture)).ToArray();
+            if (cells.Length != header.Length - 1) throw new ArgumentException($"{parts[0]}:{l + 1}: {cells.Length + 1} cells, the header has {header.Length}");
+            bySong[cells[0]] = columns.Select(c => double.TryParse(cells[c - 1], System.Globalization.NumberStyles.Float, Invariant.Culture, out double v) ? v
+                : throw new ArgumentException($"{parts[0]}:{l + 1}: '{cells[c - 1]}' is not a probability")).ToArray();
         }
+        if (parts.Length == 1 && models.Count > 1)
+            throw new ArgumentException($"{parts[0]} holds several models ({string.Join(", ", models)}): name one with {parts[0]}#MODEL");
+        if (parts.Length > 1 && !models.Contains(parts[1]))
+            throw new ArgumentException($"{parts[0]}: no rows of model '{parts[1]}' (models: {string.Join(", ", models)})");
         var missing = reference.Songs.Where(song => !bySong.ContainsKey(song)).ToList();
         if (missing.Count > 0) throw new ArgumentException($"{spec}: no probabilities for {missing.Count} songs (e.g. {missing[0]})");
-        voteMembers.Add(new VoteMember(parts.Length > 1 ? parts[1] : Path.GetFileName(parts[0]), reference.Songs, reference.SongY, reference.ClassNames,
+        string memberLabel = (parts.Length > 1 ? parts[1] : "") + " (" + Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(parts[0]))) + ")";
+        voteMembers.Add(new VoteMember(memberLabel.TrimStart(), reference.Songs, reference.SongY, reference.ClassNames,
             Enumerable.Range(0, repeats).Select(_ => bySong).ToArray()));
         var memberReport = ClassificationReport.Compute(reference.SongY, reference.Songs.Select(song => ClassificationReport.ArgMax(bySong[song])).ToArray(), reference.ClassNames);
         Console.WriteLine($"  member {voteMembers[^1].Label}: song-level accuracy {memberReport.Accuracy:F3} macro-F1 {memberReport.MacroF1:F3}");

@@ -91,7 +91,8 @@ public enum LearningRateSchedule
     /// <summary>Cosine annealing from the initial rate towards zero over <see cref="Cnn2dTrainingOptions.MaxEpochs"/>.</summary>
     Cosine,
 
-    /// <summary>Divided by 10 after <see cref="Cnn2dTrainingOptions.PlateauPatience"/> epochs without a better validation loss.</summary>
+    /// <summary>Divided by 10 on the (<see cref="Cnn2dTrainingOptions.PlateauPatience"/> + 1)-th epoch in a row without a better
+    /// validation loss.</summary>
     ReduceOnPlateau,
 }
 

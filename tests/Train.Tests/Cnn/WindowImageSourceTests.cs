@@ -40,6 +40,21 @@ public class WindowImageSourceTests
         }
     }
 
+    [Theory]
+    [InlineData(10, 5, 3)] // the last window ends on the last column
+    [InlineData(8, 12, 2)] // a hop wider than the window skips columns: starts 0 and 12
+    [InlineData(20, 1, 1)] // one window, the whole image
+    public void The_windows_per_clip_are_the_whole_windows_that_fit(int windowCols, int hopCols, int perClip)
+    {
+        var windows = new WindowImageSource(Clips(), windowCols, hopCols);
+
+        Assert.Equal(perClip, windows.PerClip);
+        var last = SyntheticImages.ReadImage(windows, perClip - 1);
+        Assert.Equal((perClip - 1) * hopCols + windowCols - 1, last[0, windowCols - 1]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => windows.Label(windows.Count));
+        Assert.Throws<ArgumentOutOfRangeException>(() => windows.ItemId(-1));
+    }
+
     [Fact]
     public void Every_window_carries_its_clips_label_group_and_song()
     {
@@ -88,12 +103,12 @@ public class WindowImageSourceTests
     }
 
     [Fact]
-    public void A_window_wider_than_the_images_or_a_zero_hop_is_refused_with_the_sizes()
+    public void A_window_wider_than_the_images_or_a_zero_hop_is_refused_with_what_is_wrong()
     {
         var error = Assert.Throws<MmcsException>(() => new WindowImageSource(Clips(), 21, 5));
         Assert.Contains("21 columns", error.Message);
         Assert.Contains("20 columns", error.Message);
-        Assert.Throws<MmcsException>(() => new WindowImageSource(Clips(), 8, 0));
+        Assert.Contains("at least 1 column", Assert.Throws<MmcsException>(() => new WindowImageSource(Clips(), 8, 0)).Message);
     }
 
     [Fact]

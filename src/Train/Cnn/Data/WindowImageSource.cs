@@ -42,11 +42,17 @@ public sealed class WindowImageSource : IImageSource
 
     public int Count => _clips.Count * PerClip;
 
-    public int Label(int index) => _clips.Label(index / PerClip);
+    public int Label(int index) => _clips.Label(Clip(index));
 
-    public string Group(int index) => _clips.Group(index / PerClip);
+    public string Group(int index) => _clips.Group(Clip(index));
 
-    public string ItemId(int index) => _clips.ItemId(index / PerClip);
+    public string ItemId(int index) => _clips.ItemId(Clip(index));
+
+    private int Clip(int index)
+    {
+        ImageSources.CheckIndex(index, Count);
+        return index / PerClip;
+    }
 
     /// <summary>The windows of some clips (indices into the clip source), clip by clip.</summary>
     public int[] WindowsOf(IEnumerable<int> clips) => clips.SelectMany(k => Enumerable.Range(k * PerClip, PerClip)).ToArray();
@@ -70,10 +76,9 @@ public sealed class WindowImageSource : IImageSource
 
     public void ReadImage(int index, Span<float> destination)
     {
-        if ((uint)index >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(index), $"window {index} of {Count}");
         int rows = _clips.Size.Rows, cols = _clips.Size.Cols;
-        var clip = new float[rows * cols];
-        _clips.ReadImage(index / PerClip, clip);
+        var clip = new float[rows * cols]; // the whole clip image, read again for each of its windows
+        _clips.ReadImage(Clip(index), clip);
         int start = index % PerClip * HopCols;
         for (int r = 0; r < rows; r++)
             clip.AsSpan(r * cols + start, WindowCols).CopyTo(destination.Slice(r * WindowCols, WindowCols));
