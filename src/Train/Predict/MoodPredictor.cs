@@ -4,6 +4,7 @@ using Mmcs.Featurize.Audio;
 using Mmcs.Featurize.Augment;
 using Mmcs.Train.Ensemble;
 using Mmcs.Train.Evaluation;
+using Mmcs.Train.Models;
 
 namespace Mmcs.Train.Predict;
 
@@ -154,19 +155,7 @@ public sealed class MoodPredictor
     }
 
     /// <summary>The mean of each run of <paramref name="views"/> consecutive rows (a window and its copies).</summary>
-    private static double[][] MeanOfViews(double[][] rows, int views)
-    {
-        if (views == 1) return rows;
-        var result = new double[rows.Length / views][];
-        for (int i = 0; i < result.Length; i++)
-        {
-            var mean = new double[rows[i * views].Length];
-            for (int v = 0; v < views; v++)
-                for (int c = 0; c < mean.Length; c++) mean[c] += rows[i * views + v][c] / views;
-            result[i] = mean;
-        }
-        return result;
-    }
+    private static double[][] MeanOfViews(double[][] rows, int views) => views == 1 ? rows : ProbabilityRuns.Mean(rows, views);
 
     private static IReadOnlyDictionary<string, double> ToMap(IReadOnlyList<string> labels, double[] p)
     {

@@ -59,20 +59,7 @@ public sealed class WindowImageSource : IImageSource
 
     /// <summary>Clip probabilities from window probabilities given clip by clip (as <see cref="WindowsOf"/> orders
     /// them): the mean over each run of <see cref="PerClip"/> rows.</summary>
-    public double[][] MeanPerClip(IReadOnlyList<double[]> windows)
-    {
-        if (windows.Count % PerClip != 0)
-            throw new MmcsException(ErrorCodes.InvalidParameterValue, $"{windows.Count} window rows are not whole clips of {PerClip} windows");
-        var clips = new double[windows.Count / PerClip][];
-        for (int k = 0; k < clips.Length; k++)
-        {
-            var mean = new double[windows[k * PerClip].Length];
-            for (int w = 0; w < PerClip; w++)
-                for (int c = 0; c < mean.Length; c++) mean[c] += windows[k * PerClip + w][c] / PerClip;
-            clips[k] = mean;
-        }
-        return clips;
-    }
+    public double[][] MeanPerClip(IReadOnlyList<double[]> windows) => ProbabilityRuns.Mean(windows, PerClip);
 
     public void ReadImage(int index, Span<float> destination)
     {
