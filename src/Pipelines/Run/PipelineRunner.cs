@@ -325,17 +325,8 @@ public sealed class PipelineRunner
             var clips = rows.Skip(start).Take(PredictBatch).Select(i => f.ScoringWindows(f.Originals[i]).ToArray()).ToArray();
             var part = predictMembers(clips.SelectMany(c => c).ToArray());
             all ??= part.Select(_ => new List<double[]>(rows.Count)).ToArray();
-            for (int m = 0; m < all.Length; m++)
-            {
-                int next = 0;
-                foreach (var windows in clips)
-                {
-                    var mean = new double[part[m][next].Length];
-                    for (int w = 0; w < windows.Length; w++, next++)
-                        for (int c = 0; c < mean.Length; c++) mean[c] += part[m][next][c] / windows.Length;
-                    all[m].Add(mean);
-                }
-            }
+            var runs = clips.Select(windows => windows.Length).ToArray();
+            for (int m = 0; m < all.Length; m++) all[m].AddRange(ProbabilityRuns.Mean(part[m], runs));
         }
         return (all ?? []).Select(l => l.ToArray()).ToArray();
     }
