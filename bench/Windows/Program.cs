@@ -5,7 +5,8 @@
 //
 //   dotnet run -c Release --project bench/Windows -- [--windows 25.5,10,6,3] [--trainers sdca_maxent,rbf_svm,lightgbm]
 //       [--folds 10] [--repeats 1] [--seed 42] [--hop S] [--excerpt S] [--set seed|full] [--context true] [--context-columns a,b]
-//       [--aggregate mean|geometric] [--augment N] [--train-copies false] [--tta true] [--test-hop S] [--member FILE#MODEL] [--data DIR]
+//       [--aggregate mean|geometric] [--augment N] [--train-copies false] [--tta true] [--test-hop S] [--member FILE#MODEL]
+//       [--train-fraction F] [--data DIR]
 //
 // --context true appends to every window row its song's whole-excerpt features (prefixed "song_"); --context-columns a,b
 // only those.
@@ -13,9 +14,11 @@
 // to the training folds, of training songs only: for every trainer, or only for those named "name+aug" if any is.
 // --train-copies false (with --augment): only trainers named "name+aug" train on the copies (as augmentation.use: test).
 // --member FILE#MODEL adds another bench's out-of-fold song probabilities (bench/Cnn's oof.csv) to the votes; several
-// members are separated by ';'.
+// members are separated by ';'; FILE+FILE#MODEL is one member, the mean of the files' probabilities (e.g. seeds).
 // --test-hop S scores songs on windows every S seconds while training on those of the training hop.
 // --tta true (with --augment) scores a song by the mean over its original and augmented windows (test-time augmentation).
+// --train-fraction F (0 < F <= 1; a learning curve) trains every fold on a random share F of its training songs, whole
+// artists at a time and class by class, so that no class exceeds its share; the test folds are the same as with F = 1.
 // --aggregate geometric scores a song by the geometric mean of its windows' probabilities instead of their mean.
 // Trainers are "name[:key=value...][@k]": the default configuration with some values replaced, seeded with seed + k
 // ("mlp@1": another MLP seed; "rbf_svm:c=4"). With several trainers or window lengths it prints the best soft votes
@@ -77,6 +80,13 @@ bool trainCopies = (opts.GetValueOrDefault("train-copies") ?? "true") switch
 // --test-hop S: songs are scored on windows every S seconds (denser than the training hop, which must be a multiple of S);
 // training still uses the windows of the training hop only
 double? testHopArg = opts.TryGetValue("test-hop", out var th) ? double.Parse(th, Invariant.Culture) : null;
+// --train-fraction F[,F...]: every fold trains on a share F of its training songs (whole artists, no class over its
+// share); several shares make a learning curve
+var trainFractions = (opts.GetValueOrDefault("train-fraction") ?? "1").Split(',').Select(f => double.Parse(f, Invariant.Culture)).ToArray();
+foreach (double f in trainFractions)
+    if (!(f > 0 && f <= 1)) throw new ArgumentException($"--train-fraction {f.ToString(Invariant.Culture)}: a share of the training songs, above 0 and at most 1");
+// a --member's probabilities come from models trained on whole folds: they cannot join a smaller training share
+if (opts.ContainsKey("member") && trainFractions.Any(f => f < 1)) throw new ArgumentException("--member cannot be used with --train-fraction below 1");
 string outDir = Path.Combine(repo, "bench", "out", "windows");
 Directory.CreateDirectory(outDir);
 
@@ -84,189 +94,175 @@ var dataset = DatasetReader.Open(data);
 Console.WriteLine($"{dataset.Items.Count} clips in {data}; windows {string.Join(", ", windows)} s; trainers {string.Join(", ", trainers)}; " +
                   $"{repeats} x {folds}-fold artist-grouped CV (seed {seed})");
 
-var voteMembers = new List<VoteMember>();
-foreach (double w in windows)
+var curve = new List<(double Fraction, double Songs, ClassificationReport Vote)>();
+foreach (double trainFraction in trainFractions)
 {
-    double hop = hopArg ?? (w >= 20 ? 100 : w / 2); // a whole excerpt: one window (the first 25.5 s, as the pipeline)
-    double tableHop = testHopArg ?? hop;
-    int stride = (int)Math.Round(hop / tableHop);
-    if (stride < 1 || Math.Abs(stride * tableHop - hop) > 1e-9)
-        throw new ArgumentException($"--test-hop {tableHop}: the {w} s windows' training hop {hop} s is not a multiple of it");
-    string TablePath(double tHop) => Path.Combine(outDir, $"w{w.ToString(Invariant.Culture)}-h{tHop.ToString(Invariant.Culture)}-{set.ToString().ToLowerInvariant()}-{FeatureCache.CodeVersion}.parquet");
-    string tablePath = TablePath(tableHop);
-    var table = File.Exists(tablePath) ? FeatureTableIO.Read(tablePath) : Featurise(dataset, w, tableHop, set, tablePath, null);
-    var rows = table.Rows;
-    var augmentedRows = new List<FeatureRow>();
-    if (plan != null)
-    {
-        string augPath = TablePath(hop).Replace(".parquet", $"-aug{augment}.parquet", StringComparison.Ordinal);
-        augmentedRows = (File.Exists(augPath) ? FeatureTableIO.Read(augPath) : Featurise(dataset, w, hop, set, augPath, plan)).Rows.ToList();
-    }
-    if (excerptArg is { } excerpt)
-    {
-        // window k starts at k * hop: keep those that end inside the excerpt
-        rows = rows.Where(r => WindowIndex(r.Id) * tableHop + w <= excerpt + 1e-9).ToList();
-        augmentedRows = augmentedRows.Where(r => WindowIndex(r.Id) * hop + w <= excerpt + 1e-9).ToList();
-    }
-    // Songs in a fixed order; the folds are made over songs, then mapped to their windows.
-    var songs = rows.Select(r => r.Song!).Distinct().ToArray();
-    var songIndex = songs.Select((s, i) => (s, i)).ToDictionary(t => t.s, t => t.i);
-    var songLabel = new string[songs.Length];
-    var songGroup = new string[songs.Length];
-    foreach (var r in rows) { songLabel[songIndex[r.Song!]] = r.Label!; songGroup[songIndex[r.Song!]] = r.Group ?? "song:" + r.Song; }
-    var featureNames = table.FeatureNames;
-    if (context)
-    {
-        string songTablePath = Path.Combine(outDir, $"w25.5-h100-{set.ToString().ToLowerInvariant()}-{FeatureCache.CodeVersion}.parquet");
-        var songTable = File.Exists(songTablePath) ? FeatureTableIO.Read(songTablePath) : Featurise(dataset, 25.5, 100, set, songTablePath, null);
-        var keep = contextColumns == null ? Enumerable.Range(0, songTable.FeatureNames.Count).ToArray()
-            : contextColumns.Select(c => songTable.FeatureNames.ToList().IndexOf(c) is var k and >= 0 ? k : throw new ArgumentException($"--context-columns: no feature '{c}'")).ToArray();
-        var bySong = songTable.Rows.ToDictionary(r => r.Song!, r => keep.Select(k => r.Values[k]).ToArray());
-        rows = rows.Where(r => bySong.ContainsKey(r.Song!)).Select(r => r with { Values = [.. r.Values, .. bySong[r.Song!]] }).ToList();
-        featureNames = [.. featureNames, .. keep.Select(k => "song_" + songTable.FeatureNames[k])];
-    }
-    // the original windows first (the songs are scored on them), then the augmented copies of every song
-    int originalRows = rows.Count;
-    var allRows = rows.Concat(augmentedRows.Where(r => songIndex.ContainsKey(r.Song!))).ToList();
-    var tab = TabularDataset.FromVectors(featureNames, allRows.Select(r => r.Values).ToList(), allRows.Select(r => r.Label!).ToList(),
-        allRows.Select(r => r.Group ?? "song:" + r.Song).ToList());
-    var classNames = tab.ClassNames;
-    var songY = songLabel.Select(l => classNames.ToList().IndexOf(l)).ToArray();
-    Console.WriteLine($"window {w} s, hop {hop} s{(stride > 1 ? $" (scored every {tableHop} s)" : "")}{(excerptArg is { } ex ? $", inside the first {ex} s" : "")}: {rows.Count} rows of {songs.Length} songs ({(double)rows.Count / songs.Length:F1} per song), {featureNames.Count} features" +
-                      (plan != null ? $"; {allRows.Count - originalRows} augmented rows ({(trainCopies || trainers.Any(t => t.EndsWith("+aug", StringComparison.Ordinal)) ? "trained on for training songs only" : "never trained on")}" +
-                                      $"{(tta ? ", scored" : "")})" : ""));
-    // song-level probabilities of every trainer, per repetition, for the ensemble (mean over trainers) at the end
-    foreach (string trainerName in trainers)
-    {
-        var perRepeat = new double[repeats][][];
-        // "name+aug": this trainer trains on the augmented copies too (with --augment); the others on the originals only
-        bool withCopies = trainerName.EndsWith("+aug", StringComparison.Ordinal) ||
-                          (plan != null && trainCopies && !trainers.Any(t => t.EndsWith("+aug", StringComparison.Ordinal)));
-        var (trainer, config, seedOffset) = ParseTrainer(trainerName.EndsWith("+aug", StringComparison.Ordinal) ? trainerName[..^4] : trainerName);
-        var truth = new List<int>();
-        var predicted = new List<int>();
-        var foldF1 = new List<double>();
-        var clock = Stopwatch.StartNew();
-        for (int rep = 0; rep < repeats; rep++)
-        {
-            var songFolds = new StratifiedGroupKFold(folds, seed + rep).Split(songY, songGroup);
-            var rowFolds = songFolds.Select(f =>
-            {
-                var test = new HashSet<int>(f.Test);
-                var tr = new List<int>(); var te = new List<int>();
-                // a test song's augmented copies are predicted too (every row must be) but never trained on or scored
-                for (int i = 0; i < allRows.Count; i++)
-                {
-                    if (test.Contains(songIndex[allRows[i].Song!])) te.Add(i);
-                    else if (i < originalRows ? WindowIndex(allRows[i].Id) % stride == 0 : withCopies) tr.Add(i);
-                }
-                return (tr.ToArray(), te.ToArray());
-            }).ToList();
-            using var cv = CrossValidation.Run(tab, rowFolds, trainer, config, seed + seedOffset);
-            // Song-level: the mean of the song's window probabilities.
-            var sum = new double[songs.Length][];
-            for (int i = 0; i < (tta ? allRows.Count : originalRows); i++)
-            {
-                int s = songIndex[allRows[i].Song!];
-                sum[s] ??= new double[classNames.Count];
-                for (int c = 0; c < classNames.Count; c++)
-                    sum[s][c] += geometric ? Math.Log(Math.Max(cv.OutOfFoldProbabilities[i][c], 1e-6)) : cv.OutOfFoldProbabilities[i][c];
-            }
-            if (geometric) sum = sum.Select(p => { double m = p.Max(); return p.Select(v => Math.Exp(v - m)).ToArray(); }).ToArray();
-            perRepeat[rep] = sum.Select(p => p.Select(v => v / p.Sum()).ToArray()).ToArray();
-            var pred = sum.Select(ClassificationReport.ArgMax).ToArray();
-            truth.AddRange(songY);
-            predicted.AddRange(pred);
-            foreach (var f in songFolds)
-                foldF1.Add(ClassificationReport.Compute(f.Test.Select(i => songY[i]).ToArray(), f.Test.Select(i => pred[i]).ToArray(), classNames).MacroF1);
-        }
-        voteMembers.Add(new VoteMember(windows.Length > 1 ? $"{trainerName}/{w.ToString(Invariant.Culture)}s" : trainerName, songs, songY, classNames,
-            perRepeat.Select(r => songs.Select((song, i) => (song, p: r[i])).ToDictionary(t => t.song, t => t.p)).ToArray()));
-        var report = ClassificationReport.Compute(truth, predicted, classNames);
-        Console.WriteLine($"  {trainerName,-16} song-level accuracy {report.Accuracy:F3} macro-F1 {report.MacroF1:F3} " +
-                          $"(fold mean {foldF1.Average():F3}, sd {StdDev(foldF1):F3}); per class " +
-                          string.Join(" ", report.PerClass.Select(c => $"{c.Label} {c.F1:F2}")) + $"; {clock.Elapsed.TotalSeconds:F0} s");
-    }
+    if (trainFractions.Length > 1) Console.WriteLine($"=== training on {trainFraction.ToString(Invariant.Culture)} of each fold's training songs");
+    var (vote, meanTrainingSongs) = RunAt(trainFraction);
+    if (vote != null) curve.Add((trainFraction, meanTrainingSongs, vote));
 }
-// --member FILE#MODEL: another bench's out-of-fold song probabilities (bench/Cnn's oof.csv) joins the votes, the same in
-// every repetition (its own folds, also artist-grouped: each song's probabilities come from a model that never saw it)
-if (opts.TryGetValue("member", out var memberArg) && voteMembers.Count > 0)
-{
-    var reference = voteMembers[0];
-    foreach (string spec in memberArg.Split(';'))
-    {
-        var parts = spec.Split('#', 2);
-        var lines = File.ReadAllLines(parts[0]);
-        var header = lines[0].Split(',');
-        var columns = reference.ClassNames.Select(c => Array.IndexOf(header, c)).ToArray();
-        if (columns.Any(c => c < 0)) throw new ArgumentException($"{parts[0]}: the header lacks one of {string.Join(", ", reference.ClassNames)}");
-        var bySong = new Dictionary<string, double[]>(StringComparer.Ordinal);
-        var models = new HashSet<string>(StringComparer.Ordinal);
-        for (int l = 1; l < lines.Length; l++)
-        {
-            string line = lines[l];
-            if (line.Length == 0) continue;
-            int close = line.IndexOf("\",", StringComparison.Ordinal);
-            if (!line.StartsWith('"') || close < 1) throw new ArgumentException($"{parts[0]}:{l + 1}: expected \"model\",song,probabilities");
-            string model = line[1..close];
-            models.Add(model);
-            if (parts.Length > 1 ? model != parts[1] : models.Count > 1) continue;
-            var cells = line[(close + 2)..].Split(',');
-            if (cells.Length != header.Length - 1) throw new ArgumentException($"{parts[0]}:{l + 1}: {cells.Length + 1} cells, the header has {header.Length}");
-            bySong[cells[0]] = columns.Select(c => double.TryParse(cells[c - 1], System.Globalization.NumberStyles.Float, Invariant.Culture, out double v) ? v
-                : throw new ArgumentException($"{parts[0]}:{l + 1}: '{cells[c - 1]}' is not a probability")).ToArray();
-        }
-        if (parts.Length == 1 && models.Count > 1)
-            throw new ArgumentException($"{parts[0]} holds several models ({string.Join(", ", models)}): name one with {parts[0]}#MODEL");
-        if (parts.Length > 1 && !models.Contains(parts[1]))
-            throw new ArgumentException($"{parts[0]}: no rows of model '{parts[1]}' (models: {string.Join(", ", models)})");
-        var missing = reference.Songs.Where(song => !bySong.ContainsKey(song)).ToList();
-        if (missing.Count > 0) throw new ArgumentException($"{spec}: no probabilities for {missing.Count} songs (e.g. {missing[0]})");
-        string memberLabel = (parts.Length > 1 ? parts[1] : "") + " (" + Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(parts[0]))) + ")";
-        voteMembers.Add(new VoteMember(memberLabel.TrimStart(), reference.Songs, reference.SongY, reference.ClassNames,
-            Enumerable.Range(0, repeats).Select(_ => bySong).ToArray()));
-        var memberReport = ClassificationReport.Compute(reference.SongY, reference.Songs.Select(song => ClassificationReport.ArgMax(bySong[song])).ToArray(), reference.ClassNames);
-        Console.WriteLine($"  member {voteMembers[^1].Label}: song-level accuracy {memberReport.Accuracy:F3} macro-F1 {memberReport.MacroF1:F3}");
-    }
-}
-if (voteMembers.Count > 1)
-{
-    // soft votes: the mean of the members' song probabilities (members of every window length), on the same folds, for
-    // every subset of two or more; the best 20 and the mean of all
-    var first = voteMembers[0];
-    var classNames = first.ClassNames;
-    var results = new List<(string Label, ClassificationReport Report)>();
-    for (int mask = 1; mask < 1 << voteMembers.Count; mask++)
-    {
-        var members = Enumerable.Range(0, voteMembers.Count).Where(t => (mask >> t & 1) == 1).ToArray();
-        if (members.Length < 2) continue;
-        var truth = new List<int>();
-        var predicted = new List<int>();
-        for (int rep = 0; rep < repeats; rep++)
-        {
-            truth.AddRange(first.SongY);
-            foreach (string song in first.Songs)
-            {
-                var mean = new double[classNames.Count];
-                foreach (int t in members)
-                {
-                    var p = voteMembers[t].Probabilities[rep][song];
-                    for (int c = 0; c < mean.Length; c++) mean[c] += p[c];
-                }
-                predicted.Add(ClassificationReport.ArgMax(mean));
-            }
-        }
-        string label = members.Length == voteMembers.Count ? "mean of all" : "mean of " + string.Join("+", members.Select(t => voteMembers[t].Label));
-        results.Add((label, ClassificationReport.Compute(truth, predicted, classNames)));
-    }
-    var shown = results.OrderByDescending(r => r.Report.MacroF1).Take(20).ToList();
-    if (!shown.Contains(results[^1])) shown.Add(results[^1]);
-    Console.WriteLine($"votes ({results.Count} subsets; the best 20 and the mean of all):");
-    foreach (var (label, report) in shown)
-        Console.WriteLine($"  {label} song-level accuracy {report.Accuracy:F3} macro-F1 {report.MacroF1:F3}; per class " +
-                          string.Join(" ", report.PerClass.Select(c => $"{c.Label} {c.F1:F2}")));
-}
+if (curve.Count > 1) PrintLearningCurve(curve);
 return 0;
+
+// every window length and trainer at one training share: the song-level report of the vote of all members (of the
+// only member if there is one; null without members) and the mean number of training songs per fold
+(ClassificationReport? Vote, double TrainingSongs) RunAt(double trainFraction)
+{
+    var foldTrainingSongs = new List<int>();
+    var voteMembers = new List<VoteMember>();
+    foreach (double w in windows)
+    {
+        double hop = hopArg ?? (w >= 20 ? 100 : w / 2); // a whole excerpt: one window (the first 25.5 s, as the pipeline)
+        double tableHop = testHopArg ?? hop;
+        int stride = (int)Math.Round(hop / tableHop);
+        if (stride < 1 || Math.Abs(stride * tableHop - hop) > 1e-9)
+            throw new ArgumentException($"--test-hop {tableHop}: the {w} s windows' training hop {hop} s is not a multiple of it");
+        string TablePath(double tHop) => Path.Combine(outDir, $"w{w.ToString(Invariant.Culture)}-h{tHop.ToString(Invariant.Culture)}-{set.ToString().ToLowerInvariant()}-{FeatureCache.CodeVersion}.parquet");
+        string tablePath = TablePath(tableHop);
+        var table = File.Exists(tablePath) ? FeatureTableIO.Read(tablePath) : Featurise(dataset, w, tableHop, set, tablePath, null);
+        var rows = table.Rows;
+        var augmentedRows = new List<FeatureRow>();
+        if (plan != null)
+        {
+            string augPath = TablePath(hop).Replace(".parquet", $"-aug{augment}.parquet", StringComparison.Ordinal);
+            augmentedRows = (File.Exists(augPath) ? FeatureTableIO.Read(augPath) : Featurise(dataset, w, hop, set, augPath, plan)).Rows.ToList();
+        }
+        if (excerptArg is { } excerpt)
+        {
+            // window k starts at k * hop: keep those that end inside the excerpt
+            rows = rows.Where(r => WindowIndex(r.Id) * tableHop + w <= excerpt + 1e-9).ToList();
+            augmentedRows = augmentedRows.Where(r => WindowIndex(r.Id) * hop + w <= excerpt + 1e-9).ToList();
+        }
+        // Songs in a fixed order; the folds are made over songs, then mapped to their windows.
+        var songs = rows.Select(r => r.Song!).Distinct().ToArray();
+        var songIndex = songs.Select((s, i) => (s, i)).ToDictionary(t => t.s, t => t.i);
+        var songLabel = new string[songs.Length];
+        var songGroup = new string[songs.Length];
+        foreach (var r in rows) { songLabel[songIndex[r.Song!]] = r.Label!; songGroup[songIndex[r.Song!]] = r.Group ?? "song:" + r.Song; }
+        var featureNames = table.FeatureNames;
+        if (context)
+        {
+            string songTablePath = Path.Combine(outDir, $"w25.5-h100-{set.ToString().ToLowerInvariant()}-{FeatureCache.CodeVersion}.parquet");
+            var songTable = File.Exists(songTablePath) ? FeatureTableIO.Read(songTablePath) : Featurise(dataset, 25.5, 100, set, songTablePath, null);
+            var keep = contextColumns == null ? Enumerable.Range(0, songTable.FeatureNames.Count).ToArray()
+                : contextColumns.Select(c => songTable.FeatureNames.ToList().IndexOf(c) is var k and >= 0 ? k : throw new ArgumentException($"--context-columns: no feature '{c}'")).ToArray();
+            var bySong = songTable.Rows.ToDictionary(r => r.Song!, r => keep.Select(k => r.Values[k]).ToArray());
+            rows = rows.Where(r => bySong.ContainsKey(r.Song!)).Select(r => r with { Values = [.. r.Values, .. bySong[r.Song!]] }).ToList();
+            featureNames = [.. featureNames, .. keep.Select(k => "song_" + songTable.FeatureNames[k])];
+        }
+        // the original windows first (the songs are scored on them), then the augmented copies of every song
+        int originalRows = rows.Count;
+        var allRows = rows.Concat(augmentedRows.Where(r => songIndex.ContainsKey(r.Song!))).ToList();
+        var tab = TabularDataset.FromVectors(featureNames, allRows.Select(r => r.Values).ToList(), allRows.Select(r => r.Label!).ToList(),
+            allRows.Select(r => r.Group ?? "song:" + r.Song).ToList());
+        var classNames = tab.ClassNames;
+        var songY = songLabel.Select(l => classNames.ToList().IndexOf(l)).ToArray();
+        Console.WriteLine($"window {w} s, hop {hop} s{(stride > 1 ? $" (scored every {tableHop} s)" : "")}{(excerptArg is { } ex ? $", inside the first {ex} s" : "")}: {rows.Count} rows of {songs.Length} songs ({(double)rows.Count / songs.Length:F1} per song), {featureNames.Count} features" +
+                          (plan != null ? $"; {allRows.Count - originalRows} augmented rows ({(trainCopies || trainers.Any(t => t.EndsWith("+aug", StringComparison.Ordinal)) ? "trained on for training songs only" : "never trained on")}" +
+                                          $"{(tta ? ", scored" : "")})" : ""));
+        // song-level probabilities of every trainer, per repetition, for the ensemble (mean over trainers) at the end
+        foreach (string trainerName in trainers)
+        {
+            var perRepeat = new double[repeats][][];
+            // "name+aug": this trainer trains on the augmented copies too (with --augment); the others on the originals only
+            bool withCopies = trainerName.EndsWith("+aug", StringComparison.Ordinal) ||
+                              (plan != null && trainCopies && !trainers.Any(t => t.EndsWith("+aug", StringComparison.Ordinal)));
+            var (trainer, config, seedOffset) = ParseTrainer(trainerName.EndsWith("+aug", StringComparison.Ordinal) ? trainerName[..^4] : trainerName);
+            var truth = new List<int>();
+            var predicted = new List<int>();
+            var foldF1 = new List<double>();
+            var trainingSongs = new List<int>();
+            var clock = Stopwatch.StartNew();
+            for (int rep = 0; rep < repeats; rep++)
+            {
+                var songFolds = new StratifiedGroupKFold(folds, seed + rep).Split(songY, songGroup);
+                var rowFolds = songFolds.Select((f, foldIndex) =>
+                {
+                    var test = new HashSet<int>(f.Test);
+                    var kept = LearningCurve.TrainingShare(Enumerable.Range(0, songs.Length).Where(s => !test.Contains(s)).ToArray(), songY, songGroup,
+                        trainFraction, seed + 1000 * rep + foldIndex).ToHashSet();
+                    var tr = new List<int>(); var te = new List<int>();
+                    // a test song's augmented copies are predicted too (every row must be) but never trained on or scored
+                    for (int i = 0; i < allRows.Count; i++)
+                    {
+                        if (test.Contains(songIndex[allRows[i].Song!])) te.Add(i);
+                        else if (!kept.Contains(songIndex[allRows[i].Song!])) continue;
+                        else if (i < originalRows ? WindowIndex(allRows[i].Id) % stride == 0 : withCopies) tr.Add(i);
+                    }
+                    trainingSongs.Add(kept.Count);
+                    return (tr.ToArray(), te.ToArray());
+                }).ToList();
+                using var cv = CrossValidation.Run(tab, rowFolds, trainer, config, seed + seedOffset);
+                // Song-level: the mean of the song's window probabilities.
+                var sum = new double[songs.Length][];
+                for (int i = 0; i < (tta ? allRows.Count : originalRows); i++)
+                {
+                    int s = songIndex[allRows[i].Song!];
+                    sum[s] ??= new double[classNames.Count];
+                    for (int c = 0; c < classNames.Count; c++)
+                        sum[s][c] += geometric ? Math.Log(Math.Max(cv.OutOfFoldProbabilities[i][c], 1e-6)) : cv.OutOfFoldProbabilities[i][c];
+                }
+                if (geometric) sum = sum.Select(p => { double m = p.Max(); return p.Select(v => Math.Exp(v - m)).ToArray(); }).ToArray();
+                perRepeat[rep] = sum.Select(p => p.Select(v => v / p.Sum()).ToArray()).ToArray();
+                var pred = sum.Select(ClassificationReport.ArgMax).ToArray();
+                truth.AddRange(songY);
+                predicted.AddRange(pred);
+                foreach (var f in songFolds)
+                    foldF1.Add(ClassificationReport.Compute(f.Test.Select(i => songY[i]).ToArray(), f.Test.Select(i => pred[i]).ToArray(), classNames).MacroF1);
+            }
+            voteMembers.Add(new VoteMember(windows.Length > 1 ? $"{trainerName}/{w.ToString(Invariant.Culture)}s" : trainerName, songs, songY, classNames,
+                perRepeat.Select(r => songs.Select((song, i) => (song, p: r[i])).ToDictionary(t => t.song, t => t.p)).ToArray()));
+            var report = ClassificationReport.Compute(truth, predicted, classNames);
+            foldTrainingSongs.AddRange(trainingSongs);
+            if (trainFraction < 1 && trainerName == trainers[0]) Console.WriteLine($"  (training on {trainFraction:P0} of each fold's training songs: {trainingSongs.Average():F1} songs per fold on average)");
+            Console.WriteLine($"  {trainerName,-16} song-level accuracy {report.Accuracy:F3} macro-F1 {report.MacroF1:F3} " +
+                              $"(fold mean {foldF1.Average():F3}, sd {StdDev(foldF1):F3}); per class " +
+                              string.Join(" ", report.PerClass.Select(c => $"{c.Label} {c.F1:F2}")) + $"; {clock.Elapsed.TotalSeconds:F0} s");
+        }
+    }
+    // --member FILE#MODEL: another bench's out-of-fold song probabilities (bench/Cnn's oof.csv) joins the votes, the same in
+    // every repetition (its own folds, also artist-grouped: each song's probabilities come from a model that never saw it);
+    // FILE+FILE... is one member, the mean of their probabilities (e.g. the same CNN trained from several seeds)
+    if (opts.TryGetValue("member", out var memberArg) && voteMembers.Count > 0)
+    {
+        var reference = voteMembers[0];
+        foreach (string spec in memberArg.Split(';'))
+        {
+            var parts = spec.Split('#', 2);
+            string? modelName = parts.Length > 1 ? parts[1] : null;
+            var files = parts[0].Split('+');
+            var perFile = files.Select(file => ReadMember(file, modelName, reference)).ToList();
+            var bySong = reference.Songs.ToDictionary(song => song, song => Enumerable.Range(0, reference.ClassNames.Count)
+                .Select(c => perFile.Average(f => f[song][c])).ToArray(), StringComparer.Ordinal);
+            string memberLabel = (modelName ?? "") + " (" + string.Join("+", files.Select(f => Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(f))))) + ")";
+            voteMembers.Add(new VoteMember(memberLabel.TrimStart(), reference.Songs, reference.SongY, reference.ClassNames,
+                Enumerable.Range(0, repeats).Select(_ => bySong).ToArray()));
+            var memberReport = ClassificationReport.Compute(reference.SongY, reference.Songs.Select(song => ClassificationReport.ArgMax(bySong[song])).ToArray(), reference.ClassNames);
+            Console.WriteLine($"  member {voteMembers[^1].Label}: song-level accuracy {memberReport.Accuracy:F3} macro-F1 {memberReport.MacroF1:F3}");
+        }
+    }
+    if (voteMembers.Count > 1)
+    {
+        // soft votes: the mean of the members' song probabilities (members of every window length), on the same folds, for
+        // every subset of two or more; the best 20 and the mean of all
+        var results = new List<(string Label, ClassificationReport Report)>();
+        for (int mask = 1; mask < 1 << voteMembers.Count; mask++)
+        {
+            var members = Enumerable.Range(0, voteMembers.Count).Where(t => (mask >> t & 1) == 1).ToArray();
+            if (members.Length < 2) continue;
+            string label = members.Length == voteMembers.Count ? "mean of all" : "mean of " + string.Join("+", members.Select(t => voteMembers[t].Label));
+            results.Add((label, VoteReport(members.Select(t => voteMembers[t]).ToList(), repeats)));
+        }
+        var shown = results.OrderByDescending(r => r.Report.MacroF1).Take(20).ToList();
+        if (!shown.Contains(results[^1])) shown.Add(results[^1]);
+        Console.WriteLine($"votes ({results.Count} subsets; the best 20 and the mean of all):");
+        foreach (var (label, report) in shown)
+            Console.WriteLine($"  {label} song-level accuracy {report.Accuracy:F3} macro-F1 {report.MacroF1:F3}; per class " +
+                              string.Join(" ", report.PerClass.Select(c => $"{c.Label} {c.F1:F2}")));
+    }
+    if (voteMembers.Count == 0) return (null, 0);
+    return (VoteReport(voteMembers, repeats), foldTrainingSongs.Average());
+}
 
 static FeatureTable Featurise(Dataset dataset, double window, double hop, FeatureSetKind set, string path, AugmentationPlan? plan)
 {
@@ -339,6 +335,77 @@ static AugmentationPlan AugmentationPlanOf(int copies) => new(Enumerable.Range(0
     return new AugmentationCopy($"aug{k + 1}",
         [new AddNoise(0.003), new Gain(-3, 3), new PitchShift(sign * (1 + k / 2) / Math.Max(1, (copies + 1) / 2))]);
 }).ToList(), 7);
+
+// One model's out-of-fold song probabilities from an oof.csv ("model",song,class columns...), in the reference's class
+// order, for every song of the reference; the file's only model when none is named.
+static Dictionary<string, double[]> ReadMember(string file, string? modelName, VoteMember reference)
+{
+    if (!File.Exists(file)) throw new ArgumentException($"--member: {file} does not exist");
+    var lines = File.ReadAllLines(file);
+    if (lines.Length == 0) throw new ArgumentException($"{file}: empty");
+    var header = lines[0].Split(',');
+    var columns = reference.ClassNames.Select(c => Array.IndexOf(header, c)).ToArray();
+    if (columns.Any(c => c < 0)) throw new ArgumentException($"{file}: the header lacks one of {string.Join(", ", reference.ClassNames)}");
+    var bySong = new Dictionary<string, double[]>(StringComparer.Ordinal);
+    var models = new HashSet<string>(StringComparer.Ordinal);
+    for (int l = 1; l < lines.Length; l++)
+    {
+        string line = lines[l];
+        if (line.Length == 0) continue;
+        int close = line.IndexOf("\",", StringComparison.Ordinal);
+        if (!line.StartsWith('"') || close < 1) throw new ArgumentException($"{file}:{l + 1}: expected \"model\",song,probabilities");
+        string model = line[1..close];
+        models.Add(model);
+        if (modelName != null ? model != modelName : models.Count > 1) continue;
+        var cells = line[(close + 2)..].Split(',');
+        if (cells.Length != header.Length - 1) throw new ArgumentException($"{file}:{l + 1}: {cells.Length + 1} cells, the header has {header.Length}");
+        bySong[cells[0]] = columns.Select(c => double.TryParse(cells[c - 1], System.Globalization.NumberStyles.Float, Invariant.Culture, out double v) ? v
+            : throw new ArgumentException($"{file}:{l + 1}: '{cells[c - 1]}' is not a probability")).ToArray();
+    }
+    if (modelName == null && models.Count > 1)
+        throw new ArgumentException($"{file} holds several models ({string.Join(", ", models)}): name one with {file}#MODEL");
+    if (modelName != null && !models.Contains(modelName))
+        throw new ArgumentException($"{file}: no rows of model '{modelName}' (models: {string.Join(", ", models)})");
+    var missing = reference.Songs.Where(song => !bySong.ContainsKey(song)).ToList();
+    if (missing.Count > 0) throw new ArgumentException($"{file}: no probabilities for {missing.Count} songs (e.g. {missing[0]})");
+    return bySong;
+}
+
+// The song-level report of the soft vote of all members (the mean of their song probabilities), every repetition pooled.
+static ClassificationReport VoteReport(IReadOnlyList<VoteMember> members, int repeats)
+{
+    var first = members[0];
+    var truth = new List<int>();
+    var predicted = new List<int>();
+    for (int rep = 0; rep < repeats; rep++)
+    {
+        truth.AddRange(first.SongY);
+        foreach (string song in first.Songs)
+        {
+            var mean = new double[first.ClassNames.Count];
+            foreach (var member in members)
+                for (int c = 0; c < mean.Length; c++) mean[c] += member.Probabilities[rep][song][c];
+            predicted.Add(ClassificationReport.ArgMax(mean));
+        }
+    }
+    return ClassificationReport.Compute(truth, predicted, first.ClassNames);
+}
+
+// The vote's macro-F1 against the training songs per fold, and a least-squares line in log2(songs): its gain per doubling
+// of the training set and what it gives at twice the largest size (an extrapolation, not a measurement).
+static void PrintLearningCurve(IReadOnlyList<(double Fraction, double Songs, ClassificationReport Vote)> curve)
+{
+    Console.WriteLine("learning curve (the vote of all members; training songs per fold on average):");
+    foreach (var (fraction, songs, vote) in curve)
+        Console.WriteLine($"  {fraction,5:F2} {songs,6:F1} songs: accuracy {vote.Accuracy:F3} macro-F1 {vote.MacroF1:F3}");
+    if (curve.Select(p => p.Songs).Distinct().Count() < 2) return;
+    var fit = LearningCurve.Fit(curve.Select(p => (p.Songs, p.Vote.MacroF1)).ToList());
+    double largest = curve.Max(p => p.Songs);
+    string interval = curve.Count > 2 && fit.Interval(2 * largest) is var (low, high)
+        ? $" (the line's 95 % interval there {low:F3}-{high:F3}, if the curve stays straight)" : "";
+    Console.WriteLine($"  least squares in log2(songs): macro-F1 {fit.Intercept:F3} + {fit.SlopePerDoubling:F3} per doubling (residual sd {fit.ResidualSd:F3}); " +
+                      $"extrapolated to {2 * largest:F0} training songs: {fit.At(2 * largest):F3}{interval}");
+}
 
 // "song#w3" or "song#w3#aug1": 3
 static int WindowIndex(string id)
