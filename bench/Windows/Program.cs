@@ -6,7 +6,7 @@
 //   dotnet run -c Release --project bench/Windows -- [--windows 25.5,10,6,3] [--trainers sdca_maxent,rbf_svm,lightgbm]
 //       [--folds 10] [--repeats 1] [--seed 42] [--hop S] [--excerpt S] [--set seed|full] [--context true] [--context-columns a,b]
 //       [--aggregate mean|geometric] [--augment N] [--train-copies false] [--tta true] [--test-hop S] [--member FILE#MODEL]
-//       [--train-fraction F] [--data DIR]
+//       [--train-fraction F[,F...]] [--data DIR]
 //
 // --context true appends to every window row its song's whole-excerpt features (prefixed "song_"); --context-columns a,b
 // only those.
@@ -14,11 +14,14 @@
 // to the training folds, of training songs only: for every trainer, or only for those named "name+aug" if any is.
 // --train-copies false (with --augment): only trainers named "name+aug" train on the copies (as augmentation.use: test).
 // --member FILE#MODEL adds another bench's out-of-fold song probabilities (bench/Cnn's oof.csv) to the votes; several
-// members are separated by ';'; FILE+FILE#MODEL is one member, the mean of the files' probabilities (e.g. seeds).
+// members are separated by ';'; FILE+FILE#MODEL is one member, the mean of the files' probabilities (e.g. seeds), so a
+// FILE cannot contain '+' or ';'.
 // --test-hop S scores songs on windows every S seconds while training on those of the training hop.
 // --tta true (with --augment) scores a song by the mean over its original and augmented windows (test-time augmentation).
-// --train-fraction F (0 < F <= 1; a learning curve) trains every fold on a random share F of its training songs, whole
-// artists at a time and class by class, so that no class exceeds its share; the test folds are the same as with F = 1.
+// --train-fraction F (0 < F <= 1) trains every fold on a random share F of its training songs, whole artists at a time,
+// no class above its share; the test folds are the same as with F = 1. Several shares print a learning curve: the
+// vote's macro-F1 against the training songs, a line in log2(songs) extrapolated to twice the largest, and a check of
+// that line on the curve itself. Not with --member (its probabilities come from whole training folds).
 // --aggregate geometric scores a song by the geometric mean of its windows' probabilities instead of their mean.
 // Trainers are "name[:key=value...][@k]": the default configuration with some values replaced, seeded with seed + k
 // ("mlp@1": another MLP seed; "rbf_svm:c=4"). With several trainers or window lengths it prints the best soft votes
@@ -181,6 +184,9 @@ return 0;
                     var test = new HashSet<int>(f.Test);
                     var kept = LearningCurve.TrainingShare(Enumerable.Range(0, songs.Length).Where(s => !test.Contains(s)).ToArray(), songY, songGroup,
                         trainFraction, seed + 1000 * rep + foldIndex).ToHashSet();
+                    var keptClasses = kept.Select(s => songY[s]).Distinct().Count();
+                    if (keptClasses < classNames.Count)
+                        throw new ArgumentException($"--train-fraction {trainFraction.ToString(Invariant.Culture)}: a fold kept {kept.Count} training songs of {keptClasses} of the {classNames.Count} classes; use a larger share");
                     var tr = new List<int>(); var te = new List<int>();
                     // a test song's augmented copies are predicted too (every row must be) but never trained on or scored
                     for (int i = 0; i < allRows.Count; i++)
@@ -214,7 +220,7 @@ return 0;
                 perRepeat.Select(r => songs.Select((song, i) => (song, p: r[i])).ToDictionary(t => t.song, t => t.p)).ToArray()));
             var report = ClassificationReport.Compute(truth, predicted, classNames);
             foldTrainingSongs.AddRange(trainingSongs);
-            if (trainFraction < 1 && trainerName == trainers[0]) Console.WriteLine($"  (training on {trainFraction:P0} of each fold's training songs: {trainingSongs.Average():F1} songs per fold on average)");
+            if (trainFraction < 1 && trainerName == trainers[0]) Console.WriteLine($"  (training on {(100 * trainFraction).ToString("F0", Invariant.Culture)} % of each fold's training songs: {trainingSongs.Average().ToString("F1", Invariant.Culture)} songs per fold on average)");
             Console.WriteLine($"  {trainerName,-16} song-level accuracy {report.Accuracy:F3} macro-F1 {report.MacroF1:F3} " +
                               $"(fold mean {foldF1.Average():F3}, sd {StdDev(foldF1):F3}); per class " +
                               string.Join(" ", report.PerClass.Select(c => $"{c.Label} {c.F1:F2}")) + $"; {clock.Elapsed.TotalSeconds:F0} s");
@@ -405,6 +411,14 @@ static void PrintLearningCurve(IReadOnlyList<(double Fraction, double Songs, Cla
         ? $" (the line's 95 % interval there {low:F3}-{high:F3}, if the curve stays straight)" : "";
     Console.WriteLine($"  least squares in log2(songs): macro-F1 {fit.Intercept:F3} + {fit.SlopePerDoubling:F3} per doubling (residual sd {fit.ResidualSd:F3}); " +
                       $"extrapolated to {2 * largest:F0} training songs: {fit.At(2 * largest):F3}{interval}");
+    // a check of the extrapolation on the curve itself: the line through every share but the largest, at the largest
+    var smaller = curve.Where(p => p.Songs < largest).ToList();
+    if (smaller.Select(p => p.Songs).Distinct().Count() >= 2)
+    {
+        var partial = LearningCurve.Fit(smaller.Select(p => (p.Songs, p.Vote.MacroF1)).ToList());
+        Console.WriteLine($"  check: the line through the {smaller.Count} smaller shares ({partial.SlopePerDoubling:F3} per doubling) gives {partial.At(largest):F3} " +
+                          $"at {largest:F0} songs, where {curve.First(p => p.Songs == largest).Vote.MacroF1:F3} was measured");
+    }
 }
 
 // "song#w3" or "song#w3#aug1": 3

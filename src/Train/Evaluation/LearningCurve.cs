@@ -7,17 +7,38 @@ namespace Mmcs.Train.Evaluation;
 /// draws a smaller training set inside a fold (the test fold stays the same); <see cref="Fit"/> fits the scores with
 /// a straight line in log2(training size), the usual shape of such curves over a few doublings.
 /// </summary>
-public sealed record LearningCurve(double Intercept, double SlopePerDoubling, double ResidualSd)
+public sealed class LearningCurve
 {
-    // log2 of the fitted sizes: their mean, sum of squared deviations and count (for intervals)
-    private double _meanLog2;
-    private double _sxx;
-    private int _points;
+    private LearningCurve(double intercept, double slope, double residualSd, int points, double meanLog2Size, double log2SizeSumOfSquares)
+    {
+        Intercept = intercept;
+        SlopePerDoubling = slope;
+        ResidualSd = residualSd;
+        Points = points;
+        MeanLog2Size = meanLog2Size;
+        Log2SizeSumOfSquares = log2SizeSumOfSquares;
+    }
+
+    /// <summary>The score at size 1 (log2 size 0).</summary>
+    public double Intercept { get; }
+
+    /// <summary>The score gained per doubling of the training size.</summary>
+    public double SlopePerDoubling { get; }
+
+    /// <summary>The residual standard deviation about the line (points − 2 degrees of freedom); NaN for two points.</summary>
+    public double ResidualSd { get; }
+
+    /// <summary>The fitted points, the mean of their log2 sizes and the sum of squared deviations from it.</summary>
+    public int Points { get; }
+    public double MeanLog2Size { get; }
+    public double Log2SizeSumOfSquares { get; }
 
     /// <summary>
-    /// A share of a fold's training rows, whole groups at a time (an artist's songs stay together) and class by class:
-    /// groups in a seeded random order, each taken only if no class then exceeds its share of the training rows
-    /// (rounded up), until the share of all rows is reached. Share 1 returns every row. Sorted row indices.
+    /// A share of a fold's training rows, whole groups at a time (an artist's songs stay together), with no class above
+    /// its share of the training rows (rounded up): groups in a seeded random order, each taken only if no class then
+    /// exceeds its share, until the share of all rows is reached or no group is left. Share 1 returns every row.
+    /// Sorted row indices. Groups larger than their class's share are never taken, so at small shares the draw leans
+    /// to artists with few songs.
     /// </summary>
     /// <param name="rows">The fold's training rows (indices into <paramref name="labels"/> and <paramref name="groups"/>).</param>
     public static int[] TrainingShare(IReadOnlyList<int> rows, IReadOnlyList<int> labels, IReadOnlyList<string> groups, double share, int seed)
@@ -52,38 +73,40 @@ public sealed record LearningCurve(double Intercept, double SlopePerDoubling, do
     public static LearningCurve Fit(IReadOnlyList<(double Size, double Score)> points)
     {
         ArgumentNullException.ThrowIfNull(points);
-        if (points.Any(p => !(p.Size > 0) || !double.IsFinite(p.Score)))
-            throw new ArgumentException("learning-curve sizes must be positive and scores finite", nameof(points));
+        if (points.Any(p => !(p.Size > 0 && double.IsFinite(p.Size)) || !double.IsFinite(p.Score)))
+            throw new ArgumentException("learning-curve sizes must be positive and finite, and scores finite", nameof(points));
+        if (points.Select(p => p.Size).Distinct().Count() < 2)
+            throw new ArgumentException("a learning curve needs at least two distinct training sizes", nameof(points));
         var x = points.Select(p => Math.Log2(p.Size)).ToArray();
         var y = points.Select(p => p.Score).ToArray();
         double mx = x.Average(), my = y.Average();
         double sxx = x.Sum(v => (v - mx) * (v - mx));
-        if (points.Count < 2 || sxx <= 0) throw new ArgumentException("a learning curve needs at least two distinct training sizes", nameof(points));
         double slope = x.Zip(y, (a, b) => (a - mx) * (b - my)).Sum() / sxx;
         double intercept = my - slope * mx;
         double residual = points.Count > 2
             ? Math.Sqrt(x.Zip(y, (a, b) => Math.Pow(b - (intercept + slope * a), 2)).Sum() / (points.Count - 2))
             : double.NaN;
-        return new LearningCurve(intercept, slope, residual) { _meanLog2 = mx, _sxx = sxx, _points = points.Count };
+        return new LearningCurve(intercept, slope, residual, points.Count, mx, sxx);
     }
 
     /// <summary>
-    /// The confidence interval of the fitted line at a training size (Student's t with points − 2 degrees of freedom):
-    /// how well the points pin the line down there, assuming the curve stays straight in log2(size), which beyond the
-    /// measured sizes is an assumption, not something the points show. Needs three points or more.
+    /// The confidence interval of the fitted line (the mean response) at a training size, by Student's t with points − 2
+    /// degrees of freedom. It assumes independent errors and a curve that stays straight in log2(size); beyond the
+    /// measured sizes that is an assumption the points cannot show, and a new measurement would scatter more (a
+    /// prediction interval is wider). Needs three points or more.
     /// </summary>
     public (double Low, double High) Interval(double size, double level = 0.95)
     {
-        if (_points < 3) throw new InvalidOperationException("an interval needs a fit of three points or more");
+        if (Points < 3) throw new InvalidOperationException("an interval needs a fit of three points or more");
         if (!(level > 0 && level < 1)) throw new ArgumentOutOfRangeException(nameof(level), level, "a confidence level is in (0, 1)");
         double at = At(size);
-        double d = Math.Log2(size) - _meanLog2;
-        double se = ResidualSd * Math.Sqrt(1.0 / _points + d * d / _sxx);
-        double t = MathNet.Numerics.Distributions.StudentT.InvCDF(0, 1, _points - 2, 1 - (1 - level) / 2);
+        double d = Math.Log2(size) - MeanLog2Size;
+        double se = ResidualSd * Math.Sqrt(1.0 / Points + d * d / Log2SizeSumOfSquares);
+        double t = MathNet.Numerics.Distributions.StudentT.InvCDF(0, 1, Points - 2, 1 - (1 - level) / 2);
         return (at - t * se, at + t * se);
     }
 
     /// <summary>The fitted score at a training size (beyond the measured sizes it is an extrapolation).</summary>
-    public double At(double size) => size > 0 ? Intercept + SlopePerDoubling * Math.Log2(size)
-        : throw new ArgumentOutOfRangeException(nameof(size), size, "a training size must be positive");
+    public double At(double size) => size > 0 && double.IsFinite(size) ? Intercept + SlopePerDoubling * Math.Log2(size)
+        : throw new ArgumentOutOfRangeException(nameof(size), size, "a training size must be positive and finite");
 }

@@ -81,8 +81,8 @@ public class LearningCurveTests
     [Fact]
     public void The_fit_reports_the_scatter_about_its_line()
     {
-        // residuals +d, -d, +d, -d about a line in log2: least squares keeps that line only if they balance; here they do
-        // in both sum and x-weighted sum (x = 0, 1, 2, 3 with +d, -d, -d, +d)
+        // residuals +d, -d, -d, +d about a line in log2 (x = 0, 1, 2, 3): least squares keeps that line only if they
+        // balance, and they do, in both their sum and their x-weighted sum
         const double d = 0.01;
         var points = new[] { (1.0, 0.5 + d), (2.0, 0.55 - d), (4.0, 0.6 - d), (8.0, 0.65 + d) };
         var fit = LearningCurve.Fit(points);
@@ -106,8 +106,39 @@ public class LearningCurveTests
     }
 
     [Fact]
+    public void An_artist_with_more_songs_of_a_class_than_its_share_is_never_taken()
+    {
+        // artist a: 6 sad songs (class 0); b..m: one song each, alternating classes 0 and 1; 9 songs of class 0 in all
+        var labels = new List<int>();
+        var groups = new List<string>();
+        for (int s = 0; s < 6; s++) { labels.Add(0); groups.Add("a"); }
+        for (int k = 0; k < 12; k++) { labels.Add(k % 2); groups.Add($"artist{k}"); }
+        var training = Enumerable.Range(0, labels.Count).ToArray();
+        for (int seed = 0; seed < 10; seed++)
+        {
+            // class 0's share: ceil(0.5 * 12) = 6, which the six songs of a would fill alone; a is never cut
+            var kept = LearningCurve.TrainingShare(training, labels, groups, 0.5, seed);
+            Assert.True(kept.Count(r => groups[r] == "a") is 0 or 6);
+            Assert.True(kept.Count(r => labels[r] == 0) <= 6);
+        }
+        // at a third (class 0's share 4) a is never taken, and the share is made of the others
+        Assert.All(Enumerable.Range(0, 10), seed => Assert.DoesNotContain(LearningCurve.TrainingShare(training, labels, groups, 1 / 3.0, seed), r => groups[r] == "a"));
+    }
+
+    [Fact]
+    public void A_fit_of_two_points_has_no_scatter_and_no_interval()
+    {
+        var fit = LearningCurve.Fit([(100, 0.6), (200, 0.65)]);
+        Assert.Equal(0.05, fit.SlopePerDoubling, 12);
+        Assert.True(double.IsNaN(fit.ResidualSd));
+        Assert.Throws<InvalidOperationException>(() => fit.Interval(400));
+    }
+
+    [Fact]
     public void A_fit_needs_two_distinct_positive_sizes()
     {
+        Assert.Throws<ArgumentException>(() => LearningCurve.Fit([]));
+        Assert.Throws<ArgumentException>(() => LearningCurve.Fit([(double.PositiveInfinity, 0.6), (100, 0.7)]));
         Assert.Throws<ArgumentException>(() => LearningCurve.Fit([(100, 0.6)]));
         Assert.Throws<ArgumentException>(() => LearningCurve.Fit([(100, 0.6), (100, 0.7)]));
         Assert.Throws<ArgumentException>(() => LearningCurve.Fit([(0, 0.6), (100, 0.7)]));
