@@ -24,7 +24,8 @@
 // that line on the curve itself. Not with --member (its probabilities come from whole training folds).
 // --aggregate geometric scores a song by the geometric mean of its windows' probabilities instead of their mean.
 // Trainers are "name[:key=value...][@k]": the default configuration with some values replaced, seeded with seed + k
-// ("mlp@1": another MLP seed; "rbf_svm:c=4"). With several trainers or window lengths it prints the best soft votes
+// ("mlp@1": another MLP seed; "rbf_svm:c=4"); "name~av" learns arousal and valence as two binary tasks on the same
+// rows and folds and scores each quadrant by the product of its arousal's and its valence's probabilities. With several trainers or window lengths it prints the best soft votes
 // (the mean of song probabilities) over every subset of them, window lengths mixed.
 //
 // Tables are cached in bench/out/windows/ (window length, hop, set and the featuriser's code version in the name).
@@ -167,10 +168,13 @@ return 0;
         foreach (string trainerName in trainers)
         {
             var perRepeat = new double[repeats][][];
+            // "name~av": two binary models, arousal and valence, whose product gives the quadrant probabilities
+            bool factorised = trainerName.EndsWith("~av", StringComparison.Ordinal);
+            string baseName = factorised ? trainerName[..^3] : trainerName;
             // "name+aug": this trainer trains on the augmented copies too (with --augment); the others on the originals only
-            bool withCopies = trainerName.EndsWith("+aug", StringComparison.Ordinal) ||
-                              (plan != null && trainCopies && !trainers.Any(t => t.EndsWith("+aug", StringComparison.Ordinal)));
-            var (trainer, config, seedOffset) = ParseTrainer(trainerName.EndsWith("+aug", StringComparison.Ordinal) ? trainerName[..^4] : trainerName);
+            bool withCopies = baseName.EndsWith("+aug", StringComparison.Ordinal) ||
+                              (plan != null && trainCopies && !trainers.Any(t => t.Replace("~av", "", StringComparison.Ordinal).EndsWith("+aug", StringComparison.Ordinal)));
+            var (trainer, config, seedOffset) = ParseTrainer(baseName.EndsWith("+aug", StringComparison.Ordinal) ? baseName[..^4] : baseName);
             var truth = new List<int>();
             var predicted = new List<int>();
             var foldF1 = new List<double>();
@@ -198,7 +202,27 @@ return 0;
                     trainingSongs.Add(kept.Count);
                     return (tr.ToArray(), te.ToArray());
                 }).ToList();
-                using var cv = CrossValidation.Run(tab, rowFolds, trainer, config, seed + seedOffset);
+                double[][] rowProbabilities;
+                if (!factorised)
+                {
+                    using var cv = CrossValidation.Run(tab, rowFolds, trainer, config, seed + seedOffset);
+                    rowProbabilities = [.. cv.OutOfFoldProbabilities];
+                }
+                else
+                {
+                    // the same rows and folds, relabelled by arousal and by valence; P(quadrant) = P(its arousal) P(its valence)
+                    rowProbabilities = new double[allRows.Count][];
+                    for (int i = 0; i < allRows.Count; i++) rowProbabilities[i] = Enumerable.Repeat(1.0, classNames.Count).ToArray();
+                    foreach (var axis in new Func<string, string>[] { Arousal, Valence })
+                    {
+                        var axisTab = TabularDataset.FromVectors(featureNames, allRows.Select(r => r.Values).ToList(), allRows.Select(r => axis(r.Label!)).ToList(),
+                            allRows.Select(r => r.Group ?? "song:" + r.Song).ToList());
+                        using var cv = CrossValidation.Run(axisTab, rowFolds, trainer, config, seed + seedOffset);
+                        var column = classNames.Select(c => axisTab.ClassNames.ToList().IndexOf(axis(c))).ToArray();
+                        for (int i = 0; i < allRows.Count; i++)
+                            for (int c = 0; c < classNames.Count; c++) rowProbabilities[i][c] *= cv.OutOfFoldProbabilities[i][column[c]];
+                    }
+                }
                 // Song-level: the mean of the song's window probabilities.
                 var sum = new double[songs.Length][];
                 for (int i = 0; i < (tta ? allRows.Count : originalRows); i++)
@@ -206,7 +230,7 @@ return 0;
                     int s = songIndex[allRows[i].Song!];
                     sum[s] ??= new double[classNames.Count];
                     for (int c = 0; c < classNames.Count; c++)
-                        sum[s][c] += geometric ? Math.Log(Math.Max(cv.OutOfFoldProbabilities[i][c], 1e-6)) : cv.OutOfFoldProbabilities[i][c];
+                        sum[s][c] += geometric ? Math.Log(Math.Max(rowProbabilities[i][c], 1e-6)) : rowProbabilities[i][c];
                 }
                 if (geometric) sum = sum.Select(p => { double m = p.Max(); return p.Select(v => Math.Exp(v - m)).ToArray(); }).ToArray();
                 perRepeat[rep] = sum.Select(p => p.Select(v => v / p.Sum()).ToArray()).ToArray();
@@ -420,6 +444,22 @@ static void PrintLearningCurve(IReadOnlyList<(double Fraction, double Songs, Cla
                           $"at {largest:F0} songs, where {curve.First(p => p.Songs == largest).Vote.MacroF1:F3} was measured");
     }
 }
+
+// The quadrants' arousal and valence (Russell): happy Q1 (high, positive), angry Q2 (high, negative), sad Q3 (low,
+// negative), relaxed Q4 (low, positive).
+static string Arousal(string quadrant) => quadrant switch
+{
+    "happy" or "angry" => "high",
+    "sad" or "relaxed" => "low",
+    _ => throw new ArgumentException($"'{quadrant}' is not a 4Q quadrant (happy, angry, sad, relaxed): name~av needs them"),
+};
+
+static string Valence(string quadrant) => quadrant switch
+{
+    "happy" or "relaxed" => "positive",
+    "angry" or "sad" => "negative",
+    _ => throw new ArgumentException($"'{quadrant}' is not a 4Q quadrant (happy, angry, sad, relaxed): name~av needs them"),
+};
 
 // "song#w3" or "song#w3#aug1": 3
 static int WindowIndex(string id)
