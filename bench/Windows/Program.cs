@@ -25,8 +25,9 @@
 // --aggregate geometric scores a song by the geometric mean of its windows' probabilities instead of their mean.
 // Trainers are "name[:key=value...][@k]": the default configuration with some values replaced, seeded with seed + k
 // ("mlp@1": another MLP seed; "rbf_svm:c=4"); "name~av" learns arousal and valence as two binary tasks on the same
-// rows and folds and scores each quadrant by the product of its arousal's and its valence's probabilities. With several trainers or window lengths it prints the best soft votes
-// (the mean of song probabilities) over every subset of them, window lengths mixed.
+// rows and folds and scores each quadrant by the product of its arousal's and its valence's probabilities. Suffixes
+// go in this order: name[:key=value...][@k][+aug][~av], e.g. "mlp@1+aug~av". With several trainers or window lengths
+// it prints the best soft votes (the mean of song probabilities) over every subset of them, window lengths mixed.
 //
 // Tables are cached in bench/out/windows/ (window length, hop, set and the featuriser's code version in the name).
 using System.Collections.Concurrent;
@@ -162,7 +163,7 @@ return 0;
         var classNames = tab.ClassNames;
         var songY = songLabel.Select(l => classNames.ToList().IndexOf(l)).ToArray();
         Console.WriteLine($"window {w} s, hop {hop} s{(stride > 1 ? $" (scored every {tableHop} s)" : "")}{(excerptArg is { } ex ? $", inside the first {ex} s" : "")}: {rows.Count} rows of {songs.Length} songs ({(double)rows.Count / songs.Length:F1} per song), {featureNames.Count} features" +
-                          (plan != null ? $"; {allRows.Count - originalRows} augmented rows ({(trainCopies || trainers.Any(t => t.EndsWith("+aug", StringComparison.Ordinal)) ? "trained on for training songs only" : "never trained on")}" +
+                          (plan != null ? $"; {allRows.Count - originalRows} augmented rows ({(trainCopies || trainers.Any(t => WithoutAv(t).EndsWith("+aug", StringComparison.Ordinal)) ? "trained on for training songs only" : "never trained on")}" +
                                           $"{(tta ? ", scored" : "")})" : ""));
         // song-level probabilities of every trainer, per repetition, for the ensemble (mean over trainers) at the end
         foreach (string trainerName in trainers)
@@ -170,10 +171,10 @@ return 0;
             var perRepeat = new double[repeats][][];
             // "name~av": two binary models, arousal and valence, whose product gives the quadrant probabilities
             bool factorised = trainerName.EndsWith("~av", StringComparison.Ordinal);
-            string baseName = factorised ? trainerName[..^3] : trainerName;
+            string baseName = WithoutAv(trainerName);
             // "name+aug": this trainer trains on the augmented copies too (with --augment); the others on the originals only
             bool withCopies = baseName.EndsWith("+aug", StringComparison.Ordinal) ||
-                              (plan != null && trainCopies && !trainers.Any(t => t.Replace("~av", "", StringComparison.Ordinal).EndsWith("+aug", StringComparison.Ordinal)));
+                              (plan != null && trainCopies && !trainers.Any(t => WithoutAv(t).EndsWith("+aug", StringComparison.Ordinal)));
             var (trainer, config, seedOffset) = ParseTrainer(baseName.EndsWith("+aug", StringComparison.Ordinal) ? baseName[..^4] : baseName);
             var truth = new List<int>();
             var predicted = new List<int>();
@@ -444,6 +445,9 @@ static void PrintLearningCurve(IReadOnlyList<(double Fraction, double Songs, Cla
                           $"at {largest:F0} songs, where {curve.First(p => p.Songs == largest).Vote.MacroF1:F3} was measured");
     }
 }
+
+// a trainer's name without its "~av" suffix
+static string WithoutAv(string trainer) => trainer.EndsWith("~av", StringComparison.Ordinal) ? trainer[..^3] : trainer;
 
 // The quadrants' arousal and valence (Russell): happy Q1 (high, positive), angry Q2 (high, negative), sad Q3 (low,
 // negative), relaxed Q4 (low, positive).
