@@ -99,6 +99,8 @@ var dataset = DatasetReader.Open(data);
 Console.WriteLine($"{dataset.Items.Count} clips in {data}; windows {string.Join(", ", windows)} s; trainers {string.Join(", ", trainers)}; " +
                   $"{repeats} x {folds}-fold artist-grouped CV (seed {seed})");
 
+// window tables by path: read (or featurised and written) once, however many training shares run over them
+var tables = new Dictionary<string, FeatureTable>(StringComparer.Ordinal);
 var curve = new List<(double Fraction, double Songs, ClassificationReport Vote)>();
 foreach (double trainFraction in trainFractions)
 {
@@ -108,6 +110,14 @@ foreach (double trainFraction in trainFractions)
 }
 if (curve.Count > 1) PrintLearningCurve(curve);
 return 0;
+
+// the table of windows of a length and hop (copies with a plan): from memory, else its cache file, else featurised there
+FeatureTable Table(string path, double window, double tableHop, AugmentationPlan? withPlan)
+{
+    if (!tables.TryGetValue(path, out var table))
+        tables[path] = table = File.Exists(path) ? FeatureTableIO.Read(path) : Featurise(dataset, window, tableHop, set, path, withPlan);
+    return table;
+}
 
 // every window length and trainer at one training share: the song-level report of the vote of all members (of the
 // only member if there is one; null without members) and the mean number of training songs per fold
@@ -124,13 +134,13 @@ return 0;
             throw new ArgumentException($"--test-hop {tableHop}: the {w} s windows' training hop {hop} s is not a multiple of it");
         string TablePath(double tHop) => Path.Combine(outDir, $"w{w.ToString(Invariant.Culture)}-h{tHop.ToString(Invariant.Culture)}-{set.ToString().ToLowerInvariant()}-{FeatureCache.CodeVersion}.parquet");
         string tablePath = TablePath(tableHop);
-        var table = File.Exists(tablePath) ? FeatureTableIO.Read(tablePath) : Featurise(dataset, w, tableHop, set, tablePath, null);
+        var table = Table(tablePath, w, tableHop, null);
         var rows = table.Rows;
         var augmentedRows = new List<FeatureRow>();
         if (plan != null)
         {
             string augPath = TablePath(hop).Replace(".parquet", $"-aug{augment}.parquet", StringComparison.Ordinal);
-            augmentedRows = (File.Exists(augPath) ? FeatureTableIO.Read(augPath) : Featurise(dataset, w, hop, set, augPath, plan)).Rows.ToList();
+            augmentedRows = Table(augPath, w, hop, plan).Rows.ToList();
         }
         if (excerptArg is { } excerpt)
         {
@@ -148,7 +158,7 @@ return 0;
         if (context)
         {
             string songTablePath = Path.Combine(outDir, $"w25.5-h100-{set.ToString().ToLowerInvariant()}-{FeatureCache.CodeVersion}.parquet");
-            var songTable = File.Exists(songTablePath) ? FeatureTableIO.Read(songTablePath) : Featurise(dataset, 25.5, 100, set, songTablePath, null);
+            var songTable = Table(songTablePath, 25.5, 100, null);
             var keep = contextColumns == null ? Enumerable.Range(0, songTable.FeatureNames.Count).ToArray()
                 : contextColumns.Select(c => songTable.FeatureNames.ToList().IndexOf(c) is var k and >= 0 ? k : throw new ArgumentException($"--context-columns: no feature '{c}'")).ToArray();
             var bySong = songTable.Rows.ToDictionary(r => r.Song!, r => keep.Select(k => r.Values[k]).ToArray());
@@ -158,9 +168,14 @@ return 0;
         // the original windows first (the songs are scored on them), then the augmented copies of every song
         int originalRows = rows.Count;
         var allRows = rows.Concat(augmentedRows.Where(r => songIndex.ContainsKey(r.Song!))).ToList();
-        var tab = TabularDataset.FromVectors(featureNames, allRows.Select(r => r.Values).ToList(), allRows.Select(r => r.Label!).ToList(),
-            allRows.Select(r => r.Group ?? "song:" + r.Song).ToList());
+        // the rows as a dataset, labelled by quadrant, or by arousal or valence for "name~av" trainers
+        TabularDataset Labelled(Func<string, string> label) => TabularDataset.FromVectors(featureNames, allRows.Select(r => r.Values).ToList(),
+            allRows.Select(r => label(r.Label!)).ToList(), allRows.Select(r => r.Group ?? "song:" + r.Song).ToList());
+        var tab = Labelled(quadrant => quadrant);
         var classNames = tab.ClassNames;
+        // built once per window length, when a trainer needs them
+        var axisTabs = new Lazy<(Func<string, string> Axis, TabularDataset Tab)[]>(() =>
+            [.. new Func<string, string>[] { Arousal, Valence }.Select(axis => (axis, Labelled(axis)))]);
         var songY = songLabel.Select(l => classNames.ToList().IndexOf(l)).ToArray();
         Console.WriteLine($"window {w} s, hop {hop} s{(stride > 1 ? $" (scored every {tableHop} s)" : "")}{(excerptArg is { } ex ? $", inside the first {ex} s" : "")}: {rows.Count} rows of {songs.Length} songs ({(double)rows.Count / songs.Length:F1} per song), {featureNames.Count} features" +
                           (plan != null ? $"; {allRows.Count - originalRows} augmented rows ({(trainCopies || trainers.Any(t => WithoutAv(t).EndsWith("+aug", StringComparison.Ordinal)) ? "trained on for training songs only" : "never trained on")}" +
@@ -214,10 +229,8 @@ return 0;
                     // the same rows and folds, relabelled by arousal and by valence; P(quadrant) = P(its arousal) P(its valence)
                     rowProbabilities = new double[allRows.Count][];
                     for (int i = 0; i < allRows.Count; i++) rowProbabilities[i] = Enumerable.Repeat(1.0, classNames.Count).ToArray();
-                    foreach (var axis in new Func<string, string>[] { Arousal, Valence })
+                    foreach (var (axis, axisTab) in axisTabs.Value)
                     {
-                        var axisTab = TabularDataset.FromVectors(featureNames, allRows.Select(r => r.Values).ToList(), allRows.Select(r => axis(r.Label!)).ToList(),
-                            allRows.Select(r => r.Group ?? "song:" + r.Song).ToList());
                         using var cv = CrossValidation.Run(axisTab, rowFolds, trainer, config, seed + seedOffset);
                         var column = classNames.Select(c => axisTab.ClassNames.ToList().IndexOf(axis(c))).ToArray();
                         for (int i = 0; i < allRows.Count; i++)
@@ -434,7 +447,7 @@ static void PrintLearningCurve(IReadOnlyList<(double Fraction, double Songs, Cla
     double largest = curve.Max(p => p.Songs);
     string interval = curve.Count > 2 && fit.Interval(2 * largest) is var (low, high)
         ? $" (the line's 95 % interval there {low:F3}-{high:F3}, if the curve stays straight)" : "";
-    Console.WriteLine($"  least squares in log2(songs): macro-F1 {fit.Intercept:F3} + {fit.SlopePerDoubling:F3} per doubling (residual sd {fit.ResidualSd:F3}); " +
+    Console.WriteLine($"  least squares in log2(songs): macro-F1 {fit.Intercept:F3} + {fit.SlopePerDoubling:F3} per doubling{(curve.Count > 2 ? $" (residual sd {fit.ResidualSd:F3})" : "")}; " +
                       $"extrapolated to {2 * largest:F0} training songs: {fit.At(2 * largest):F3}{interval}");
     // a check of the extrapolation on the curve itself: the line through every share but the largest, at the largest
     var smaller = curve.Where(p => p.Songs < largest).ToList();

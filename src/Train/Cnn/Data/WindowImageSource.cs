@@ -1,3 +1,4 @@
+using System.Buffers;
 using Mmcs.Core;
 using Mmcs.Featurize;
 using Mmcs.Train.Models;
@@ -64,10 +65,19 @@ public sealed class WindowImageSource : IImageSource
     public void ReadImage(int index, Span<float> destination)
     {
         int rows = _clips.Size.Rows, cols = _clips.Size.Cols;
-        var clip = new float[rows * cols]; // the whole clip image, read again for each of its windows
-        _clips.ReadImage(Clip(index), clip);
-        int start = index % PerClip * HopCols;
-        for (int r = 0; r < rows; r++)
-            clip.AsSpan(r * cols + start, WindowCols).CopyTo(destination.Slice(r * WindowCols, WindowCols));
+        // the whole clip image, read again for each of its windows, into a pooled buffer (a clip's image is usually
+        // large enough for the large-object heap, and this runs for every window of every epoch)
+        var clip = ArrayPool<float>.Shared.Rent(rows * cols);
+        try
+        {
+            _clips.ReadImage(Clip(index), clip.AsSpan(0, rows * cols));
+            int start = index % PerClip * HopCols;
+            for (int r = 0; r < rows; r++)
+                clip.AsSpan(r * cols + start, WindowCols).CopyTo(destination.Slice(r * WindowCols, WindowCols));
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(clip);
+        }
     }
 }
