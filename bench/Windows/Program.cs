@@ -6,7 +6,7 @@
 //   dotnet run -c Release --project bench/Windows -- [--windows 25.5,10,6,3] [--trainers sdca_maxent,rbf_svm,lightgbm]
 //       [--folds 10] [--repeats 1] [--seed 42] [--hop S] [--excerpt S] [--set seed|full] [--context true] [--context-columns a,b]
 //       [--aggregate mean|geometric] [--augment N] [--train-copies false] [--tta true] [--test-hop S] [--member FILE#MODEL]
-//       [--train-fraction F[,F...]] [--data DIR]
+//       [--train-fraction F[,F...]] [--oof FILE] [--data DIR]
 //
 // --context true appends to every window row its song's whole-excerpt features (prefixed "song_"); --context-columns a,b
 // only those.
@@ -22,6 +22,7 @@
 // no class above its share; the test folds are the same as with F = 1. Several shares print a learning curve: the
 // vote's macro-F1 against the training songs, a line in log2(songs) extrapolated to twice the largest, and a check of
 // that line on the curve itself. Not with --member (its probabilities come from whole training folds).
+// --oof FILE writes every member's out-of-fold song probabilities, per repetition ("model",repeat,song,label,classes...).
 // --aggregate geometric scores a song by the geometric mean of its windows' probabilities instead of their mean.
 // Trainers are "name[:key=value...][@k]": the default configuration with some values replaced, seeded with seed + k
 // ("mlp@1": another MLP seed; "rbf_svm:c=4"); "name~av" learns arousal and valence as two binary tasks on the same
@@ -284,6 +285,18 @@ FeatureTable Table(string path, double window, double tableHop, AugmentationPlan
             var memberReport = ClassificationReport.Compute(reference.SongY, reference.Songs.Select(song => ClassificationReport.ArgMax(bySong[song])).ToArray(), reference.ClassNames);
             Console.WriteLine($"  member {voteMembers[^1].Label}: song-level accuracy {memberReport.Accuracy:F3} macro-F1 {memberReport.MacroF1:F3}");
         }
+    }
+    // --oof FILE: every member's out-of-fold song probabilities, per repetition, for analyses outside the bench
+    if (opts.TryGetValue("oof", out var oofPath) && voteMembers.Count > 0)
+    {
+        var reference = voteMembers[0];
+        using var oof = new StreamWriter(trainFractions.Length > 1 ? oofPath.Replace(".csv", $"-f{trainFraction.ToString(Invariant.Culture)}.csv", StringComparison.Ordinal) : oofPath);
+        oof.WriteLine("\"model\",repeat,song,label," + string.Join(",", reference.ClassNames));
+        foreach (var member in voteMembers)
+            for (int rep = 0; rep < member.Probabilities.Length; rep++)
+                for (int i = 0; i < member.Songs.Length; i++)
+                    oof.WriteLine($"\"{member.Label}\",{rep},{member.Songs[i]},{member.ClassNames[member.SongY[i]]}," +
+                                  string.Join(",", member.Probabilities[rep][member.Songs[i]].Select(v => v.ToString("R", Invariant.Culture))));
     }
     if (voteMembers.Count > 1)
     {
