@@ -3,7 +3,7 @@ using Mmcs.Featurize.Features;
 namespace Mmcs.Featurize.FeatureSets;
 
 /// <summary>
-/// Per-coefficient statistics of every feature (a few hundred values; 345 with the default options). Names are
+/// Per-coefficient statistics of every feature (a few hundred values; 329 with the default options). Names are
 /// stable, unique and machine-friendly; per-row indices are 1-based and two-digit (chroma rows 01 = C … 12 = B).
 /// In order:
 /// <list type="number">
@@ -29,10 +29,7 @@ namespace Mmcs.Featurize.FeatureSets;
 /// <item>the predominant pitch (<see cref="PredominantPitch"/> on the CQT): pitch_voiced_ratio, and over voiced frames
 /// pitch_mean and pitch_std (MIDI), pitch_range (90th minus 10th percentile, semitones), pitch_step_mean (mean
 /// absolute change between consecutive voiced frames, each capped at 12) and pitch_stable_ratio (fraction of those
-/// changes under half a semitone); all 0 when no frame is voiced;</item>
-/// <item>texture and melody (<see cref="PredominantPitch.Layers"/>, <see cref="MelodicNotes"/> on the refined
-/// contour, loudness from the RMS in dB): texture_layers_mean, texture_layers_std, then the 14 melody_ values of
-/// <see cref="MelodicNotes.Names"/> (note rate and durations, range, intervals, articulation, vibrato and tremolo).</item>
+/// changes under half a semitone); all 0 when no frame is voiced.</item>
 /// </list>
 /// Instances hold the extractors the set needs beyond <see cref="ClipAnalysis"/> (built once) and are thread-safe.
 /// </summary>
@@ -57,8 +54,6 @@ public sealed class FullFeatureSet
     private readonly SensoryDissonance _dissonance;
     private readonly ModulationSpectrum? _modulation;
     private readonly PredominantPitch _pitch;
-    private readonly PredominantPitch _refinedPitch;
-    private readonly MelodicNotes _notes;
     private readonly double _frameRate;
 
     public FullFeatureSet(FeaturizerOptions? options = null)
@@ -71,9 +66,7 @@ public sealed class FullFeatureSet
         var edges = ModulationEdges.Where(e => e <= sr / 2.0 / hop).ToArray();
         _modulation = edges.Length >= 2 ? new ModulationSpectrum(new ModulationOptions { SampleRate = sr, HopLength = hop, BandEdges = edges }) : null;
         _pitch = new PredominantPitch(PitchOptions.ForCqt(ClipAnalyzer.CqtOptionsFor(options)));
-        _refinedPitch = new PredominantPitch(_pitch.Options with { Refine = true });
         _frameRate = (double)sr / hop;
-        _notes = new MelodicNotes(new NoteOptions { FrameRate = _frameRate });
     }
 
     public static IReadOnlyList<string> Names(int nMfcc = 20)
@@ -105,8 +98,6 @@ public sealed class FullFeatureSet
         }
         n.AddRange(["chord_major_ratio", "chord_changes_per_second", "chord_fit_mean"]);
         n.AddRange(["pitch_voiced_ratio", "pitch_mean", "pitch_std", "pitch_range", "pitch_step_mean", "pitch_stable_ratio"]);
-        n.AddRange(["texture_layers_mean", "texture_layers_std"]);
-        n.AddRange(MelodicNotes.Names);
         return n;
     }
 
@@ -180,15 +171,6 @@ public sealed class FullFeatureSet
         v.Add(triads.ChangesPerSecond(_frameRate));
         v.Add(Statistics.Mean(triads.Fit));
         v.AddRange(PitchStatistics(_pitch.Track(a.Cqt, a.CqtTuning)));
-        var layers = _pitch.Layers(a.Cqt);
-        double layerMean = layers.Length > 0 ? layers.Average() : 0;
-        v.Add(layerMean);
-        v.Add(layers.Length > 0 ? Math.Sqrt(layers.Average(l => (l - layerMean) * (l - layerMean))) : 0);
-        var contour = _refinedPitch.Track(a.Cqt, a.CqtTuning);
-        int frames = Math.Min(contour.Length, a.Rms.Cols);
-        var loudness = new double[frames];
-        for (int t = 0; t < frames; t++) loudness[t] = 20 * Math.Log10(Math.Max(a.Rms[0, t], 1e-5));
-        v.AddRange(_notes.Describe(contour.AsSpan(0, frames), loudness));
         return [.. v];
     }
 

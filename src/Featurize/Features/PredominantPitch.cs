@@ -18,14 +18,6 @@ public sealed record PitchOptions
     /// <summary>A frame is voiced when its best salience reaches this fraction of the clip's 95th percentile.</summary>
     public double VoicingThreshold { get; init; } = 0.5;
 
-    /// <summary>Refine each frame's pitch between CQT bins by a parabola through the best candidate's salience and its
-    /// two neighbours' (off: whole bins, a third of a semitone at 36 bins per octave).</summary>
-    public bool Refine { get; init; }
-
-    /// <summary><see cref="PredominantPitch.Layers"/> counts salience peaks of at least this fraction of the frame's best,
-    /// at least a semitone apart.</summary>
-    public double LayerThreshold { get; init; } = 0.5;
-
     /// <summary>The defaults, reading the CQT's resolution and first bin from the options that made it.</summary>
     public static PitchOptions ForCqt(CqtOptions cqt)
     {
@@ -46,7 +38,6 @@ public sealed record PitchOptions
         if (Harmonics < 1) throw new FeatureOptionsException($"pitch: harmonics must be >= 1, got {Harmonics}");
         if (!(HarmonicDecay > 0 && HarmonicDecay <= 1)) throw new FeatureOptionsException($"pitch: harmonic decay must be in (0, 1], got {HarmonicDecay}");
         if (!(VoicingThreshold >= 0 && VoicingThreshold <= 1)) throw new FeatureOptionsException($"pitch: voicing threshold must be in [0, 1], got {VoicingThreshold}");
-        if (!(LayerThreshold > 0 && LayerThreshold <= 1)) throw new FeatureOptionsException($"pitch: layer threshold must be in (0, 1], got {LayerThreshold}");
     }
 }
 
@@ -78,33 +69,27 @@ public sealed class PredominantPitch
     public double[] Track(FeatureMatrix cqt, double tuning = 0)
     {
         ArgumentNullException.ThrowIfNull(cqt);
-        int frames = cqt.Cols, bpo = Options.BinsPerOctave;
-        var (lo, hi) = CandidateRange(cqt.Rows);
+        int bins = cqt.Rows, frames = cqt.Cols, bpo = Options.BinsPerOctave;
+        int lo = (int)Math.Ceiling((Options.MinMidi - Options.FirstBinMidi) * bpo / 12.0);
+        int hi = Math.Min((int)Math.Floor((Options.MaxMidi - Options.FirstBinMidi) * bpo / 12.0), bins - 1);
         var pitch = new double[frames];
         var salience = new double[frames];
-        var column = new double[Math.Max(0, hi - lo + 1)];
         for (int t = 0; t < frames; t++)
         {
-            Salience(cqt, t, lo, column);
             double best = 0;
             int bestBin = -1;
-            for (int b = 0; b < column.Length; b++)
+            for (int b = lo; b <= hi; b++)
             {
-                if (column[b] > best)
+                double s = 0;
+                for (int h = 0; h < _offsets.Length && b + _offsets[h] < bins; h++) s += _weights[h] * cqt[b + _offsets[h], t];
+                if (s > best)
                 {
-                    best = column[b];
+                    best = s;
                     bestBin = b;
                 }
             }
             salience[t] = best;
-            double offset = 0;
-            if (Options.Refine && bestBin > 0 && bestBin < column.Length - 1)
-            {
-                // the vertex of the parabola through (−1, left), (0, best), (1, right): within half a bin of the best
-                double left = column[bestBin - 1], right = column[bestBin + 1], curvature = left - 2 * best + right;
-                if (curvature < 0) offset = Math.Clamp(0.5 * (left - right) / curvature, -0.5, 0.5);
-            }
-            pitch[t] = bestBin < 0 ? double.NaN : Options.FirstBinMidi + 12.0 * (lo + bestBin + offset + tuning) / bpo;
+            pitch[t] = bestBin < 0 ? double.NaN : Options.FirstBinMidi + 12.0 * (bestBin + tuning) / bpo;
         }
         if (frames == 0) return pitch;
         var sorted = (double[])salience.Clone();
@@ -115,74 +100,5 @@ public sealed class PredominantPitch
             if (!(reference > 0) || salience[t] < Options.VoicingThreshold * reference) pitch[t] = double.NaN;
         }
         return pitch;
-    }
-
-    /// <summary>
-    /// A crude count of the pitched layers of every frame (musical texture): the local maxima of the salience over the
-    /// candidate pitches that reach <see cref="PitchOptions.LayerThreshold"/> of the frame's best, taken greedily from the
-    /// strongest, at least a semitone apart, and not at a harmonic or subharmonic (an octave, a twelfth… within a bin)
-    /// of a stronger one. 0 for a silent frame; a harmonic tone counts 1, and so does a tone doubled at the octave.
-    /// </summary>
-    public int[] Layers(FeatureMatrix cqt)
-    {
-        ArgumentNullException.ThrowIfNull(cqt);
-        var (lo, hi) = CandidateRange(cqt.Rows);
-        int n = Math.Max(0, hi - lo + 1), semitone = Options.BinsPerOctave / 12;
-        var column = new double[n];
-        var peaks = new List<int>();
-        var layers = new int[cqt.Cols];
-        for (int t = 0; t < cqt.Cols; t++)
-        {
-            Salience(cqt, t, lo, column);
-            double best = 0;
-            foreach (double s in column) best = Math.Max(best, s);
-            if (!(best > 0)) continue;
-            peaks.Clear();
-            for (int b = 0; b < n; b++)
-            {
-                double s = column[b];
-                if (s >= Options.LayerThreshold * best && (b == 0 || s >= column[b - 1]) && (b == n - 1 || s > column[b + 1])) peaks.Add(b);
-            }
-            peaks.Sort((x, y) => column[y].CompareTo(column[x]));
-            var kept = new List<int>(peaks.Count);
-            foreach (int b in peaks)
-            {
-                // not within a semitone of a stronger layer, nor at one of its harmonics or subharmonics (±1 bin)
-                if (kept.TrueForAll(k => Math.Abs(k - b) >= semitone && !Harmonically(k, b))) kept.Add(b);
-            }
-            layers[t] = kept.Count;
-        }
-        return layers;
-    }
-
-    private bool Harmonically(int a, int b)
-    {
-        int d = Math.Abs(a - b);
-        for (int h = 1; h < _offsets.Length; h++)
-        {
-            if (Math.Abs(d - _offsets[h]) <= 1) return true;
-        }
-        return false;
-    }
-
-    private (int Lo, int Hi) CandidateRange(int bins)
-    {
-        int bpo = Options.BinsPerOctave;
-        int lo = (int)Math.Ceiling((Options.MinMidi - Options.FirstBinMidi) * bpo / 12.0);
-        int hi = Math.Min((int)Math.Floor((Options.MaxMidi - Options.FirstBinMidi) * bpo / 12.0), bins - 1);
-        return (lo, hi);
-    }
-
-    /// <summary>The harmonic-sum salience of frame t for the candidates lo, lo+1, … (as many as <paramref name="column"/> holds).</summary>
-    private void Salience(FeatureMatrix cqt, int t, int lo, double[] column)
-    {
-        int bins = cqt.Rows;
-        for (int i = 0; i < column.Length; i++)
-        {
-            int b = lo + i;
-            double s = 0;
-            for (int h = 0; h < _offsets.Length && b + _offsets[h] < bins; h++) s += _weights[h] * cqt[b + _offsets[h], t];
-            column[i] = s;
-        }
     }
 }
