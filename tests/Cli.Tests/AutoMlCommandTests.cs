@@ -34,7 +34,7 @@ public sealed class AutoMlCommandTests : IDisposable
     {
         string store = Path.Combine(_dir, "mlruns");
         var result = CliProcess.Run(_dir, (IDictionary<string, string>?)null, "automl", "--train", Table(), "--label", "mood", "--group", "song", "--ignore", "song",
-            "--time", "20", "--max-trials", "3", "--cv", "3", "--trainers", "lbfgs_maxent,sdca_maxent",
+            "--time", "20", "--max-trials", "3", "--cv", "3", "--trainers", "lbfgs_maxent,sdca_maxent", "--start", "sdca_maxent:iterations=40",
             "--tracking-uri", store, "--register", "table-mood", "--json");
         Assert.True(result.ExitCode == 0, result.StdErr);
         var json = JsonDocument.Parse(result.StdOut).RootElement;
@@ -49,5 +49,19 @@ public sealed class AutoMlCommandTests : IDisposable
         int children = Directory.GetFiles(Path.GetDirectoryName(runDir)!, "mlflow.parentRunId", SearchOption.AllDirectories)
             .Count(f => File.ReadAllText(f) == runId);
         Assert.Equal(3, children);
+        // the starting point is logged, and the first sdca_maxent trial ran it
+        Assert.Equal("sdca_maxent:iterations=40", File.ReadAllText(Path.Combine(runDir, "params", "start.sdca_maxent")));
+        var sdca = json.GetProperty("trials").EnumerateArray().First(t => t.GetProperty("trainer").GetString() == "sdca_maxent");
+        Assert.Equal("40", sdca.GetProperty("parameters").GetProperty("iterations").GetString());
+    }
+
+    [Fact]
+    public void A_starting_point_of_a_trainer_not_searched_is_one_line_naming_it_and_exit_2()
+    {
+        var result = CliProcess.Run(_dir, (IDictionary<string, string>?)null, "automl", "--train", Table(), "--label", "mood", "--group", "song", "--ignore", "song",
+            "--time", "5", "--trainers", "lbfgs_maxent", "--start", "lightgbm:leaves=8", "--tracking-uri", Path.Combine(_dir, "mlruns"));
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("'lightgbm' is not among the trainers searched (lbfgs_maxent)", result.StdErr);
+        Assert.Single(result.StdErr.Trim().Split('\n'));
     }
 }

@@ -7,6 +7,7 @@ using Mmcs.Registry.Tracking;
 using Mmcs.Train.Data;
 using Mmcs.Train.Models;
 using Mmcs.Train.Tabular;
+using Mmcs.Train.Tabular.Search;
 using Mmcs.Train.Tabular.Trainers;
 
 namespace Mmcs.Cli.Commands;
@@ -52,6 +53,11 @@ internal static class AutoMlCommand
         };
         tuner.AcceptOnlyFromAmong("cfo", "random");
         var maxTrials = new Option<int?>("--max-trials") { Description = "Stop after this many trials even if time remains." };
+        var start = new Option<string[]>("--start")
+        {
+            Description = "Where a trainer's search starts instead of its defaults, as trainer:key=value[:key=value...] " +
+                          "(e.g. lightgbm:iterations=200:leaves=15); its first trial is that configuration. Repeatable.",
+        };
         var seed = new Option<int>("--seed")
         {
             Description = "Seed of folds, tuner and trainers (same seed and trial count: same search).",
@@ -75,7 +81,7 @@ internal static class AutoMlCommand
             "maximum entropy, one-versus-all linear models, RBF SVM, 1D CNN) with stratified cross-validation grouped by " +
             "--group, within --time seconds; prints the leaderboard.")
         {
-            train, label, group, time, cv, metric, trainers, tuner, maxTrials, seed, test, ignore, output, experiment, register, tracking, json,
+            train, label, group, time, cv, metric, trainers, tuner, maxTrials, start, seed, test, ignore, output, experiment, register, tracking, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -106,6 +112,7 @@ internal static class AutoMlCommand
                 Tuner = parse.GetValue(tuner) == "random" ? TunerKind.Random : TunerKind.Cfo,
                 Trainers = Split(parse.GetValue(trainers)),
                 MaxTrials = parse.GetValue(maxTrials),
+                StartingPoints = (parse.GetValue(start) ?? []).Select(StartingPoint.Parse).ToArray(),
                 Seed = parse.GetValue(seed),
                 ArtifactDirectory = artifacts,
             };

@@ -202,6 +202,9 @@ public sealed record AutomlSection
     [Range(1, 10), Doc("Soft vote: average the best configuration of this many distinct trainers (best by the inner cross-validation); 1 = the best pipeline alone.")]
     public int TopTrainers { get; init; } = 1;
 
+    [Doc("Where the search of a trainer starts instead of its defaults, as trainer:key=value[:key=value...] (e.g. lightgbm:iterations=200:leaves=15); its first trial is that configuration.")]
+    public string[]? Start { get; init; }
+
     [Range(0, 86400), Doc("Seconds allowed for the final model's permutation importances (per column, else per feature family; skipped with a notice when even that would take longer).")]
     public double ImportanceSeconds { get; init; } = 120;
 

@@ -68,6 +68,18 @@ public static class PipelineLoader
         if (definition.Train.Automl.Trainers is { } trainers && definition.Train.Automl.TopTrainers > trainers.Distinct(StringComparer.OrdinalIgnoreCase).Count())
             issues.Add(new PipelineIssue(file, Line(root, "train.automl.top_trainers"), 1, "train.automl.top_trainers",
                 $"a vote of {definition.Train.Automl.TopTrainers} trainers needs at least that many in train.automl.trainers ({trainers.Length} listed)"));
+        if (definition.Train.Automl.Start is { } starts)
+        {
+            // the same checks as the search makes: known trainers among those searched, known parameters, values in range
+            try
+            {
+                new Mmcs.Train.Tabular.AutoMlOptions { Trainers = definition.Train.Automl.Trainers, StartingPoints = starts.Select(Mmcs.Train.Tabular.Search.StartingPoint.Parse).ToArray() }.Validate();
+            }
+            catch (MmcsException e)
+            {
+                issues.Add(new PipelineIssue(file, Line(root, "train.automl.start"), 1, "train.automl.start", e.Message));
+            }
+        }
         if (issues.Count > 0) throw new PipelineValidationException(issues);
         return new LoadedPipeline(definition, file, baseDirectory);
     }

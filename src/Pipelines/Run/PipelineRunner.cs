@@ -22,6 +22,7 @@ using Mmcs.Train.Models;
 using Mmcs.Train.Plots;
 using Mmcs.Train.Predict;
 using Mmcs.Train.Tabular;
+using Mmcs.Train.Tabular.Search;
 using Mmcs.Train.Tabular.Tracking;
 
 namespace Mmcs.Pipelines.Run;
@@ -623,6 +624,7 @@ public sealed class PipelineRunner
             Trainers = a.Trainers,
             MaxTrials = a.MaxTrials,
             TopTrainers = a.TopTrainers,
+            StartingPoints = (a.Start ?? []).Select(StartingPoint.Parse).ToArray(),
             Seed = a.Seed,
             VectorSet = VectorSet,
             ArtifactDirectory = artifacts,

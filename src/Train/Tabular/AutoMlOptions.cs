@@ -79,6 +79,18 @@ public sealed record AutoMlOptions
     /// own <see cref="TrainerCandidate.Load"/>, not through the classifier store).</summary>
     public IReadOnlyList<TrainerCandidate> AdditionalTrainers { get; init; } = [];
 
+    /// <summary>Where the search of some trainers starts instead of their defaults (at most one per trainer, each of a
+    /// searched trainer): the first trial of such a trainer is its starting point.</summary>
+    public IReadOnlyList<Search.StartingPoint> StartingPoints { get; init; } = [];
+
+    /// <summary>The search space of <paramref name="trainer"/>, moved to its starting point if it has one.</summary>
+    public Search.SearchSpace SpaceOf(TrainerCandidate trainer)
+    {
+        ArgumentNullException.ThrowIfNull(trainer);
+        var start = StartingPoints.FirstOrDefault(s => string.Equals(s.Trainer, trainer.Name, StringComparison.OrdinalIgnoreCase));
+        return start is null ? trainer.Space : trainer.Space.WithDefaults(start.Values);
+    }
+
     public IReadOnlyList<TrainerCandidate> ResolveTrainers()
     {
         var known = TrainerCatalog.All.Concat(AdditionalTrainers).ToArray();
@@ -100,6 +112,15 @@ public sealed record AutoMlOptions
         if (ImportanceRepeats < 0) throw new MmcsException(ErrorCodes.InvalidParameterValue, "importance repeats must be >= 0");
         if (BootstrapResamples < 0) throw new MmcsException(ErrorCodes.InvalidParameterValue, "bootstrap resamples must be >= 0");
         if (Trainers is { Count: 0 }) throw new MmcsException(ErrorCodes.InvalidParameterValue, "the trainer list is empty");
-        _ = ResolveTrainers();
+        var trainers = ResolveTrainers();
+        var twice = StartingPoints.GroupBy(s => s.Trainer, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
+        if (twice != null) throw new MmcsException(ErrorCodes.InvalidParameterValue, $"two starting points for '{twice.Key}'");
+        foreach (var start in StartingPoints)
+        {
+            var trainer = trainers.FirstOrDefault(t => string.Equals(t.Name, start.Trainer, StringComparison.OrdinalIgnoreCase))
+                ?? throw new MmcsException(ErrorCodes.InvalidParameterValue,
+                    $"starting point '{start}': '{start.Trainer}' is not among the trainers searched ({string.Join(", ", trainers.Select(t => t.Name))})");
+            _ = SpaceOf(trainer);
+        }
     }
 }

@@ -109,7 +109,8 @@ public static class TabularAutoMl
             ["source"] = data.Source,
         });
 
-        var spaces = trainers.Select(t => t.Space).ToArray();
+        foreach (var start in options.StartingPoints) run.LogParams(new Dictionary<string, string> { ["start." + start.Trainer] = start.ToString() });
+        var spaces = trainers.Select(options.SpaceOf).ToArray();
         ITuner tuner = options.Tuner == TunerKind.Cfo ? new CfoTuner(spaces, options.Seed) : new RandomSearchTuner(spaces, options.Seed);
         var clock = Stopwatch.StartNew();
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

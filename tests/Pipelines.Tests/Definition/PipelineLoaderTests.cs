@@ -67,6 +67,21 @@ public class PipelineLoaderTests
     }
 
     [Fact]
+    public void Starting_points_bind_and_a_bad_one_is_reported_at_its_line_with_the_search_s_own_message()
+    {
+        string With(string start) => Valid.Replace("    metric: accuracy", "    metric: accuracy\n    trainers: [lightgbm, mlp]\n    start: " + start);
+        var p = Parse(With("[\"lightgbm:iterations=200:leaves=15\", \"mlp:epochs=80\"]")).Definition;
+        Assert.Equal(["lightgbm:iterations=200:leaves=15", "mlp:epochs=80"], p.Train.Automl.Start!);
+        var e = Assert.Throws<PipelineValidationException>(() => Parse(With("[\"rbf_svm:c=4\"]")));
+        var issue = Assert.Single(e.Issues);
+        Assert.Equal("train.automl.start", issue.Key);
+        Assert.Equal(17, issue.Line);
+        Assert.Contains("'rbf_svm' is not among the trainers searched (lightgbm, mlp)", issue.Message);
+        Assert.Contains("has no parameter 'depth'", Assert.Single(Assert.Throws<PipelineValidationException>(() => Parse(With("[\"mlp:depth=3\"]"))).Issues).Message);
+        Assert.Contains("expected trainer:key=value", Assert.Single(Assert.Throws<PipelineValidationException>(() => Parse(With("[mlp]"))).Issues).Message);
+    }
+
+    [Fact]
     public void A_missing_required_key_is_reported()
     {
         var e = Assert.Throws<PipelineValidationException>(() => Parse("name: x\n"));

@@ -232,6 +232,78 @@ public sealed class AutoMlTests(Xunit.Abstractions.ITestOutputHelper output) : I
     }
 
     [Fact]
+    public void A_starting_point_is_the_first_trial_of_its_trainer_and_is_logged_and_the_others_start_from_their_defaults()
+    {
+        var data = SyntheticTables.Make(rows: 120, seed: 21, separation: 2);
+        var start = StartingPoint.Parse("lightgbm:iterations=30:leaves=8:learning_rate=0.1");
+        var run = new RecordingRun();
+        using var result = TabularAutoMl.Run(data, Small("lightgbm", "sdca_maxent") with
+        {
+            MaxTrials = 2, ImportanceRepeats = 0, BootstrapResamples = 0, StartingPoints = [start],
+        }, run);
+        var lightgbm = result.Trials.First(t => t.Trainer == "lightgbm");
+        Assert.Equal("30", lightgbm.Parameters["iterations"]);
+        Assert.Equal("8", lightgbm.Parameters["leaves"]);
+        Assert.Equal("0.1", lightgbm.Parameters["learning_rate"]);
+        var defaults = TrainerCatalog.Get("lightgbm").Space.DefaultConfiguration().ToStrings();
+        Assert.Equal(defaults["min_leaf"], lightgbm.Parameters["min_leaf"]); // the values not given keep their defaults
+        var sdca = result.Trials.First(t => t.Trainer == "sdca_maxent");
+        Assert.Equal(TrainerCatalog.Get("sdca_maxent").Space.DefaultConfiguration().ToStrings(), sdca.Parameters);
+        Assert.Equal("lightgbm:iterations=30:learning_rate=0.1:leaves=8", run.Params["start.lightgbm"]); // keys in order
+    }
+
+    [Fact]
+    public void Starting_points_of_unsearched_trainers_unknown_parameters_bad_values_and_duplicates_are_refused_before_any_work()
+    {
+        var data = SyntheticTables.Make(rows: 60, seed: 22);
+        string Refusal(params string[] specs) => Assert.Throws<MmcsException>(() =>
+            TabularAutoMl.Run(data, Small("lightgbm") with { StartingPoints = specs.Select(StartingPoint.Parse).ToArray() })).Message;
+        Assert.Contains("'mlp' is not among the trainers searched (lightgbm)", Refusal("mlp:epochs=80"));
+        Assert.Contains("'lightgbm' has no parameter 'trees'", Refusal("lightgbm:trees=200"));
+        Assert.Contains("'many' is not a value of parameter 'iterations'", Refusal("lightgbm:iterations=many"));
+        Assert.Contains("cannot start there", Refusal("lightgbm:iterations=5000")); // above its range
+        Assert.Contains("two starting points for 'lightgbm'", Refusal("lightgbm:leaves=8", "lightgbm:leaves=16"));
+        Assert.Contains("expected trainer:key=value", Assert.Throws<MmcsException>(() => StartingPoint.Parse("lightgbm")).Message);
+        Assert.Contains("'leaves' is not key=value", Assert.Throws<MmcsException>(() => StartingPoint.Parse("lightgbm:leaves")).Message);
+        Assert.Contains("'leaves' is given twice", Assert.Throws<MmcsException>(() => StartingPoint.Parse("lightgbm:leaves=4:leaves=8")).Message);
+    }
+
+    /// <summary>Records the parent run's params (the trials' child runs are not recorded).</summary>
+    private sealed class RecordingRun : IAutoMlRun
+    {
+        public Dictionary<string, string> Params { get; } = new(StringComparer.Ordinal);
+
+        public string Name => "recording";
+
+        public void LogParams(IReadOnlyDictionary<string, string> parameters)
+        {
+            foreach (var (k, v) in parameters) Params[k] = v;
+        }
+
+        public void LogMetric(string key, double value, long step = 0)
+        {
+        }
+
+        public void SetTags(IReadOnlyDictionary<string, string> tags)
+        {
+        }
+
+        public void LogArtifact(string localPath, string? artifactPath = null)
+        {
+        }
+
+        public IAutoMlRun StartChild(string name) => NullAutoMlRun.Instance;
+
+        public void End(RunEndStatus status, string? error = null)
+        {
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+
+    [Fact]
     public void The_cfo_tuner_finds_better_pipelines_than_random_search_on_a_small_table()
     {
         // A table where the trainer and its settings matter: class depends on feature signs (XOR-like), plus noise.

@@ -144,6 +144,80 @@ public sealed class SearchSpace
     public double[] DefaultPoint() => Parameters.Select(p => p.Encode(p.DefaultValue)).ToArray();
 
     public Configuration DefaultConfiguration() => Decode(DefaultPoint());
+
+    /// <summary>
+    /// The same space starting elsewhere: the named parameters' defaults replaced by <paramref name="values"/> (text, in the
+    /// invariant culture), so that a cost-frugal search's first trial is that configuration. An unknown name, a value that
+    /// does not parse or one outside its range is refused, naming it.
+    /// </summary>
+    public SearchSpace WithDefaults(IReadOnlyDictionary<string, string> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var byName = Parameters.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        foreach (var key in values.Keys)
+        {
+            if (!byName.ContainsKey(key))
+                throw new MmcsException(ErrorCodes.InvalidParameterValue,
+                    $"'{Name}' has no parameter '{key}' (it has {string.Join(", ", Parameters.Select(p => p.Name))})");
+        }
+        var replaced = Parameters.Select(p =>
+        {
+            if (!values.TryGetValue(p.Name, out var text)) return p;
+            try
+            {
+                return p switch
+                {
+                    FloatParameter f => f with { Default = double.Parse(text, System.Globalization.NumberStyles.Float, Invariant.Culture) },
+                    IntParameter i => (Parameter)(i with { Default = int.Parse(text, System.Globalization.NumberStyles.Integer, Invariant.Culture) }),
+                    ChoiceParameter c => c with { Default = text },
+                    _ => throw new MmcsException(ErrorCodes.InvalidParameterValue, $"'{Name}': parameter '{p.Name}' cannot start elsewhere"),
+                };
+            }
+            catch (FormatException)
+            {
+                throw new MmcsException(ErrorCodes.InvalidParameterValue, $"'{Name}': '{text}' is not a value of parameter '{p.Name}'");
+            }
+            catch (OverflowException)
+            {
+                throw new MmcsException(ErrorCodes.InvalidParameterValue, $"'{Name}': '{text}' is out of range for parameter '{p.Name}'");
+            }
+        }).ToArray();
+        try
+        {
+            return new SearchSpace(Name, replaced);
+        }
+        catch (MmcsException e)
+        {
+            throw new MmcsException(ErrorCodes.InvalidParameterValue, $"'{Name}' cannot start there: {e.Message}");
+        }
+    }
+}
+
+/// <summary>
+/// A trainer's starting configuration written as text, "trainer:key=value:key=value" (e.g.
+/// "lightgbm:iterations=200:leaves=15"): the trainer's defaults with those values replaced.
+/// </summary>
+public sealed record StartingPoint(string Trainer, IReadOnlyDictionary<string, string> Values)
+{
+    public static StartingPoint Parse(string spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var parts = spec.Split(':');
+        if (parts[0].Length == 0 || parts.Length < 2)
+            throw new MmcsException(ErrorCodes.InvalidParameterValue, $"starting point '{spec}': expected trainer:key=value[:key=value...]");
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var part in parts.Skip(1))
+        {
+            var kv = part.Split('=', 2);
+            if (kv.Length != 2 || kv[0].Length == 0 || kv[1].Length == 0)
+                throw new MmcsException(ErrorCodes.InvalidParameterValue, $"starting point '{spec}': '{part}' is not key=value");
+            if (!values.TryAdd(kv[0], kv[1]))
+                throw new MmcsException(ErrorCodes.InvalidParameterValue, $"starting point '{spec}': '{kv[0]}' is given twice");
+        }
+        return new StartingPoint(parts[0], values);
+    }
+
+    public override string ToString() => Trainer + string.Concat(Values.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $":{kv.Key}={kv.Value}"));
 }
 
 /// <summary>Values of a search space's parameters (double, int or string), with typed getters.</summary>
