@@ -68,6 +68,15 @@ public static class PipelineLoader
         if (definition.Train.Automl.Trainers is { } trainers && definition.Train.Automl.TopTrainers > trainers.Distinct(StringComparer.OrdinalIgnoreCase).Count())
             issues.Add(new PipelineIssue(file, Line(root, "train.automl.top_trainers"), 1, "train.automl.top_trainers",
                 $"a vote of {definition.Train.Automl.TopTrainers} trainers needs at least that many in train.automl.trainers ({trainers.Length} listed)"));
+        if (augmentation.RefitTrainers is { Length: > 0 } refitTrainers)
+        {
+            if (augmentation.Use != "test" || augmentation.Copies == 0 || augmentation.Plan != "custom")
+                issues.Add(new PipelineIssue(file, Line(root, "augmentation.refit_trainers"), 1, "augmentation.refit_trainers",
+                    "refit_trainers needs use: test and custom copies (with use: train or both every trainer trains on the copies)"));
+            else if (refitTrainers.FirstOrDefault(t => !(definition.Train.Automl.Trainers ?? []).Contains(t, StringComparer.OrdinalIgnoreCase)) is { } missing)
+                issues.Add(new PipelineIssue(file, Line(root, "augmentation.refit_trainers"), 1, "augmentation.refit_trainers",
+                    $"'{missing}' is not in train.automl.trainers ({string.Join(", ", definition.Train.Automl.Trainers ?? [])})"));
+        }
         if (definition.Train.Automl.Start is { } starts)
         {
             // the same checks as the search makes: known trainers among those searched, known parameters, values in range

@@ -611,10 +611,18 @@ public sealed class PipelineRunner
         // the validation part exists for the CNNs' early stopping and the ensemble weights; a lone tabular model
         // (selected by its own inner cross-validation) trains on both parts
         bool alone = !(_def.Train.Cnn.Enabled && _def.Train.Cnn.Models.Length > 0);
-        var clips = alone ? TrainingClips(f, plan with { Fit = [.. plan.Fit, .. plan.Validation] }) : TrainingClips(f, plan);
-        var rows = clips.SelectMany(c => c.Windows.Select(w => (Values: w.Values, Clip: c))).ToArray(); // every window is a row
-        var data = TabularDataset.FromVectors(f.FeatureNames, rows.Select(r => r.Values).ToArray(),
-            rows.Select(r => f.Labels[r.Clip.Label]).ToArray(), rows.Select(r => r.Clip.Group).ToArray(), f.Labels, "pipeline:" + _def.Name);
+        int[] fit = alone ? [.. plan.Fit, .. plan.Validation] : plan.Fit;
+        var clips = TrainingClips(f, plan with { Fit = fit });
+        TabularDataset Table(IEnumerable<Clip> tableClips, string source)
+        {
+            var rows = tableClips.SelectMany(c => c.Windows.Select(w => (Values: w.Values, Clip: c))).ToArray(); // every window is a row
+            return TabularDataset.FromVectors(f.FeatureNames, rows.Select(r => r.Values).ToArray(),
+                rows.Select(r => f.Labels[r.Clip.Label]).ToArray(), rows.Select(r => r.Clip.Group).ToArray(), f.Labels, source);
+        }
+        var data = Table(clips, "pipeline:" + _def.Name);
+        // augmentation.refit_trainers (with use: test): those trainers' final fits also take the training songs' copies
+        var refitTrainers = _def.Augmentation.RefitTrainers ?? [];
+        var refitCopies = refitTrainers.Length > 0 ? Table(AugmentedFor(f, fit), "pipeline:" + _def.Name + " copies") : null;
         string artifacts = Path.Combine(Path.GetTempPath(), "mmcs-automl-" + Guid.NewGuid().ToString("N"));
         var options = new AutoMlOptions
         {
@@ -625,6 +633,8 @@ public sealed class PipelineRunner
             MaxTrials = a.MaxTrials,
             TopTrainers = a.TopTrainers,
             StartingPoints = (a.Start ?? []).Select(StartingPoint.Parse).ToArray(),
+            RefitExtra = refitCopies,
+            RefitExtraFor = refitTrainers,
             Seed = a.Seed,
             VectorSet = VectorSet,
             ArtifactDirectory = artifacts,

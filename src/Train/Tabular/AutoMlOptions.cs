@@ -1,5 +1,6 @@
 using Mmcs.Core;
 using Mmcs.Featurize;
+using Mmcs.Train.Data;
 using Mmcs.Train.Tabular.Trainers;
 
 namespace Mmcs.Train.Tabular;
@@ -79,6 +80,14 @@ public sealed record AutoMlOptions
     /// own <see cref="TrainerCandidate.Load"/>, not through the classifier store).</summary>
     public IReadOnlyList<TrainerCandidate> AdditionalTrainers { get; init; } = [];
 
+    /// <summary>Rows the trainers in <see cref="RefitExtraFor"/> are refitted on besides the searched table's (e.g. augmented
+    /// copies of its songs): the search and its cross-validation never see them, only the final fits of those trainers.
+    /// Same columns and classes as the searched table.</summary>
+    public TabularDataset? RefitExtra { get; init; }
+
+    /// <summary>The trainers refitted on <see cref="RefitExtra"/> as well.</summary>
+    public IReadOnlyList<string> RefitExtraFor { get; init; } = [];
+
     /// <summary>Where the search of some trainers starts instead of their defaults (at most one per trainer, each of a
     /// searched trainer): the first trial of such a trainer is its starting point.</summary>
     public IReadOnlyList<Search.StartingPoint> StartingPoints { get; init; } = [];
@@ -113,6 +122,14 @@ public sealed record AutoMlOptions
         if (BootstrapResamples < 0) throw new MmcsException(ErrorCodes.InvalidParameterValue, "bootstrap resamples must be >= 0");
         if (Trainers is { Count: 0 }) throw new MmcsException(ErrorCodes.InvalidParameterValue, "the trainer list is empty");
         var trainers = ResolveTrainers();
+        if (RefitExtraFor.Count > 0 && RefitExtra is null)
+            throw new MmcsException(ErrorCodes.InvalidParameterValue, "trainers to refit on extra rows, but no extra rows");
+        foreach (var name in RefitExtraFor)
+        {
+            if (!trainers.Any(t => string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase)))
+                throw new MmcsException(ErrorCodes.InvalidParameterValue,
+                    $"'{name}' is refitted on extra rows but is not among the trainers searched ({string.Join(", ", trainers.Select(t => t.Name))})");
+        }
         var twice = StartingPoints.GroupBy(s => s.Trainer, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
         if (twice != null) throw new MmcsException(ErrorCodes.InvalidParameterValue, $"two starting points for '{twice.Key}'");
         foreach (var start in StartingPoints)

@@ -369,11 +369,14 @@ public static class TabularAutoMl
             }
         }
 
-        // a trial's configuration refitted on all rows
+        // a trial's configuration refitted on all rows (and on the extra rows, for the trainers that take them)
+        var withExtra = options.RefitExtra is { } extra && options.RefitExtraFor.Count > 0 ? Concat(data, extra) : null;
         TabularClassifier Refit(string trainerName, IReadOnlyDictionary<string, string> parameters)
         {
             var trainer = trainers.First(t => t.Name == trainerName);
-            var pipeline = FittedPipeline.Fit(data, null, trainer, ParseConfiguration(trainer, parameters), options.Seed, cancellationToken);
+            bool extraRows = withExtra != null && options.RefitExtraFor.Contains(trainerName, StringComparer.OrdinalIgnoreCase);
+            if (extraRows) run.LogParams(new Dictionary<string, string> { ["refit_extra_rows." + trainerName] = options.RefitExtra!.RowCount.ToString(Invariant.Culture) });
+            var pipeline = FittedPipeline.Fit(extraRows ? withExtra! : data, null, trainer, ParseConfiguration(trainer, parameters), options.Seed, cancellationToken);
             return new TabularClassifier(pipeline, labels, options.VectorSet);
         }
 
@@ -433,6 +436,24 @@ public static class TabularAutoMl
 
     private static double Score(TrialRecord t, AutoMlMetric metric) =>
         (metric == AutoMlMetric.Accuracy ? t.CvAccuracy : t.CvMacroF1) ?? double.NegativeInfinity;
+
+    /// <summary>The rows of <paramref name="a"/> then those of <paramref name="b"/> (b's columns taken by a's names).</summary>
+    internal static TabularDataset Concat(TabularDataset a, TabularDataset b)
+    {
+        CheckTestSet(a, b);
+        var columns = a.Frame.ColumnNames.Select(name =>
+        {
+            var x = a.Frame.Columns[a.Frame.IndexOf(name)];
+            var y = b.Frame.Columns[b.Frame.IndexOf(name)];
+            if (x.Kind != y.Kind) throw new MmcsException(ErrorCodes.DataInvalid, $"column '{name}' is {x.Kind} in one table and {y.Kind} in the other");
+            return x.Kind == ColumnKind.Numeric
+                ? FrameColumn.Numeric(name, [.. x.Numbers!, .. y.Numbers!])
+                : FrameColumn.Categorical(name, [.. x.Categories!, .. y.Categories!]);
+        }).ToArray();
+        var labels = a.Labels.Concat(b.Labels).Select(i => a.ClassNames[i]).ToArray();
+        var groups = a.Groups != null && b.Groups != null ? a.Groups.Concat(b.Groups).ToArray() : null;
+        return TabularDataset.Create(new TabularFrame(columns), labels, groups, a.Source, a.ClassNames);
+    }
 
     /// <summary>The configuration a trial ran, rebuilt from its logged text values.</summary>
     internal static Configuration ParseConfiguration(TrainerCandidate trainer, IReadOnlyDictionary<string, string> parameters)

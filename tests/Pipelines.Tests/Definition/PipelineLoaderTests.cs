@@ -82,6 +82,30 @@ public class PipelineLoaderTests
     }
 
     [Fact]
+    public void Refit_trainers_need_test_time_copies_and_a_trainer_that_is_searched()
+    {
+        const string yaml = """
+            name: refit
+            dataset:
+              reader: folder
+            augmentation:
+              copies: 1
+              pitch_semitones: 1
+              use: test
+              refit_trainers: [rbf_svm]
+            train:
+              automl:
+                trainers: [rbf_svm, mlp]
+            """;
+        Assert.Equal(["rbf_svm"], Parse(yaml).Definition.Augmentation.RefitTrainers!);
+        var notSearched = Assert.Single(Assert.Throws<PipelineValidationException>(() => Parse(yaml.Replace("[rbf_svm, mlp]", "[mlp]"))).Issues);
+        Assert.Equal("augmentation.refit_trainers", notSearched.Key);
+        Assert.Equal(8, notSearched.Line);
+        Assert.Contains("'rbf_svm' is not in train.automl.trainers (mlp)", notSearched.Message);
+        Assert.Contains("needs use: test", Assert.Single(Assert.Throws<PipelineValidationException>(() => Parse(yaml, "augmentation.use=both")).Issues).Message);
+    }
+
+    [Fact]
     public void A_missing_required_key_is_reported()
     {
         var e = Assert.Throws<PipelineValidationException>(() => Parse("name: x\n"));

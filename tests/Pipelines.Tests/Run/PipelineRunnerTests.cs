@@ -327,6 +327,7 @@ public sealed class CrossValidationTests(CorpusFixture fixture) : IClassFixture<
               gain_db: 3
               pitch_semitones: 1
               use: test
+              refit_trainers: [lbfgs_maxent]
             split:
               protocol: cv
               folds: 3
@@ -356,6 +357,8 @@ public sealed class CrossValidationTests(CorpusFixture fixture) : IClassFixture<
         var artifacts = Directory.EnumerateFiles(new Uri(train.Info.ArtifactUri).LocalPath, "*", SearchOption.AllDirectories).Select(Path.GetFileName).ToArray();
         Assert.Contains("cv_report.json", artifacts);
         Assert.DoesNotContain(artifacts, n => n!.Contains("importance", StringComparison.Ordinal));
+        // refit_trainers: the final fit of lbfgs_maxent also took the copies of the 32 training songs' 3 windows
+        Assert.Equal("96", train.Data.Params["refit_extra_rows.lbfgs_maxent"]);
         var (_, folds) = EvaluationRuns(store, result.ExperimentId);
         Assert.All(folds, fold => Assert.Equal(fold.Data.Metrics["test_clips"].Value * 3 * 2, fold.Data.Metrics["scored_windows"].Value)); // 3 windows and their copies
         var resolved = new ModelUriResolver(store).Resolve($"models:/tiny-tta/{result.Version!.Version}");

@@ -268,6 +268,31 @@ public sealed class AutoMlTests(Xunit.Abstractions.ITestOutputHelper output) : I
         Assert.Contains("'leaves' is given twice", Assert.Throws<MmcsException>(() => StartingPoint.Parse("lightgbm:leaves=4:leaves=8")).Message);
     }
 
+    [Fact]
+    public void Extra_rows_reach_only_the_final_fits_of_the_trainers_named_for_them_and_never_the_search()
+    {
+        var data = SyntheticTables.Make(rows: 120, seed: 23, separation: 2);
+        // the extra rows: the table's rows with every label moved to the next class, so a fit that saw them scores worse on the table
+        var shifted = data.Labels.Select(y => data.ClassNames[(y + 1) % data.ClassNames.Count]).ToArray();
+        var extra = TabularDataset.Create(data.Frame, shifted, data.Groups, "shifted", data.ClassNames);
+        var run = new RecordingRun();
+        var options = Small("lbfgs_maxent", "sdca_maxent") with { MaxTrials = 2, TopTrainers = 2, ImportanceRepeats = 0, BootstrapResamples = 0 };
+        using var plain = TabularAutoMl.Run(data, options);
+        using var refitted = TabularAutoMl.Run(data, options with { RefitExtra = extra, RefitExtraFor = ["sdca_maxent"] }, run);
+        // the search is the same: the extra rows are not in its folds
+        Assert.Equal(plain.Trials.Select(t => t.CvAccuracy), refitted.Trials.Select(t => t.CvAccuracy));
+        double Accuracy(TabularClassifier m) => m.PredictProbabilities(data.Frame).Select((p, i) => Array.IndexOf(p, p.Max()) == data.Labels[i] ? 1.0 : 0).Average();
+        TabularClassifier Of(AutoMlResult r, string trainer) => r.TopModels.Single(m => m.Trainer == trainer);
+        Assert.Equal(Accuracy(Of(plain, "lbfgs_maxent")), Accuracy(Of(refitted, "lbfgs_maxent")), 9);
+        Assert.True(Accuracy(Of(refitted, "sdca_maxent")) < Accuracy(Of(plain, "sdca_maxent")) - 0.2,
+            $"{Accuracy(Of(refitted, "sdca_maxent"))} against {Accuracy(Of(plain, "sdca_maxent"))}");
+        Assert.Equal("120", run.Params["refit_extra_rows.sdca_maxent"]);
+        Assert.False(run.Params.ContainsKey("refit_extra_rows.lbfgs_maxent"));
+        Assert.Contains("not among the trainers searched", Assert.Throws<MmcsException>(() =>
+            TabularAutoMl.Run(data, options with { RefitExtra = extra, RefitExtraFor = ["lightgbm"] })).Message);
+        Assert.Contains("no extra rows", Assert.Throws<MmcsException>(() => TabularAutoMl.Run(data, options with { RefitExtraFor = ["sdca_maxent"] })).Message);
+    }
+
     /// <summary>Records the parent run's params (the trials' child runs are not recorded).</summary>
     private sealed class RecordingRun : IAutoMlRun
     {
