@@ -294,7 +294,11 @@ FeatureTable Table(string path, double window, double tableHop, AugmentationPlan
     if (opts.TryGetValue("oof", out var oofPath) && voteMembers.Count > 0)
     {
         var reference = voteMembers[0];
-        using var oof = new StreamWriter(trainFractions.Length > 1 ? oofPath.Replace(".csv", $"-f{trainFraction.ToString(Invariant.Culture)}.csv", StringComparison.Ordinal) : oofPath);
+        // with several training shares, one file per share: name-f0.5.csv
+        string path = trainFractions.Length > 1
+            ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(oofPath))!, $"{Path.GetFileNameWithoutExtension(oofPath)}-f{trainFraction.ToString(Invariant.Culture)}{Path.GetExtension(oofPath)}")
+            : oofPath;
+        using var oof = new StreamWriter(path);
         oof.WriteLine("\"model\",repeat,song,label," + string.Join(",", reference.ClassNames));
         foreach (var member in voteMembers)
             for (int rep = 0; rep < member.Probabilities.Length; rep++)
@@ -545,7 +549,6 @@ static string FindRepoRoot()
     throw new DirectoryNotFoundException("repository root (MmcsTraining.sln) not found");
 }
 
-// one trainer on one window length: its song probabilities per repetition
 /// <summary>Per-class weights on a vote's song probabilities (argmax of p_c · w_c), chosen to maximise macro-F1 by a
 /// coordinate search on a log grid (w_0 = 1; four sweeps; e^(±0.6) at most).</summary>
 internal static class ClassBias
@@ -620,4 +623,5 @@ internal static class ClassBias
     }
 }
 
+// one trainer on one window length: its song probabilities per repetition
 internal sealed record VoteMember(string Label, string[] Songs, int[] SongY, IReadOnlyList<string> ClassNames, Dictionary<string, double[]>[] Probabilities);

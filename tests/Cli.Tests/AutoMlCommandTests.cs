@@ -51,7 +51,8 @@ public sealed class AutoMlCommandTests : IDisposable
         Assert.Equal(3, children);
         // the starting point is logged, and the first sdca_maxent trial ran it
         Assert.Equal("sdca_maxent:iterations=40", File.ReadAllText(Path.Combine(runDir, "params", "start.sdca_maxent")));
-        var sdca = json.GetProperty("trials").EnumerateArray().First(t => t.GetProperty("trainer").GetString() == "sdca_maxent");
+        var sdca = json.GetProperty("trials").EnumerateArray().Where(t => t.GetProperty("trainer").GetString() == "sdca_maxent")
+            .MinBy(t => t.GetProperty("trial_id").GetInt32()); // the trials are listed best first
         Assert.Equal("40", sdca.GetProperty("parameters").GetProperty("iterations").GetString());
     }
 

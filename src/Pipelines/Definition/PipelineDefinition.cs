@@ -124,8 +124,8 @@ public sealed record AugmentationSection
          "scored song (evaluation, and the registered model's predictions) is the mean over its windows and their copies; both.")]
     public string Use { get; init; } = "train";
 
-    [Doc("With use: test, these AutoML trainers are refitted on the training songs' copies too (the search scores them on the " +
-         "originals; the others never see a copy), e.g. [rbf_svm].")]
+    [Doc("With use: test and custom copies (copies >= 1), these AutoML trainers are refitted on the training songs' copies too " +
+         "(the search scores them on the originals; the others never see a copy), e.g. [rbf_svm].")]
     public string[]? RefitTrainers { get; init; }
 
     [OneOf("custom", "original"), Doc("custom: `copies` copies combining the settings below; original: the study's two copies (noise 0.02; 1 s shift).")]

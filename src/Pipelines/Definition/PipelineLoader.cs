@@ -73,16 +73,28 @@ public static class PipelineLoader
             if (augmentation.Use != "test" || augmentation.Copies == 0 || augmentation.Plan != "custom")
                 issues.Add(new PipelineIssue(file, Line(root, "augmentation.refit_trainers"), 1, "augmentation.refit_trainers",
                     "refit_trainers needs use: test and custom copies (with use: train or both every trainer trains on the copies)"));
-            else if (refitTrainers.FirstOrDefault(t => !(definition.Train.Automl.Trainers ?? []).Contains(t, StringComparer.OrdinalIgnoreCase)) is { } missing)
+            else if (refitTrainers.FirstOrDefault(t => !(definition.Train.Automl.Trainers ?? [.. Mmcs.Train.Tabular.Trainers.TrainerCatalog.Names]).Contains(t, StringComparer.OrdinalIgnoreCase)) is { } missing)
                 issues.Add(new PipelineIssue(file, Line(root, "augmentation.refit_trainers"), 1, "augmentation.refit_trainers",
-                    $"'{missing}' is not in train.automl.trainers ({string.Join(", ", definition.Train.Automl.Trainers ?? [])})"));
+                    $"'{missing}' is not among the trainers searched ({string.Join(", ", definition.Train.Automl.Trainers ?? [.. Mmcs.Train.Tabular.Trainers.TrainerCatalog.Names])})"));
         }
         if (definition.Train.Automl.Start is { } starts)
         {
             // the same checks as the search makes: known trainers among those searched, known parameters, values in range
             try
             {
-                new Mmcs.Train.Tabular.AutoMlOptions { Trainers = definition.Train.Automl.Trainers, StartingPoints = starts.Select(Mmcs.Train.Tabular.Search.StartingPoint.Parse).ToArray() }.Validate();
+                // a bad trainer list is the run's error to report (as it is without starting points), not the starting points'
+                var searched = new Mmcs.Train.Tabular.AutoMlOptions { Trainers = definition.Train.Automl.Trainers };
+                bool trainersOk;
+                try
+                {
+                    searched.Validate();
+                    trainersOk = true;
+                }
+                catch (MmcsException)
+                {
+                    trainersOk = false;
+                }
+                if (trainersOk) (searched with { StartingPoints = starts.Select(Mmcs.Train.Tabular.Search.StartingPoint.Parse).ToArray() }).Validate();
             }
             catch (MmcsException e)
             {

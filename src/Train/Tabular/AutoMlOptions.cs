@@ -89,7 +89,7 @@ public sealed record AutoMlOptions
     public IReadOnlyList<string> RefitExtraFor { get; init; } = [];
 
     /// <summary>Where the search of some trainers starts instead of their defaults (at most one per trainer, each of a
-    /// searched trainer): the first trial of such a trainer is its starting point.</summary>
+    /// searched trainer; the cfo tuner only): the first trial of such a trainer is its starting point.</summary>
     public IReadOnlyList<Search.StartingPoint> StartingPoints { get; init; } = [];
 
     /// <summary>The search space of <paramref name="trainer"/>, moved to its starting point if it has one.</summary>
@@ -130,6 +130,8 @@ public sealed record AutoMlOptions
                 throw new MmcsException(ErrorCodes.InvalidParameterValue,
                     $"'{name}' is refitted on extra rows but is not among the trainers searched ({string.Join(", ", trainers.Select(t => t.Name))})");
         }
+        if (StartingPoints.Count > 0 && Tuner != TunerKind.Cfo)
+            throw new MmcsException(ErrorCodes.InvalidParameterValue, "starting points need the cfo tuner (random search never starts from a point)");
         var twice = StartingPoints.GroupBy(s => s.Trainer, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
         if (twice != null) throw new MmcsException(ErrorCodes.InvalidParameterValue, $"two starting points for '{twice.Key}'");
         foreach (var start in StartingPoints)

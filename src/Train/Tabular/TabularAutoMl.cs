@@ -91,6 +91,7 @@ public static class TabularAutoMl
         var notices = new List<string>();
         var folds = MakeFolds(data, options);
         if (test != null) CheckTestSet(data, test);
+        if (options.RefitExtra != null) CheckTestSet(data, options.RefitExtra, "the extra rows");
         string artifacts = options.ArtifactDirectory ?? Path.Combine(Path.GetTempPath(), "mmcs-automl-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(artifacts);
 
@@ -109,7 +110,11 @@ public static class TabularAutoMl
             ["source"] = data.Source,
         });
 
-        foreach (var start in options.StartingPoints) run.LogParams(new Dictionary<string, string> { ["start." + start.Trainer] = start.ToString() });
+        foreach (var start in options.StartingPoints)
+        {
+            string name = trainers.First(t => string.Equals(t.Name, start.Trainer, StringComparison.OrdinalIgnoreCase)).Name;
+            run.LogParams(new Dictionary<string, string> { ["start." + name] = (start with { Trainer = name }).ToString() });
+        }
         var spaces = trainers.Select(options.SpaceOf).ToArray();
         ITuner tuner = options.Tuner == TunerKind.Cfo ? new CfoTuner(spaces, options.Seed) : new RandomSearchTuner(spaces, options.Seed);
         var clock = Stopwatch.StartNew();
@@ -214,14 +219,15 @@ public static class TabularAutoMl
         return new StratifiedGroupKFold(options.Folds, options.Seed).Split(data.Labels, data.Groups);
     }
 
-    private static void CheckTestSet(TabularDataset train, TabularDataset test)
+    private static void CheckTestSet(TabularDataset train, TabularDataset test, string what = "the test set")
     {
+        string whose = what.EndsWith('s') ? what + "'" : what + "'s";
         if (!test.ClassNames.SequenceEqual(train.ClassNames))
             throw new MmcsException(ErrorCodes.DataInvalid,
-                $"the test set's classes ({string.Join(", ", test.ClassNames)}) differ from the training set's ({string.Join(", ", train.ClassNames)})");
+                $"{whose} classes ({string.Join(", ", test.ClassNames)}) differ from the training set's ({string.Join(", ", train.ClassNames)})");
         foreach (var name in train.Frame.ColumnNames)
         {
-            if (test.Frame.IndexOf(name) < 0) throw new MmcsException(ErrorCodes.DataInvalid, $"the test set has no column '{name}'");
+            if (test.Frame.IndexOf(name) < 0) throw new MmcsException(ErrorCodes.DataInvalid, $"{what} {(what.EndsWith('s') ? "have" : "has")} no column '{name}'");
         }
     }
 
@@ -440,7 +446,7 @@ public static class TabularAutoMl
     /// <summary>The rows of <paramref name="a"/> then those of <paramref name="b"/> (b's columns taken by a's names).</summary>
     internal static TabularDataset Concat(TabularDataset a, TabularDataset b)
     {
-        CheckTestSet(a, b);
+        CheckTestSet(a, b, "the extra rows");
         var columns = a.Frame.ColumnNames.Select(name =>
         {
             var x = a.Frame.Columns[a.Frame.IndexOf(name)];

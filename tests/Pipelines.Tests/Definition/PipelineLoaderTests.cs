@@ -101,7 +101,10 @@ public class PipelineLoaderTests
         var notSearched = Assert.Single(Assert.Throws<PipelineValidationException>(() => Parse(yaml.Replace("[rbf_svm, mlp]", "[mlp]"))).Issues);
         Assert.Equal("augmentation.refit_trainers", notSearched.Key);
         Assert.Equal(8, notSearched.Line);
-        Assert.Contains("'rbf_svm' is not in train.automl.trainers (mlp)", notSearched.Message);
+        Assert.Contains("'rbf_svm' is not among the trainers searched (mlp)", notSearched.Message);
+        // without a trainer list every trainer is searched
+        Assert.Equal(["rbf_svm"], Parse(yaml.Replace("train:\n  automl:\n    trainers: [rbf_svm, mlp]\n", "")).Definition.Augmentation.RefitTrainers!);
+        Assert.Contains("not among the trainers searched", Assert.Single(Assert.Throws<PipelineValidationException>(() => Parse(yaml.Replace("[rbf_svm]", "[svm]"))).Issues).Message);
         Assert.Contains("needs use: test", Assert.Single(Assert.Throws<PipelineValidationException>(() => Parse(yaml, "augmentation.use=both")).Issues).Message);
     }
 

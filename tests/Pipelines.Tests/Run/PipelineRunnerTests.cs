@@ -310,7 +310,7 @@ public sealed class CrossValidationTests(CorpusFixture fixture) : IClassFixture<
     }
 
     [Fact]
-    public async Task With_test_time_augmentation_nothing_trains_on_copies_and_the_registered_model_scores_songs_with_them()
+    public async Task With_test_time_augmentation_only_the_refit_trainers_train_on_copies_and_the_registered_model_scores_songs_with_them()
     {
         const string yaml = """
             name: tiny-tta

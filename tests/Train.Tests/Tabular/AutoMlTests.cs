@@ -235,7 +235,7 @@ public sealed class AutoMlTests(Xunit.Abstractions.ITestOutputHelper output) : I
     public void A_starting_point_is_the_first_trial_of_its_trainer_and_is_logged_and_the_others_start_from_their_defaults()
     {
         var data = SyntheticTables.Make(rows: 120, seed: 21, separation: 2);
-        var start = StartingPoint.Parse("lightgbm:iterations=30:leaves=8:learning_rate=0.1");
+        var start = StartingPoint.Parse("lightgbm:iterations=30:leaves=8:learning_rate=0.1:feature_fraction=0.45");
         var run = new RecordingRun();
         using var result = TabularAutoMl.Run(data, Small("lightgbm", "sdca_maxent") with
         {
@@ -244,12 +244,13 @@ public sealed class AutoMlTests(Xunit.Abstractions.ITestOutputHelper output) : I
         var lightgbm = result.Trials.First(t => t.Trainer == "lightgbm");
         Assert.Equal("30", lightgbm.Parameters["iterations"]);
         Assert.Equal("8", lightgbm.Parameters["leaves"]);
-        Assert.Equal("0.1", lightgbm.Parameters["learning_rate"]);
+        Assert.Equal("0.1", lightgbm.Parameters["learning_rate"]);       // a float on a log scale
+        Assert.Equal("0.45", lightgbm.Parameters["feature_fraction"]);   // and on a linear one
         var defaults = TrainerCatalog.Get("lightgbm").Space.DefaultConfiguration().ToStrings();
         Assert.Equal(defaults["min_leaf"], lightgbm.Parameters["min_leaf"]); // the values not given keep their defaults
         var sdca = result.Trials.First(t => t.Trainer == "sdca_maxent");
         Assert.Equal(TrainerCatalog.Get("sdca_maxent").Space.DefaultConfiguration().ToStrings(), sdca.Parameters);
-        Assert.Equal("lightgbm:iterations=30:learning_rate=0.1:leaves=8", run.Params["start.lightgbm"]); // keys in order
+        Assert.Equal("lightgbm:feature_fraction=0.45:iterations=30:learning_rate=0.1:leaves=8", run.Params["start.lightgbm"]); // keys in order
     }
 
     [Fact]
@@ -261,7 +262,13 @@ public sealed class AutoMlTests(Xunit.Abstractions.ITestOutputHelper output) : I
         Assert.Contains("'mlp' is not among the trainers searched (lightgbm)", Refusal("mlp:epochs=80"));
         Assert.Contains("'lightgbm' has no parameter 'trees'", Refusal("lightgbm:trees=200"));
         Assert.Contains("'many' is not a value of parameter 'iterations'", Refusal("lightgbm:iterations=many"));
-        Assert.Contains("cannot start there", Refusal("lightgbm:iterations=5000")); // above its range
+        Assert.Contains("'lightgbm': 5000 is outside [4, 1000], the range of parameter 'iterations'", Refusal("lightgbm:iterations=5000"));
+        Assert.Contains("NaN is outside", Refusal("lightgbm:learning_rate=NaN"));
+        Assert.Contains("'dart' is not one of", Refusal("lightgbm:selector=dart"));
+        Assert.Contains("need the cfo tuner", Assert.Throws<MmcsException>(() => TabularAutoMl.Run(data, Small("lightgbm") with
+        {
+            Tuner = TunerKind.Random, StartingPoints = [StartingPoint.Parse("lightgbm:leaves=8")],
+        })).Message);
         Assert.Contains("two starting points for 'lightgbm'", Refusal("lightgbm:leaves=8", "lightgbm:leaves=16"));
         Assert.Contains("expected trainer:key=value", Assert.Throws<MmcsException>(() => StartingPoint.Parse("lightgbm")).Message);
         Assert.Contains("'leaves' is not key=value", Assert.Throws<MmcsException>(() => StartingPoint.Parse("lightgbm:leaves")).Message);
@@ -274,7 +281,8 @@ public sealed class AutoMlTests(Xunit.Abstractions.ITestOutputHelper output) : I
         var data = SyntheticTables.Make(rows: 120, seed: 23, separation: 2);
         // the extra rows: the table's rows with every label moved to the next class, so a fit that saw them scores worse on the table
         var shifted = data.Labels.Select(y => data.ClassNames[(y + 1) % data.ClassNames.Count]).ToArray();
-        var extra = TabularDataset.Create(data.Frame, shifted, data.Groups, "shifted", data.ClassNames);
+        // (its columns in reverse order: they are matched by name)
+        var extra = TabularDataset.Create(new TabularFrame(data.Frame.Columns.Reverse().ToArray()), shifted, data.Groups, "shifted", data.ClassNames);
         var run = new RecordingRun();
         var options = Small("lbfgs_maxent", "sdca_maxent") with { MaxTrials = 2, TopTrainers = 2, ImportanceRepeats = 0, BootstrapResamples = 0 };
         using var plain = TabularAutoMl.Run(data, options);
@@ -291,6 +299,9 @@ public sealed class AutoMlTests(Xunit.Abstractions.ITestOutputHelper output) : I
         Assert.Contains("not among the trainers searched", Assert.Throws<MmcsException>(() =>
             TabularAutoMl.Run(data, options with { RefitExtra = extra, RefitExtraFor = ["lightgbm"] })).Message);
         Assert.Contains("no extra rows", Assert.Throws<MmcsException>(() => TabularAutoMl.Run(data, options with { RefitExtraFor = ["sdca_maxent"] })).Message);
+        var narrow = TabularDataset.Create(new TabularFrame(data.Frame.Columns.Skip(1).ToArray()), shifted, data.Groups, "narrow", data.ClassNames);
+        Assert.Contains($"the extra rows have no column '{data.Frame.ColumnNames[0]}'", Assert.Throws<MmcsException>(() =>
+            TabularAutoMl.Run(data, options with { RefitExtra = narrow, RefitExtraFor = ["sdca_maxent"] })).Message);
     }
 
     /// <summary>Records the parent run's params (the trials' child runs are not recorded).</summary>

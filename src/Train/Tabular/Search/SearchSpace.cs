@@ -43,7 +43,7 @@ public sealed record FloatParameter(string Name, double Min, double Max, double 
 
     internal override void Validate()
     {
-        if (!(Min <= Max) || !double.IsFinite(Min) || !double.IsFinite(Max) || (Log && Min <= 0) || Default < Min || Default > Max)
+        if (!(Min <= Max) || !double.IsFinite(Min) || !double.IsFinite(Max) || (Log && Min <= 0) || !double.IsFinite(Default) || Default < Min || Default > Max)
             throw new MmcsException(ErrorCodes.InvalidParameterValue, $"search parameter '{Name}': invalid range [{Min}, {Max}] or default {Default}");
     }
 }
@@ -163,15 +163,27 @@ public sealed class SearchSpace
         var replaced = Parameters.Select(p =>
         {
             if (!values.TryGetValue(p.Name, out var text)) return p;
+            string Outside(double min, double max) =>
+                $"'{Name}': {text} is outside [{Invariant.Format(min)}, {Invariant.Format(max)}], the range of parameter '{p.Name}'";
             try
             {
-                return p switch
+                switch (p)
                 {
-                    FloatParameter f => f with { Default = double.Parse(text, System.Globalization.NumberStyles.Float, Invariant.Culture) },
-                    IntParameter i => (Parameter)(i with { Default = int.Parse(text, System.Globalization.NumberStyles.Integer, Invariant.Culture) }),
-                    ChoiceParameter c => c with { Default = text },
-                    _ => throw new MmcsException(ErrorCodes.InvalidParameterValue, $"'{Name}': parameter '{p.Name}' cannot start elsewhere"),
-                };
+                    case FloatParameter f:
+                        double d = double.Parse(text, System.Globalization.NumberStyles.Float, Invariant.Culture);
+                        if (!double.IsFinite(d) || d < f.Min || d > f.Max) throw new MmcsException(ErrorCodes.InvalidParameterValue, Outside(f.Min, f.Max));
+                        return f with { Default = d };
+                    case IntParameter i:
+                        int n = int.Parse(text, System.Globalization.NumberStyles.Integer, Invariant.Culture);
+                        if (n < i.Min || n > i.Max) throw new MmcsException(ErrorCodes.InvalidParameterValue, Outside(i.Min, i.Max));
+                        return i with { Default = n };
+                    case ChoiceParameter c:
+                        if (!c.Choices.Contains(text))
+                            throw new MmcsException(ErrorCodes.InvalidParameterValue, $"'{Name}': '{text}' is not one of {string.Join(", ", c.Choices)}, the choices of parameter '{p.Name}'");
+                        return c with { Default = text };
+                    default:
+                        throw new MmcsException(ErrorCodes.InvalidParameterValue, $"'{Name}': parameter '{p.Name}' cannot start elsewhere");
+                }
             }
             catch (FormatException)
             {
@@ -182,14 +194,7 @@ public sealed class SearchSpace
                 throw new MmcsException(ErrorCodes.InvalidParameterValue, $"'{Name}': '{text}' is out of range for parameter '{p.Name}'");
             }
         }).ToArray();
-        try
-        {
-            return new SearchSpace(Name, replaced);
-        }
-        catch (MmcsException e)
-        {
-            throw new MmcsException(ErrorCodes.InvalidParameterValue, $"'{Name}' cannot start there: {e.Message}");
-        }
+        return new SearchSpace(Name, replaced);
     }
 }
 
