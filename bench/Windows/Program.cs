@@ -385,25 +385,11 @@ static (TrainerCandidate Trainer, Configuration Config, int SeedOffset) ParseTra
     int seedOffset = 0;
     int at = spec.IndexOf('@');
     if (at >= 0) { seedOffset = int.Parse(spec[(at + 1)..], Invariant.Culture); spec = spec[..at]; }
-    var parts = spec.Split(':');
-    var trainer = TrainerCatalog.Get(parts[0]);
-    var defaults = trainer.Space.DefaultConfiguration();
-    var values = defaults.Values.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
-    foreach (var part in parts.Skip(1))
-    {
-        var kv = part.Split('=', 2);
-        if (kv.Length != 2 || !values.TryGetValue(kv[0], out var old))
-            throw new ArgumentException($"'{part}': expected key=value with a key of {trainer.Name}'s space ({string.Join(", ", values.Keys)})");
-        values[kv[0]] = old switch
-        {
-            int => int.Parse(kv[1], Invariant.Culture),
-            double => double.Parse(kv[1], Invariant.Culture),
-            float => float.Parse(kv[1], Invariant.Culture),
-            bool => bool.Parse(kv[1]),
-            _ => kv[1],
-        };
-    }
-    return (trainer, new Configuration(defaults.Space, values), seedOffset);
+    // "name:key=value..." is a starting point of the AutoML search: the defaults with those values (checked) replaced
+    var start = spec.Contains(':') ? StartingPoint.Parse(spec) : null;
+    var trainer = TrainerCatalog.Get(start?.Trainer ?? spec);
+    var space = start is null ? trainer.Space : trainer.Space.WithDefaults(start.Values);
+    return (trainer, space.DefaultConfiguration(), seedOffset);
 }
 
 // as the pipeline's "custom" plan with noise 0.003, gain_db 3, pitch_semitones 1

@@ -70,39 +70,36 @@ public static class PipelineLoader
                 $"a vote of {definition.Train.Automl.TopTrainers} trainers needs at least that many in train.automl.trainers ({trainers.Length} listed)"));
         if (augmentation.RefitTrainers is { Length: > 0 } refitTrainers)
         {
+            string[] names = definition.Train.Automl.Trainers ?? [.. Mmcs.Train.Tabular.Trainers.TrainerCatalog.Names];
             if (augmentation.Use != "test" || augmentation.Copies == 0 || augmentation.Plan != "custom")
                 issues.Add(new PipelineIssue(file, Line(root, "augmentation.refit_trainers"), 1, "augmentation.refit_trainers",
                     "refit_trainers needs use: test and custom copies (with use: train or both every trainer trains on the copies)"));
-            else if (refitTrainers.FirstOrDefault(t => !(definition.Train.Automl.Trainers ?? [.. Mmcs.Train.Tabular.Trainers.TrainerCatalog.Names]).Contains(t, StringComparer.OrdinalIgnoreCase)) is { } missing)
+            else if (refitTrainers.FirstOrDefault(t => !names.Contains(t, StringComparer.OrdinalIgnoreCase)) is { } missing)
                 issues.Add(new PipelineIssue(file, Line(root, "augmentation.refit_trainers"), 1, "augmentation.refit_trainers",
-                    $"'{missing}' is not among the trainers searched ({string.Join(", ", definition.Train.Automl.Trainers ?? [.. Mmcs.Train.Tabular.Trainers.TrainerCatalog.Names])})"));
+                    $"'{missing}' is not among the trainers searched ({string.Join(", ", names)})"));
         }
-        if (definition.Train.Automl.Start is { } starts)
-        {
-            // the same checks as the search makes: known trainers among those searched, known parameters, values in range
-            try
-            {
-                // a bad trainer list is the run's error to report (as it is without starting points), not the starting points'
-                var searched = new Mmcs.Train.Tabular.AutoMlOptions { Trainers = definition.Train.Automl.Trainers };
-                bool trainersOk;
-                try
-                {
-                    searched.Validate();
-                    trainersOk = true;
-                }
-                catch (MmcsException)
-                {
-                    trainersOk = false;
-                }
-                if (trainersOk) (searched with { StartingPoints = starts.Select(Mmcs.Train.Tabular.Search.StartingPoint.Parse).ToArray() }).Validate();
-            }
-            catch (MmcsException e)
-            {
-                issues.Add(new PipelineIssue(file, Line(root, "train.automl.start"), 1, "train.automl.start", e.Message));
-            }
-        }
+        // the same checks as the search makes: known trainers among those searched, known parameters, values in range; a
+        // bad trainer list is the run's error to report (as it is without starting points), not the starting points'
+        var searched = new Mmcs.Train.Tabular.AutoMlOptions { Trainers = definition.Train.Automl.Trainers };
+        if (definition.Train.Automl.Start is { } starts && Refusal(searched.Validate) is null &&
+            Refusal(() => (searched with { StartingPoints = starts.Select(Mmcs.Train.Tabular.Search.StartingPoint.Parse).ToArray() }).Validate()) is { } refused)
+            issues.Add(new PipelineIssue(file, Line(root, "train.automl.start"), 1, "train.automl.start", refused));
         if (issues.Count > 0) throw new PipelineValidationException(issues);
         return new LoadedPipeline(definition, file, baseDirectory);
+    }
+
+    /// <summary>The message of the <see cref="MmcsException"/> a check throws, or null when it passes.</summary>
+    private static string? Refusal(Action check)
+    {
+        try
+        {
+            check();
+            return null;
+        }
+        catch (MmcsException e)
+        {
+            return e.Message;
+        }
     }
 
     private static void CheckSize(int[]? size, string key, YamlMappingNode root, string file, List<PipelineIssue> issues)
