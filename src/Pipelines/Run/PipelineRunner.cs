@@ -399,9 +399,16 @@ public sealed class PipelineRunner
     /// <summary>Where the featuriser writes this pipeline's per-clip images: one folder per pipeline and image configuration.</summary>
     private string ArraysDirectory()
     {
-        string key = StageCache.KeyOf(new { _def.Clip, _def.Features, _def.Augmentation, FeatureCache.CodeVersion }, "arrays");
-        return Path.GetFullPath(Path.Combine(_options.StateDirectory, "arrays", _def.Name + "-" + key));
+        return Path.GetFullPath(Path.Combine(_options.StateDirectory, "arrays", _def.Name + "-" + ArraysKey(_def)));
     }
+
+    /// <summary>
+    /// The key of a pipeline's image arrays: what the images are made of (clip, features, the copies' recipe), not how
+    /// the copies are used afterwards (<c>use</c>, <c>refit_trainers</c>), so changing those reuses the arrays.
+    /// </summary>
+    internal static string ArraysKey(PipelineDefinition def) =>
+        StageCache.KeyOf(new { def.Clip, def.Features, Augmentation = def.Augmentation with { Use = "train", RefitTrainers = null }, FeatureCache.CodeVersion },
+            "arrays");
 
     /// <summary>The pipeline's dataset, read with its reader.</summary>
     public Dataset ReadDataset(string path) => _def.Dataset.Reader switch

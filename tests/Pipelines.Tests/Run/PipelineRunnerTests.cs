@@ -415,6 +415,26 @@ public sealed class CrossValidationTests(CorpusFixture fixture) : IClassFixture<
         PipelineLoader.Parse(yaml, "p.yaml", _work, ["augmentation.copies=1", "augmentation.pitch_semitones=1", "clip.window_seconds=3", "train.cnn.enabled=false"]);
     }
 
+    [Fact]
+    public void The_image_arrays_are_keyed_on_how_copies_are_made_not_on_how_they_are_used()
+    {
+        static string Key(string augmentation) => PipelineRunner.ArraysKey(PipelineLoader.Parse($"""
+            name: arrays
+            dataset:
+              reader: folder
+            augmentation:
+              copies: 1
+              pitch_semitones: 1
+            {augmentation}
+            """, "p.yaml", Path.GetTempPath()).Definition);
+
+        string trained = Key("  use: train");
+        Assert.Equal(trained, Key("  use: test"));
+        Assert.Equal(trained, Key("  use: test\n  refit_trainers: [rbf_svm]"));
+        Assert.NotEqual(trained, Key("  noise: 0.01"));
+        Assert.NotEqual(trained, Key("  seed: 8"));
+    }
+
     [Theory]
     [InlineData("clip.window_seconds=5", "longer than the 3 s excerpt")]
     [InlineData("train.cnn.enabled=true", "the CNNs take whole excerpts")]
