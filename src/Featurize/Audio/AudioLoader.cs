@@ -1,3 +1,5 @@
+using Mmcs.Featurize.Augment;
+
 namespace Mmcs.Featurize.Audio;
 
 /// <summary>How audio files are read, beyond <see cref="FeaturizerOptions"/>.</summary>
@@ -78,10 +80,24 @@ public sealed record WindowOptions
 
     /// <summary>Add a last window aligned to the song's end when the regular windows stop short of it.</summary>
     public bool CoverEnd { get; init; } = true;
+
+    /// <summary>
+    /// Augmented copies to cut alongside the windows (test-time augmentation): each copy is made of the whole song once,
+    /// as training copies are made of whole excerpts, and every window carries the same span of each copy in
+    /// <see cref="AudioWindow.Copies"/>. Seeded by <see cref="CopiesKey"/>, not by the file's name.
+    /// </summary>
+    public AugmentationPlan? Copies { get; init; }
+
+    /// <summary>The song key the copies are seeded with (the same for every file, so that a prediction does not depend on its name).</summary>
+    public string CopiesKey { get; init; } = "song";
 }
 
 /// <summary>One window of a song: the excerpt-length clip starting at <see cref="StartSeconds"/>.</summary>
-public sealed record AudioWindow(int Index, double StartSeconds, AudioSignal Signal);
+public sealed record AudioWindow(int Index, double StartSeconds, AudioSignal Signal)
+{
+    /// <summary>The same span of the song's augmented copies, in the plan's order (empty unless <see cref="WindowOptions.Copies"/> asked for them).</summary>
+    public IReadOnlyList<AudioSignal> Copies { get; init; } = [];
+}
 
 /// <summary>A song cut into windows. Silent windows are dropped (counted); a song shorter than one window gives
 /// no windows and a <see cref="SkipReason"/> unless short clips are padded.</summary>
@@ -187,21 +203,35 @@ public sealed class AudioLoader
         }
         var list = new List<AudioWindow>();
         int silent = 0;
+        float[][]? copies = null;
         foreach (int s in starts)
         {
-            var w = new float[len];
             int n = Math.Min(len, y.Length - s);
-            Array.Copy(y, s, w, 0, n);
-            if (Peak(w.AsSpan(0, n)) <= LoaderOptions.SilencePeak)
+            if (Peak(y.AsSpan(s, n)) <= LoaderOptions.SilencePeak)
             {
                 silent++;
                 continue;
             }
-            list.Add(new AudioWindow(list.Count, (double)s / Options.SampleRate, new AudioSignal(w, Options.SampleRate, path)));
+            // made only once a window is kept (a silent song is refused below without them)
+            copies ??= windows.Copies is { } plan
+                ? plan.Copies.Select((_, k) => plan.Apply(new AudioSignal(y, Options.SampleRate, path), windows.CopiesKey, k).Samples).ToArray()
+                : [];
+            list.Add(new AudioWindow(list.Count, (double)s / Options.SampleRate, Cut(y, s, len, path))
+            {
+                Copies = copies.Select(c => Cut(c, s, len, path)).ToArray(),
+            });
         }
         if (list.Count == 0)
             throw new AudioInvalidException(path, "contains only silence (every window's peak is at or below " + Db(LoaderOptions.SilencePeak) + ")");
         return new SongWindows(path, songSeconds, list, silent, null, info);
+    }
+
+    /// <summary><paramref name="length"/> samples of <paramref name="y"/> from <paramref name="start"/>, zero-padded past its end.</summary>
+    private AudioSignal Cut(float[] y, int start, int length, string path)
+    {
+        var w = new float[length];
+        Array.Copy(y, start, w, 0, Math.Min(length, y.Length - start));
+        return new AudioSignal(w, Options.SampleRate, path);
     }
 
     private sealed record Decoded(PcmAudio? Audio, AudioSourceInfo? Info, Exception? Error)

@@ -88,7 +88,9 @@ public sealed class MoodPredictor
     public (IReadOnlyList<AudioWindow> Windows, double SongSeconds) LoadWindows(string path, CancellationToken cancellationToken = default)
     {
         double hop = _options.HopSeconds ?? _model.Manifest.WindowHopSeconds ?? _model.Manifest.Featurizer.ExcerptSeconds / 2;
-        var song = _loader.LoadWindows(path, new WindowOptions { HopSeconds = hop }, cancellationToken);
+        // with test-time augmentation, each copy is made of the whole song once and cut like it, as the training copies
+        // were made of whole excerpts before being cut into windows
+        var song = _loader.LoadWindows(path, new WindowOptions { HopSeconds = hop, Copies = _tta, CopiesKey = SongCopiesKey }, cancellationToken);
         IReadOnlyList<AudioWindow> windows = song.Windows;
         if (song.SkipReason != null)
         {
@@ -96,7 +98,7 @@ public sealed class MoodPredictor
             var whole = _wholeLoader.Load(path, cancellationToken);
             if (whole.DurationSeconds < _options.MinimumSeconds)
                 throw new AudioInvalidException(path, $"is {whole.DurationSeconds:0.###} s long; at least {_options.MinimumSeconds:0.###} s are needed");
-            windows = [new AudioWindow(0, 0, whole)];
+            windows = [new AudioWindow(0, 0, whole) { Copies = _tta == null ? [] : [.. _tta.Copies.Select((_, k) => _tta.Apply(whole, SongCopiesKey, k))] }];
         }
         return (windows, song.SongSeconds);
     }
@@ -144,12 +146,20 @@ public sealed class MoodPredictor
             songSeconds, _model.Source);
     }
 
-    /// <summary>A window's signal, then its test-time copies (seeded by the window's start, so that a song's prediction
-    /// does not depend on its file name).</summary>
+    /// <summary>The key that seeds the copies of a whole song (not its file name, so that a prediction does not depend on it).</summary>
+    internal const string SongCopiesKey = "song";
+
+    /// <summary>A window's signal, then its test-time copies: those cut from the song's copies when it carries them
+    /// (<see cref="LoadWindows"/>), else made of the window alone, seeded by its start.</summary>
     private IEnumerable<AudioSignal> Views(AudioWindow window)
     {
         yield return window.Signal;
         if (_tta == null) yield break;
+        if (window.Copies.Count == _tta.Copies.Count)
+        {
+            foreach (var copy in window.Copies) yield return copy;
+            yield break;
+        }
         string key = "window@" + window.StartSeconds.ToString("R", Invariant.Culture);
         for (int k = 0; k < _tta.Copies.Count; k++) yield return _tta.Apply(window.Signal, key, k);
     }

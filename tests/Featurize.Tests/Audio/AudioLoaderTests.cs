@@ -1,5 +1,6 @@
 using Mmcs.Core;
 using Mmcs.Featurize.Audio;
+using Mmcs.Featurize.Augment;
 using Mmcs.Featurize.Storage;
 using Mmcs.Featurize.Tests.Fixtures;
 using Xunit.Abstractions;
@@ -240,6 +241,32 @@ public class AudioLoaderTests(ITestOutputHelper output)
         Assert.Equal([0.0, 3.0, 3.5], song.Windows.Select(w => w.StartSeconds).ToArray());
         Assert.Equal(x.AsSpan((int)(3.5 * 22050), 44100).ToArray(), song.Windows[2].Signal.Samples);
         Assert.All(song.Windows, w => Assert.Equal(44100, w.Signal.Samples.Length));
+    }
+
+    [Fact]
+    public void With_copies_every_kept_window_carries_the_same_span_of_copies_made_of_the_whole_song()
+    {
+        using var dir = new TempDir();
+        var x = Noise(22050 * 11 / 2, 11); // 5.5 s
+        Array.Clear(x, (int)(22050 * 1.4), (int)(22050 * 2.2)); // 1.4 s .. 3.6 s silent
+        string p = dir.File("song.wav");
+        WavWriter.Write(p, x, 1, 22050, WavEncoding.Float32);
+        var plan = new AugmentationPlan([new AugmentationCopy("aug1", [new Gain(-3, 3), new PitchShift(1)]), new AugmentationCopy("aug2", [new AddNoise(0.01)])], 7);
+        var loader = new AudioLoader(Short);
+        var song = loader.LoadWindows(p, new WindowOptions { HopSeconds = 1.5, Copies = plan, CopiesKey = "k" });
+        var whole = loader.Load(p);
+        var copies = new[] { plan.Apply(whole, "k", 0), plan.Apply(whole, "k", 1) };
+        Assert.Equal([0.0, 3.0, 3.5], song.Windows.Select(w => w.StartSeconds).ToArray()); // the silent window dropped, as without copies
+        foreach (var w in song.Windows)
+        {
+            int start = (int)Math.Round(w.StartSeconds * 22050);
+            Assert.Equal(2, w.Copies.Count);
+            for (int k = 0; k < 2; k++) Assert.Equal(copies[k].Samples.AsSpan(start, 44100).ToArray(), w.Copies[k].Samples);
+        }
+        // the key seeds the copies; without a plan the windows carry none
+        var other = loader.LoadWindows(p, new WindowOptions { HopSeconds = 1.5, Copies = plan, CopiesKey = "other" });
+        Assert.NotEqual(song.Windows[0].Copies[1].Samples, other.Windows[0].Copies[1].Samples);
+        Assert.All(loader.LoadWindows(p, new WindowOptions { HopSeconds = 1.5 }).Windows, w => Assert.Empty(w.Copies));
     }
 
     [Fact]

@@ -99,14 +99,22 @@ public sealed class MoodPredictorTests(TrainedModelFixture fixture) : IClassFixt
         using (var plainAgain = MoodModel.Load(fixture.ModelDir)) Assert.Equal(1, plainAgain.Manifest.FormatVersion);
         Assert.Equal(7, model.Manifest.TestTimeAugmentation.Seed);
         var predictor = new MoodPredictor(model, new PredictOptions { HopSeconds = 1.5 });
-        var (windows, seconds) = predictor.LoadWindows(Song("long", 9, 12));
+        string path = Song("long", 9, 12);
+        var (windows, seconds) = predictor.LoadWindows(path);
         var prediction = predictor.Predict("song", windows, seconds);
-        // the slow way: featurise each window and its two copies, predict, average
+        // the slow way: make each copy of the whole song (as training copies are made of whole excerpts), cut every window
+        // from the song and from both copies, featurise, predict, average
         var featurizer = new ClipFeaturizer(fixture.Featurizer);
+        var whole = new AudioLoader(fixture.Featurizer).Load(path);
+        var copies = new[] { plan.Apply(whole, "song", 0), plan.Apply(whole, "song", 1) };
+        int length = (int)Math.Round(fixture.Featurizer.ExcerptSeconds * fixture.Featurizer.SampleRate);
+        AudioSignal Cut(AudioSignal from, double startSeconds) =>
+            new(from.Samples.AsSpan((int)Math.Round(startSeconds * from.SampleRate), length).ToArray(), from.SampleRate, path);
+        Assert.True(windows.Count >= 4);
         for (int i = 0; i < windows.Count; i++)
         {
-            string key = "window@" + windows[i].StartSeconds.ToString("R", Invariant.Culture);
-            var views = new[] { windows[i].Signal, plan.Apply(windows[i].Signal, key, 0), plan.Apply(windows[i].Signal, key, 1) }
+            Assert.Equal(Cut(whole, windows[i].StartSeconds).Samples, windows[i].Signal.Samples);
+            var views = new[] { windows[i].Signal, Cut(copies[0], windows[i].StartSeconds), Cut(copies[1], windows[i].StartSeconds) }
                 .Select(v => featurizer.Extract(v, FeatureSetKind.Seed)).ToArray();
             var p = model.Classifier.PredictProbabilities(views);
             foreach (var (label, c) in Moods.Canonical.Select((l, c) => (l, c)))
@@ -114,6 +122,26 @@ public sealed class MoodPredictorTests(TrainedModelFixture fixture) : IClassFixt
         }
         foreach (var label in Moods.Canonical)
             Assert.Equal(prediction.Windows.Average(w => w.Probabilities[label]), prediction.Probabilities[label], 9);
+        // the whole file is the prediction's input, not its name: a copy of the file under another name predicts the same
+        string renamed = Path.Combine(fixture.Root, "renamed-" + Guid.NewGuid().ToString("N") + Path.GetExtension(path));
+        File.Copy(path, renamed);
+        try
+        {
+            var again = predictor.Predict(renamed);
+            foreach (var label in Moods.Canonical) Assert.Equal(prediction.Probabilities[label], again.Probabilities[label], 12);
+        }
+        finally
+        {
+            File.Delete(renamed);
+        }
+        // windows made elsewhere, without the song's copies, get copies of their own, seeded by their start
+        var bare = windows.Select(w => w with { Copies = [] }).ToArray();
+        var fromBare = predictor.Predict("song", bare, seconds);
+        var first = new[] { bare[0].Signal, plan.Apply(bare[0].Signal, "window@0", 0), plan.Apply(bare[0].Signal, "window@0", 1) }
+            .Select(v => featurizer.Extract(v, FeatureSetKind.Seed)).ToArray();
+        var firstP = model.Classifier.PredictProbabilities(first);
+        foreach (var (label, c) in Moods.Canonical.Select((l, c) => (l, c)))
+            Assert.Equal(firstP.Average(row => row[c]), fromBare.Windows[0].Probabilities[label], 9);
         // switched off, the same model predicts from the original windows alone, as a model without the plan does
         var off = new MoodPredictor(model, new PredictOptions { HopSeconds = 1.5, TestTimeAugmentation = false }).Predict("song", windows, seconds);
         using var plainModel = MoodModel.Load(fixture.ModelDir);
