@@ -53,6 +53,8 @@ public static class Program
         var decode = Measure(runs, () => loader.LoadWindows(mp3, new WindowOptions { HopSeconds = model.Manifest.Featurizer.ExcerptSeconds / 2 }));
         var predict = Measure(runs, () => predictor.Predict(mp3));
         Report("in process, decode only (ffmpeg, windows)", decode);
+        if (model.Manifest.TestTimeAugmentation != null)
+            Report("in process, decode, windows and the test-time copies of the song", Measure(runs, () => predictor.LoadWindows(mp3)));
         Report("in process, decode -> features -> ensemble", predict);
         var parallel = Measure(runs, () => WindowParallelism.Predict(predictor, mp3, Environment.ProcessorCount));
         Report($"in process, windows over {Environment.ProcessorCount} threads (what a lone request gets)", parallel);

@@ -5,7 +5,7 @@
 //
 //   dotnet run -c Release --project bench/Windows -- [--windows 25.5,10,6,3] [--trainers sdca_maxent,rbf_svm,lightgbm]
 //       [--folds 10] [--repeats 1] [--seed 42] [--hop S] [--excerpt S] [--set seed|full] [--context true] [--context-columns a,b]
-//       [--aggregate mean|geometric] [--augment N] [--train-copies false] [--tta true] [--test-hop S] [--member FILE#MODEL]
+//       [--aggregate mean|geometric] [--augment N] [--train-copies false] [--tta true] [--tta-copies K] [--test-hop S] [--member FILE#MODEL]
 //       [--train-fraction F[,F...]] [--oof FILE] [--class-bias true] [--data DIR]
 //
 // --context true appends to every window row its song's whole-excerpt features (prefixed "song_"); --context-columns a,b
@@ -18,6 +18,7 @@
 // FILE cannot contain '+' or ';'.
 // --test-hop S scores songs on windows every S seconds while training on those of the training hop.
 // --tta true (with --augment) scores a song by the mean over its original and augmented windows (test-time augmentation).
+// --tta-copies K scores only the first K copies (default: all); the trainers that train on copies still take all N.
 // --train-fraction F (0 < F <= 1) trains every fold on a random share F of its training songs, whole artists at a time,
 // no class above its share; the test folds are the same as with F = 1. Several shares print a learning curve: the
 // vote's macro-F1 against the training songs, a line in log2(songs) extrapolated to twice the largest, and a check of
@@ -35,6 +36,7 @@
 // Tables are cached in bench/out/windows/ (window length, hop, set and the featuriser's code version in the name).
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using Mmcs.Core;
 using Mmcs.Featurize;
 using Mmcs.Featurize.Audio;
@@ -77,6 +79,11 @@ var plan = augment > 0 ? AugmentationPlanOf(augment) : null;
 // test-time augmentation: a song's probabilities are the mean over its original and augmented windows
 bool tta = opts.GetValueOrDefault("tta") == "true";
 if (tta && plan == null) throw new ArgumentException("--tta true needs --augment N");
+// --tta-copies K: only the first K of the --augment copies are scored (all of them are trained on by the trainers that train
+// on copies), e.g. --augment 2 --tta-copies 1 trains the RBF SVM on two copies and scores songs as the pipeline does
+int ttaCopies = int.Parse(opts.GetValueOrDefault("tta-copies") ?? augment.ToString(Invariant.Culture), Invariant.Culture);
+if (ttaCopies < 0 || ttaCopies > augment || (opts.ContainsKey("tta-copies") && !tta))
+    throw new ArgumentException($"--tta-copies {ttaCopies}: needs --tta true and at most the --augment copies ({augment})");
 // --train-copies false: with --augment, no trainer trains on the copies (unless named "name+aug"): test-time use only
 bool trainCopies = (opts.GetValueOrDefault("train-copies") ?? "true") switch
 {
@@ -246,6 +253,7 @@ FeatureTable Table(string path, double window, double tableHop, AugmentationPlan
                 var sum = new double[songs.Length][];
                 for (int i = 0; i < (tta ? allRows.Count : originalRows); i++)
                 {
+                    if (i >= originalRows && CopyNumber(allRows[i]) > ttaCopies) continue;
                     int s = songIndex[allRows[i].Song!];
                     sum[s] ??= new double[classNames.Count];
                     for (int c = 0; c < classNames.Count; c++)
@@ -393,6 +401,12 @@ static (TrainerCandidate Trainer, Configuration Config, int SeedOffset) ParseTra
 }
 
 // as the pipeline's "custom" plan with noise 0.003, gain_db 3, pitch_semitones 1
+// the copy's number in its plan: 2 for "aug2"
+static int CopyNumber(FeatureRow row) =>
+    row.Augmentation is { } a && a.StartsWith("aug", StringComparison.Ordinal) && int.TryParse(a.AsSpan(3), NumberStyles.None, Invariant.Culture, out int k)
+        ? k
+        : throw new InvalidDataException($"{row.Id}: not an augmented copy 'augK' ({row.Augmentation})");
+
 static AugmentationPlan AugmentationPlanOf(int copies) => new(Enumerable.Range(0, copies).Select(k =>
 {
     double sign = k % 2 == 0 ? 1 : -1;
