@@ -226,14 +226,21 @@ public class AudioLoaderTests(ITestOutputHelper output)
         Assert.IsType<AudioFileNotFoundException>(new AudioLoader(Short).TryLoadExcerpt("/no/such/dir/song.wav").Error);
     }
 
+    /// <summary>5.5 s of noise, silent from 1.4 s to 3.6 s, as a float WAV file in <paramref name="dir"/>.</summary>
+    private static (string Path, float[] Samples) SongWithASilentGap(TempDir dir)
+    {
+        var x = Noise(22050 * 11 / 2, 11);
+        Array.Clear(x, (int)(22050 * 1.4), (int)(22050 * 2.2));
+        string p = dir.File("song.wav");
+        WavWriter.Write(p, x, 1, 22050, WavEncoding.Float32);
+        return (p, x);
+    }
+
     [Fact]
     public void A_song_is_cut_into_overlapping_windows_that_cover_its_end_and_skip_silence()
     {
         using var dir = new TempDir();
-        var x = Noise(22050 * 11 / 2, 11); // 5.5 s
-        Array.Clear(x, (int)(22050 * 1.4), (int)(22050 * 2.2)); // 1.4 s .. 3.6 s silent
-        string p = dir.File("song.wav");
-        WavWriter.Write(p, x, 1, 22050, WavEncoding.Float32);
+        var (p, x) = SongWithASilentGap(dir);
         var song = new AudioLoader(Short).LoadWindows(p, new WindowOptions { HopSeconds = 1.5 });
         // Starts 0, 1.5 (1.5..3.5 is silent: dropped), 3.0, and 3.5 aligned to the end.
         Assert.Equal(5.5, song.SongSeconds, 6);
@@ -247,10 +254,7 @@ public class AudioLoaderTests(ITestOutputHelper output)
     public void With_copies_every_kept_window_carries_the_same_span_of_copies_made_of_the_whole_song()
     {
         using var dir = new TempDir();
-        var x = Noise(22050 * 11 / 2, 11); // 5.5 s
-        Array.Clear(x, (int)(22050 * 1.4), (int)(22050 * 2.2)); // 1.4 s .. 3.6 s silent
-        string p = dir.File("song.wav");
-        WavWriter.Write(p, x, 1, 22050, WavEncoding.Float32);
+        var (p, _) = SongWithASilentGap(dir);
         var plan = new AugmentationPlan([new AugmentationCopy("aug1", [new Gain(-3, 3), new PitchShift(1)]), new AugmentationCopy("aug2", [new AddNoise(0.01)])], 7);
         var loader = new AudioLoader(Short);
         var song = loader.LoadWindows(p, new WindowOptions { HopSeconds = 1.5, Copies = plan, CopiesKey = "k" });
