@@ -50,7 +50,8 @@ public static class Program
         Console.WriteLine($"model: {answering} ({model.Manifest.Kind}: {string.Join(", ", first.Members.Keys)}), excerpt {model.Manifest.Featurizer.ExcerptSeconds} s, " +
                           $"{first.Windows.Count} windows over {first.SongSeconds:0.0} s -> {first.Mood}");
         for (int i = 0; i < 3; i++) predictor.Predict(mp3);
-        var decode = Measure(runs, () => loader.LoadWindows(mp3, new WindowOptions { HopSeconds = model.Manifest.Featurizer.ExcerptSeconds / 2 }));
+        // at the hop predict uses (the model's texture-window hop, else half the excerpt)
+        var decode = Measure(runs, () => loader.LoadWindows(mp3, new WindowOptions { HopSeconds = model.Manifest.WindowHopSeconds ?? model.Manifest.Featurizer.ExcerptSeconds / 2 }));
         var predict = Measure(runs, () => predictor.Predict(mp3));
         Report("in process, decode only (ffmpeg, windows)", decode);
         if (model.Manifest.TestTimeAugmentation != null)
@@ -60,7 +61,7 @@ public static class Program
         Report($"in process, windows over {Environment.ProcessorCount} threads (what a lone request gets)", parallel);
 
         // where the time goes: features of every window, then each model on them
-        var song = loader.LoadWindows(mp3, new WindowOptions { HopSeconds = model.Manifest.Featurizer.ExcerptSeconds / 2 });
+        var song = loader.LoadWindows(mp3, new WindowOptions { HopSeconds = model.Manifest.WindowHopSeconds ?? model.Manifest.Featurizer.ExcerptSeconds / 2 });
         var featurizer = new ClipFeaturizer(model.Manifest.Featurizer);
         var requirements = model.Classifier.Requirements;
         var set = requirements.VectorSet ?? model.Manifest.FeatureSet ?? FeatureSetKind.Seed;
@@ -84,7 +85,7 @@ public static class Program
         {
             // the same song without the model's test-time copies, side by side
             var plain = new MoodPredictor(model, new PredictOptions { TestTimeAugmentation = false });
-            Report($"in process, without test-time augmentation ({tta.Copies.Count} cop{(tta.Copies.Count == 1 ? "y" : "ies")} per window skipped)",
+            Report($"in process, without test-time augmentation ({tta.Copies.Count} cop{(tta.Copies.Count == 1 ? "y" : "ies")} of the song skipped)",
                 Measure(runs, () => plain.Predict(mp3)));
         }
         var hopOne = new MoodPredictor(model, new PredictOptions { HopSeconds = model.Manifest.Featurizer.ExcerptSeconds });

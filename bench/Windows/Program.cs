@@ -80,10 +80,10 @@ var plan = augment > 0 ? AugmentationPlanOf(augment) : null;
 bool tta = opts.GetValueOrDefault("tta") == "true";
 if (tta && plan == null) throw new ArgumentException("--tta true needs --augment N");
 // --tta-copies K: only the first K of the --augment copies are scored (all of them are trained on by the trainers that train
-// on copies), e.g. --augment 2 --tta-copies 1 trains the RBF SVM on two copies and scores songs as the pipeline does
+// on copies), e.g. --augment 2 --tta-copies 1 trains the RBF SVM on two copies and scores songs on one copy, as pipelines/4q.yaml's one
 int ttaCopies = int.Parse(opts.GetValueOrDefault("tta-copies") ?? augment.ToString(Invariant.Culture), Invariant.Culture);
-if (ttaCopies < 0 || ttaCopies > augment || (opts.ContainsKey("tta-copies") && !tta))
-    throw new ArgumentException($"--tta-copies {ttaCopies}: needs --tta true and at most the --augment copies ({augment})");
+if (ttaCopies < 1 || ttaCopies > augment || (opts.ContainsKey("tta-copies") && !tta))
+    throw new ArgumentException($"--tta-copies {ttaCopies}: needs --tta true and 1 to the --augment copies ({augment})");
 // --train-copies false: with --augment, no trainer trains on the copies (unless named "name+aug"): test-time use only
 bool trainCopies = (opts.GetValueOrDefault("train-copies") ?? "true") switch
 {
@@ -400,13 +400,13 @@ static (TrainerCandidate Trainer, Configuration Config, int SeedOffset) ParseTra
     return (trainer, space.DefaultConfiguration(), seedOffset);
 }
 
-// as the pipeline's "custom" plan with noise 0.003, gain_db 3, pitch_semitones 1
 // the copy's number in its plan: 2 for "aug2"
 static int CopyNumber(FeatureRow row) =>
     row.Augmentation is { } a && a.StartsWith("aug", StringComparison.Ordinal) && int.TryParse(a.AsSpan(3), NumberStyles.None, Invariant.Culture, out int k)
         ? k
         : throw new InvalidDataException($"{row.Id}: not an augmented copy 'augK' ({row.Augmentation})");
 
+// as the pipeline's "custom" plan with noise 0.003, gain_db 3, pitch_semitones 1
 static AugmentationPlan AugmentationPlanOf(int copies) => new(Enumerable.Range(0, copies).Select(k =>
 {
     double sign = k % 2 == 0 ? 1 : -1;

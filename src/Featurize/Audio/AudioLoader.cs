@@ -82,21 +82,58 @@ public sealed record WindowOptions
     public bool CoverEnd { get; init; } = true;
 
     /// <summary>
-    /// Augmented copies to cut alongside the windows (test-time augmentation): each copy is made of the whole song once,
-    /// as training copies are made of whole excerpts, and every window carries the same span of each copy in
-    /// <see cref="AudioWindow.Copies"/>. Seeded by <see cref="CopiesKey"/>, not by the file's name.
+    /// Augmented copies to cut alongside the windows (test-time augmentation of a model trained on windows of copied
+    /// excerpts): each copy is made once of a segment of consecutive windows (of the whole song when its windows span at
+    /// most <see cref="CopySegmentSeconds"/>), as training copies are made of whole excerpts before they are cut, and each
+    /// window carries its span of them in <see cref="AudioWindow.Copies"/>. Seeded by <see cref="CopiesKey"/>, not by the
+    /// file's name.
     /// </summary>
     public AugmentationPlan? Copies { get; init; }
 
-    /// <summary>The song key the copies are seeded with (the same for every file, so that a prediction does not depend on its name).</summary>
+    /// <summary>The key the copies of the first segment are seeded with (later segments: the key and their first sample).</summary>
     public string CopiesKey { get; init; } = "song";
+
+    /// <summary>The longest segment copied at once (at least one window): bounds the memory a long song's copies take.</summary>
+    public double CopySegmentSeconds { get; init; } = 60;
 }
 
 /// <summary>One window of a song: the excerpt-length clip starting at <see cref="StartSeconds"/>.</summary>
 public sealed record AudioWindow(int Index, double StartSeconds, AudioSignal Signal)
 {
-    /// <summary>The same span of the song's augmented copies, in the plan's order (empty unless <see cref="WindowOptions.Copies"/> asked for them).</summary>
-    public IReadOnlyList<AudioSignal> Copies { get; init; } = [];
+    /// <summary>Its span of the song's augmented copies (null unless <see cref="WindowOptions.Copies"/> asked for them).</summary>
+    public WindowCopies? Copies { get; init; }
+}
+
+/// <summary>The augmented copies of one segment of a song, in the plan's order, shared by the windows cut from it.</summary>
+public sealed class SegmentCopies
+{
+    private readonly IReadOnlyList<float[]> _copies;
+
+    public SegmentCopies(IReadOnlyList<float[]> copies, int sampleRate, string source)
+    {
+        _copies = copies;
+        SampleRate = sampleRate;
+        Source = source;
+    }
+
+    public int Count => _copies.Count;
+
+    public int SampleRate { get; }
+
+    public string Source { get; }
+
+    /// <summary><paramref name="length"/> samples of copy <paramref name="k"/> from <paramref name="start"/> (a new array).</summary>
+    public AudioSignal Cut(int k, int start, int length) =>
+        new(_copies[k].AsSpan(start, length).ToArray(), SampleRate, Source);
+}
+
+/// <summary>A window's span of its segment's copies: cut when asked for, so that only the segment copies stay in memory.</summary>
+public sealed record WindowCopies(SegmentCopies Segment, int Offset, int Length)
+{
+    public int Count => Segment.Count;
+
+    /// <summary>The window's span of copy <paramref name="k"/>.</summary>
+    public AudioSignal this[int k] => Segment.Cut(k, Offset, Length);
 }
 
 /// <summary>A song cut into windows. Silent windows are dropped (counted); a song shorter than one window gives
@@ -201,25 +238,37 @@ public sealed class AudioLoader
             for (int s = 0; s + len <= y.Length; s += hopSamples) starts.Add(s);
             if (windows.CoverEnd && starts[^1] + len < y.Length) starts.Add(y.Length - len);
         }
-        var list = new List<AudioWindow>();
+        var kept = new List<int>();
         int silent = 0;
-        float[][]? copies = null;
         foreach (int s in starts)
         {
-            int n = Math.Min(len, y.Length - s);
-            if (Peak(y.AsSpan(s, n)) <= LoaderOptions.SilencePeak)
+            if (Peak(y.AsSpan(s, Math.Min(len, y.Length - s))) <= LoaderOptions.SilencePeak) silent++;
+            else kept.Add(s);
+        }
+        var list = new List<AudioWindow>(kept.Count);
+        foreach (int s in kept) list.Add(new AudioWindow(list.Count, (double)s / Options.SampleRate, Cut(y, s, len, path)));
+        if (windows.Copies is { } plan && list.Count > 0)
+        {
+            // segments of consecutive kept windows spanning at most CopySegmentSeconds (at least one window each)
+            int maxSpan = Math.Max(len, (int)Math.Round(windows.CopySegmentSeconds * Options.SampleRate));
+            for (int first = 0; first < kept.Count;)
             {
-                silent++;
-                continue;
+                int last = first;
+                while (last + 1 < kept.Count && kept[last + 1] + len - kept[first] <= maxSpan) last++;
+                int segmentStart = kept[first];
+                // a padded short song is copied padded, as a padded training clip is
+                var segment = Cut(y, segmentStart, kept[last] + len - segmentStart, path);
+                string key = first == 0 ? windows.CopiesKey : FormattableString.Invariant($"{windows.CopiesKey}@{segmentStart}");
+                var copies = new float[plan.Copies.Count][];
+                for (int k = 0; k < copies.Length; k++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    copies[k] = plan.Apply(segment, key, k).Samples;
+                }
+                var shared = new SegmentCopies(copies, Options.SampleRate, path);
+                for (int w = first; w <= last; w++) list[w] = list[w] with { Copies = new WindowCopies(shared, kept[w] - segmentStart, len) };
+                first = last + 1;
             }
-            // made only once a window is kept (a silent song is refused below without them)
-            copies ??= windows.Copies is { } plan
-                ? plan.Copies.Select((_, k) => plan.Apply(new AudioSignal(y, Options.SampleRate, path), windows.CopiesKey, k).Samples).ToArray()
-                : [];
-            list.Add(new AudioWindow(list.Count, (double)s / Options.SampleRate, Cut(y, s, len, path))
-            {
-                Copies = copies.Select(c => Cut(c, s, len, path)).ToArray(),
-            });
         }
         if (list.Count == 0)
             throw new AudioInvalidException(path, "contains only silence (every window's peak is at or below " + Db(LoaderOptions.SilencePeak) + ")");

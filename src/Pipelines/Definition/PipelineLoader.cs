@@ -60,8 +60,9 @@ public static class PipelineLoader
         if (augmentation.Use != "train" && augmentation.Plan != "original" && augmentation.Copies == 0)
             issues.Add(new PipelineIssue(file, Line(root, "augmentation.use"), 1, "augmentation.use",
                 $"test-time augmentation ('{augmentation.Use}') needs copies (augmentation.copies >= 1 or plan: original)"));
-        // the evaluation cuts a copy of the excerpt into windows, the registered model copies each window: the same for
-        // gain, noise and pitch, not for a circular shift or a stretch (which would wrap or pad every window)
+        // the evaluation cuts a copy of the excerpt into windows, the registered model a copy of the song (a minute at a
+        // time): the same for gain, noise and pitch, not for a circular shift or a stretch (which would wrap or pad the
+        // song, not the excerpt)
         if (augmentation.Use != "train" && clip.WindowSeconds != null && (augmentation.Plan == "original" || augmentation.ShiftSeconds > 0 || augmentation.Stretch > 0))
             issues.Add(new PipelineIssue(file, Line(root, "augmentation.use"), 1, "augmentation.use",
                 "with texture windows, test-time copies may use gain, noise and pitch only (a shift or a stretch of each window is not the window of a shifted or stretched excerpt)"));

@@ -88,9 +88,14 @@ public sealed class MoodPredictor
     public (IReadOnlyList<AudioWindow> Windows, double SongSeconds) LoadWindows(string path, CancellationToken cancellationToken = default)
     {
         double hop = _options.HopSeconds ?? _model.Manifest.WindowHopSeconds ?? _model.Manifest.Featurizer.ExcerptSeconds / 2;
-        // with test-time augmentation, each copy is made of the whole song once and cut like it, as the training copies
-        // were made of whole excerpts before being cut into windows
-        var song = _loader.LoadWindows(path, new WindowOptions { HopSeconds = hop, Copies = _tta, CopiesKey = SongCopiesKey }, cancellationToken);
+        // a model trained on texture windows was trained on copies of whole excerpts cut into windows: its test-time copies
+        // are made of the song (a minute at a time) and cut like it; a model trained on whole excerpts copies each window
+        var song = _loader.LoadWindows(path, new WindowOptions
+        {
+            HopSeconds = hop,
+            Copies = _model.Manifest.WindowHopSeconds != null ? _tta : null,
+            CopiesKey = SongCopiesKey,
+        }, cancellationToken);
         IReadOnlyList<AudioWindow> windows = song.Windows;
         if (song.SkipReason != null)
         {
@@ -98,7 +103,7 @@ public sealed class MoodPredictor
             var whole = _wholeLoader.Load(path, cancellationToken);
             if (whole.DurationSeconds < _options.MinimumSeconds)
                 throw new AudioInvalidException(path, $"is {whole.DurationSeconds:0.###} s long; at least {_options.MinimumSeconds:0.###} s are needed");
-            windows = [new AudioWindow(0, 0, whole) { Copies = _tta == null ? [] : [.. _tta.Copies.Select((_, k) => _tta.Apply(whole, SongCopiesKey, k))] }];
+            windows = [new AudioWindow(0, 0, whole)];
         }
         return (windows, song.SongSeconds);
     }
@@ -149,15 +154,18 @@ public sealed class MoodPredictor
     /// <summary>The key that seeds the copies of a whole song (not its file name, so that a prediction does not depend on it).</summary>
     internal const string SongCopiesKey = "song";
 
-    /// <summary>A window's signal, then its test-time copies: those cut from the song's copies when it carries them
-    /// (<see cref="LoadWindows"/>), else made of the window alone, seeded by its start.</summary>
+    /// <summary>A window's signal, then its test-time copies: its span of the song's copies when it carries them
+    /// (<see cref="LoadWindows"/> for a model trained on texture windows), else copies of the window alone, seeded by its
+    /// start.</summary>
     private IEnumerable<AudioSignal> Views(AudioWindow window)
     {
         yield return window.Signal;
         if (_tta == null) yield break;
-        if (window.Copies.Count == _tta.Copies.Count)
+        if (window.Copies is { } carried)
         {
-            foreach (var copy in window.Copies) yield return copy;
+            if (carried.Count != _tta.Copies.Count)
+                throw new ArgumentException($"window at {window.StartSeconds:0.###} s carries {carried.Count} copies; the model's plan makes {_tta.Copies.Count}");
+            for (int k = 0; k < carried.Count; k++) yield return carried[k];
             yield break;
         }
         string key = "window@" + window.StartSeconds.ToString("R", Invariant.Culture);

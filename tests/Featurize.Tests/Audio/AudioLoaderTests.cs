@@ -250,27 +250,65 @@ public class AudioLoaderTests(ITestOutputHelper output)
         Assert.All(song.Windows, w => Assert.Equal(44100, w.Signal.Samples.Length));
     }
 
+    private static readonly AugmentationPlan TwoCopies =
+        new([new AugmentationCopy("aug1", [new Gain(-3, 3), new PitchShift(1)]), new AugmentationCopy("aug2", [new AddNoise(0.01)])], 7);
+
     [Fact]
     public void With_copies_every_kept_window_carries_the_same_span_of_copies_made_of_the_whole_song()
     {
         using var dir = new TempDir();
         var (p, _) = SongWithASilentGap(dir);
-        var plan = new AugmentationPlan([new AugmentationCopy("aug1", [new Gain(-3, 3), new PitchShift(1)]), new AugmentationCopy("aug2", [new AddNoise(0.01)])], 7);
         var loader = new AudioLoader(Short);
-        var song = loader.LoadWindows(p, new WindowOptions { HopSeconds = 1.5, Copies = plan, CopiesKey = "k" });
+        var song = loader.LoadWindows(p, new WindowOptions { HopSeconds = 1.5, Copies = TwoCopies, CopiesKey = "k" });
         var whole = loader.Load(p);
-        var copies = new[] { plan.Apply(whole, "k", 0), plan.Apply(whole, "k", 1) };
+        var copies = new[] { TwoCopies.Apply(whole, "k", 0), TwoCopies.Apply(whole, "k", 1) };
         Assert.Equal([0.0, 3.0, 3.5], song.Windows.Select(w => w.StartSeconds).ToArray()); // the silent window dropped, as without copies
         foreach (var w in song.Windows)
         {
             int start = (int)Math.Round(w.StartSeconds * 22050);
-            Assert.Equal(2, w.Copies.Count);
+            Assert.Equal(2, w.Copies!.Count);
             for (int k = 0; k < 2; k++) Assert.Equal(copies[k].Samples.AsSpan(start, 44100).ToArray(), w.Copies[k].Samples);
         }
         // the key seeds the copies; without a plan the windows carry none
-        var other = loader.LoadWindows(p, new WindowOptions { HopSeconds = 1.5, Copies = plan, CopiesKey = "other" });
-        Assert.NotEqual(song.Windows[0].Copies[1].Samples, other.Windows[0].Copies[1].Samples);
-        Assert.All(loader.LoadWindows(p, new WindowOptions { HopSeconds = 1.5 }).Windows, w => Assert.Empty(w.Copies));
+        var other = loader.LoadWindows(p, new WindowOptions { HopSeconds = 1.5, Copies = TwoCopies, CopiesKey = "other" });
+        Assert.NotEqual(song.Windows[0].Copies![1].Samples, other.Windows[0].Copies![1].Samples);
+        Assert.All(loader.LoadWindows(p, new WindowOptions { HopSeconds = 1.5 }).Windows, w => Assert.Null(w.Copies));
+    }
+
+    [Fact]
+    public void A_long_song_is_copied_a_segment_of_consecutive_windows_at_a_time()
+    {
+        using var dir = new TempDir();
+        var (p, x) = SongWithASilentGap(dir);
+        // windows of 2 s at 0 s, 3.0 s and 3.5 s (the one at 1.5 s is silent); segments of at most 2.5 s: [0, 2) and [3.0, 5.5)
+        var song = new AudioLoader(Short).LoadWindows(p, new WindowOptions { HopSeconds = 1.5, Copies = TwoCopies, CopiesKey = "k", CopySegmentSeconds = 2.5 });
+        var first = new AudioSignal(x.AsSpan(0, 44100).ToArray(), 22050, p);
+        int secondStart = 3 * 22050;
+        var second = new AudioSignal(x.AsSpan(secondStart).ToArray(), 22050, p);
+        for (int k = 0; k < 2; k++)
+        {
+            Assert.Equal(TwoCopies.Apply(first, "k", k).Samples, song.Windows[0].Copies![k].Samples);
+            var copy = TwoCopies.Apply(second, $"k@{secondStart}", k).Samples;
+            Assert.Equal(copy.AsSpan(0, 44100).ToArray(), song.Windows[1].Copies![k].Samples);
+            Assert.Equal(copy.AsSpan(22050 / 2, 44100).ToArray(), song.Windows[2].Copies![k].Samples);
+        }
+        Assert.Same(song.Windows[1].Copies!.Segment, song.Windows[2].Copies!.Segment);
+        Assert.NotSame(song.Windows[0].Copies!.Segment, song.Windows[1].Copies!.Segment);
+    }
+
+    [Fact]
+    public void A_padded_short_song_is_copied_padded_as_a_padded_training_clip_is()
+    {
+        using var dir = new TempDir();
+        string p = dir.File("s.wav");
+        var x = Noise(22050, 12);
+        WavWriter.Write(p, x, 1, 22050, WavEncoding.Float32);
+        var window = Assert.Single(new AudioLoader(Short with { PadShortClips = true })
+            .LoadWindows(p, new WindowOptions { Copies = TwoCopies, CopiesKey = "k" }).Windows);
+        var padded = new float[44100];
+        x.CopyTo(padded, 0);
+        Assert.Equal(padded, window.Signal.Samples);
+        for (int k = 0; k < 2; k++) Assert.Equal(TwoCopies.Apply(new AudioSignal(padded, 22050, p), "k", k).Samples, window.Copies![k].Samples);
     }
 
     [Fact]

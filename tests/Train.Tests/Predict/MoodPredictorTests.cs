@@ -90,7 +90,8 @@ public sealed class MoodPredictorTests(TrainedModelFixture fixture) : IClassFixt
         string dir = Path.Combine(fixture.Root, "tta-model");
         using (var plain = MoodModel.Load(fixture.ModelDir))
         {
-            if (!Directory.Exists(dir)) MoodModel.Save(plain.Classifier, plain.Manifest with { TestTimeAugmentation = plan }, dir);
+            // a model trained on texture windows (its manifest has their hop)
+            if (!Directory.Exists(dir)) MoodModel.Save(plain.Classifier, plain.Manifest with { TestTimeAugmentation = plan, WindowHopSeconds = 1.5 }, dir);
         }
         using var model = MoodModel.Load(dir);
         Assert.Equal(plan.Copies.Select(c => c.Id), model.Manifest.TestTimeAugmentation!.Copies.Select(c => c.Id)); // round trip
@@ -134,14 +135,33 @@ public sealed class MoodPredictorTests(TrainedModelFixture fixture) : IClassFixt
         {
             File.Delete(renamed);
         }
-        // windows made elsewhere, without the song's copies, get copies of their own, seeded by their start
-        var bare = windows.Select(w => w with { Copies = [] }).ToArray();
-        var fromBare = predictor.Predict("song", bare, seconds);
-        var first = new[] { bare[0].Signal, plan.Apply(bare[0].Signal, "window@0", 0), plan.Apply(bare[0].Signal, "window@0", 1) }
-            .Select(v => featurizer.Extract(v, FeatureSetKind.Seed)).ToArray();
-        var firstP = model.Classifier.PredictProbabilities(first);
-        foreach (var (label, c) in Moods.Canonical.Select((l, c) => (l, c)))
-            Assert.Equal(firstP.Average(row => row[c]), fromBare.Windows[0].Probabilities[label], 9);
+        // windows made elsewhere, without the song's copies, get copies of their own, seeded by their start; so do the
+        // windows of a model trained on whole excerpts (no window hop in its manifest), whose training copied each excerpt
+        void CopiesOfTheWindowAlone(SongPrediction p)
+        {
+            var first = new[] { windows[0].Signal, plan.Apply(windows[0].Signal, "window@0", 0), plan.Apply(windows[0].Signal, "window@0", 1) }
+                .Select(v => featurizer.Extract(v, FeatureSetKind.Seed)).ToArray();
+            var firstP = model.Classifier.PredictProbabilities(first);
+            foreach (var (label, c) in Moods.Canonical.Select((l, c) => (l, c)))
+                Assert.Equal(firstP.Average(row => row[c]), p.Windows[0].Probabilities[label], 9);
+        }
+        CopiesOfTheWindowAlone(predictor.Predict("song", windows.Select(w => w with { Copies = null }).ToArray(), seconds));
+        string excerptDir = Path.Combine(fixture.Root, "tta-excerpt-model");
+        using (var plain = MoodModel.Load(fixture.ModelDir))
+        {
+            if (!Directory.Exists(excerptDir)) MoodModel.Save(plain.Classifier, plain.Manifest with { TestTimeAugmentation = plan }, excerptDir);
+        }
+        using var excerptModel = MoodModel.Load(excerptDir);
+        var excerptPredictor = new MoodPredictor(excerptModel, new PredictOptions { HopSeconds = 1.5 });
+        var (excerptWindows, _) = excerptPredictor.LoadWindows(path);
+        Assert.All(excerptWindows, w => Assert.Null(w.Copies));
+        CopiesOfTheWindowAlone(excerptPredictor.Predict(path));
+        // windows carrying copies of another plan are refused, not silently given new ones
+        var oneCopy = new WindowCopies(new SegmentCopies([windows[0].Signal.Samples], windows[0].Signal.SampleRate, path), 0, windows[0].Signal.Samples.Length);
+        var mismatch = Assert.Throws<ArgumentException>(() => predictor.Predict("song", [windows[0] with { Copies = oneCopy }], seconds));
+        Assert.Contains("carries 1 copies; the model's plan makes 2", mismatch.Message);
+        // nor are copies made when test-time augmentation is off
+        Assert.All(new MoodPredictor(model, new PredictOptions { HopSeconds = 1.5, TestTimeAugmentation = false }).LoadWindows(path).Windows, w => Assert.Null(w.Copies));
         // switched off, the same model predicts from the original windows alone, as a model without the plan does
         var off = new MoodPredictor(model, new PredictOptions { HopSeconds = 1.5, TestTimeAugmentation = false }).Predict("song", windows, seconds);
         using var plainModel = MoodModel.Load(fixture.ModelDir);
