@@ -81,9 +81,13 @@ bool tta = opts.GetValueOrDefault("tta") == "true";
 if (tta && plan == null) throw new ArgumentException("--tta true needs --augment N");
 // --tta-copies K: only the first K of the --augment copies are scored (all of them are trained on by the trainers that train
 // on copies), e.g. --augment 2 --tta-copies 1 trains the RBF SVM on two copies and scores songs on one copy, as pipelines/4q.yaml's one
-int ttaCopies = int.Parse(opts.GetValueOrDefault("tta-copies") ?? augment.ToString(Invariant.Culture), Invariant.Culture);
-if (ttaCopies < 1 || ttaCopies > augment || (opts.ContainsKey("tta-copies") && !tta))
-    throw new ArgumentException($"--tta-copies {ttaCopies}: needs --tta true and 1 to the --augment copies ({augment})");
+int ttaCopies = augment;
+if (opts.TryGetValue("tta-copies", out var tc))
+{
+    ttaCopies = int.Parse(tc, Invariant.Culture);
+    if (!tta || ttaCopies < 1 || ttaCopies > augment)
+        throw new ArgumentException($"--tta-copies {ttaCopies}: needs --tta true and 1 to the --augment copies ({augment})");
+}
 // --train-copies false: with --augment, no trainer trains on the copies (unless named "name+aug"): test-time use only
 bool trainCopies = (opts.GetValueOrDefault("train-copies") ?? "true") switch
 {
