@@ -51,7 +51,8 @@ public static class Program
                           $"{first.Windows.Count} windows over {first.SongSeconds:0.0} s -> {first.Mood}");
         for (int i = 0; i < 3; i++) predictor.Predict(mp3);
         // at the hop predict uses (the model's texture-window hop, else half the excerpt)
-        var decode = Measure(runs, () => loader.LoadWindows(mp3, new WindowOptions { HopSeconds = model.Manifest.WindowHopSeconds ?? model.Manifest.Featurizer.ExcerptSeconds / 2 }));
+        var atPredictHop = new WindowOptions { HopSeconds = model.Manifest.WindowHopSeconds ?? model.Manifest.Featurizer.ExcerptSeconds / 2 };
+        var decode = Measure(runs, () => loader.LoadWindows(mp3, atPredictHop));
         var predict = Measure(runs, () => predictor.Predict(mp3));
         Report("in process, decode only (ffmpeg, windows)", decode);
         if (model.Manifest.TestTimeAugmentation != null)
@@ -61,7 +62,7 @@ public static class Program
         Report($"in process, windows over {Environment.ProcessorCount} threads (what a lone request gets)", parallel);
 
         // where the time goes: features of every window, then each model on them
-        var song = loader.LoadWindows(mp3, new WindowOptions { HopSeconds = model.Manifest.WindowHopSeconds ?? model.Manifest.Featurizer.ExcerptSeconds / 2 });
+        var song = loader.LoadWindows(mp3, atPredictHop);
         var featurizer = new ClipFeaturizer(model.Manifest.Featurizer);
         var requirements = model.Classifier.Requirements;
         var set = requirements.VectorSet ?? model.Manifest.FeatureSet ?? FeatureSetKind.Seed;

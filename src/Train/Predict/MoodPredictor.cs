@@ -89,12 +89,12 @@ public sealed class MoodPredictor
     {
         double hop = _options.HopSeconds ?? _model.Manifest.WindowHopSeconds ?? _model.Manifest.Featurizer.ExcerptSeconds / 2;
         // a model trained on texture windows was trained on copies of whole excerpts cut into windows: its test-time copies
-        // are made of the song (a minute at a time) and cut like it; a model trained on whole excerpts copies each window
+        // are made of the song (a minute at a time, seeded by a fixed key, not the file's name) and cut like it; a model
+        // trained on whole excerpts copies each window
         var song = _loader.LoadWindows(path, new WindowOptions
         {
             HopSeconds = hop,
             Copies = _model.Manifest.WindowHopSeconds != null ? _tta : null,
-            CopiesKey = SongCopiesKey,
         }, cancellationToken);
         IReadOnlyList<AudioWindow> windows = song.Windows;
         if (song.SkipReason != null)
@@ -150,9 +150,6 @@ public sealed class MoodPredictor
         return new SongPrediction(name, labels[ClassificationReport.ArgMax(mean)], ToMap(labels, mean), timeline, members,
             songSeconds, _model.Source);
     }
-
-    /// <summary>The key that seeds the copies of a whole song (not its file name, so that a prediction does not depend on it).</summary>
-    internal const string SongCopiesKey = "song";
 
     /// <summary>A window's signal, then its test-time copies: its span of the song's copies when it carries them
     /// (<see cref="LoadWindows"/> for a model trained on texture windows), else copies of the window alone, seeded by its
