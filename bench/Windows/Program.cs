@@ -6,7 +6,7 @@
 //   dotnet run -c Release --project bench/Windows -- [--windows 25.5,10,6,3] [--trainers sdca_maxent,rbf_svm,lightgbm]
 //       [--folds 10] [--repeats 1] [--seed 42] [--hop S] [--excerpt S] [--set seed|full] [--context true] [--context-columns a,b]
 //       [--aggregate mean|geometric] [--augment N] [--train-copies false] [--tta true] [--tta-copies K] [--test-hop S] [--member FILE#MODEL]
-//       [--train-fraction F[,F...]] [--oof FILE] [--class-bias true] [--data DIR]
+//       [--train-fraction F[,F...]] [--oof FILE] [--class-bias true] [--extra-columns FILE] [--stereo true] [--data DIR]
 //
 // --context true appends to every window row its song's whole-excerpt features (prefixed "song_"); --context-columns a,b
 // only those.
@@ -26,6 +26,10 @@
 // --oof FILE writes every member's out-of-fold song probabilities, per repetition ("model",repeat,song,label,classes...).
 // --class-bias true prints, for every member and the vote of all, the macro-F1 with per-class weights on the song
 // probabilities: fitted on every song (an oracle), and cross-fitted on two halves of the artists.
+// --extra-columns FILE appends columns computed outside the featuriser to every window row: a CSV with a header
+// "song,window,name..." and one line per song and window index (window k of the run's one window length and hop);
+// a copy takes its original window's values. Every window row must find its line.
+// --stereo true: such columns from the clips' two channels (StereoColumns below; written once to bench/out/windows/).
 // --aggregate geometric scores a song by the geometric mean of its windows' probabilities instead of their mean.
 // Trainers are "name[:key=value...][@k]": the default configuration with some values replaced, seeded with seed + k
 // ("mlp@1": another MLP seed; "rbf_svm:c=4"); "name~av" learns arousal and valence as two binary tasks on the same
@@ -50,6 +54,11 @@ using Mmcs.Train.Tabular.Search;
 using Mmcs.Train.Tabular.Trainers;
 
 var opts = ParseArgs(args);
+// a misspelt option would otherwise run the baseline unnoticed
+string[] known = ["windows", "trainers", "folds", "repeats", "seed", "hop", "excerpt", "set", "context", "context-columns", "aggregate",
+    "augment", "train-copies", "tta", "tta-copies", "test-hop", "member", "train-fraction", "oof", "class-bias", "extra-columns", "stereo", "data"];
+foreach (string name in opts.Keys)
+    if (!known.Contains(name)) throw new ArgumentException($"--{name}: not an option of this bench (options: --{string.Join(", --", known)})");
 string repo = FindRepoRoot();
 string data = opts.GetValueOrDefault("data") ?? Path.Combine(Environment.GetEnvironmentVariable("MMCS_SHARED_DIR") ?? Path.Combine(repo, "..", "shared"), "datasets", "4q-dev");
 if (!Directory.Exists(data))
@@ -70,6 +79,21 @@ var set = opts.GetValueOrDefault("set") == "seed" ? FeatureSetKind.Seed : Featur
 bool context = opts.GetValueOrDefault("context") == "true" || opts.ContainsKey("context-columns");
 // --context-columns a,b: only these of the song's whole-excerpt features (e.g. its key mode and tempo)
 var contextColumns = opts.GetValueOrDefault("context-columns")?.Split(',');
+// --extra-columns FILE: per-window columns computed elsewhere (by song and window index), appended to every window row
+bool stereo = opts.GetValueOrDefault("stereo") == "true";
+if (stereo && opts.ContainsKey("extra-columns")) throw new ArgumentException("--stereo true and --extra-columns: one or the other");
+if ((stereo || opts.ContainsKey("extra-columns")) && windows.Length > 1)
+    throw new ArgumentException("--extra-columns and --stereo: their window indices are those of one window length; give one --windows");
+string outDir = Path.Combine(repo, "bench", "out", "windows");
+Directory.CreateDirectory(outDir);
+string? extraPath = opts.GetValueOrDefault("extra-columns");
+if (stereo)
+{
+    double hop = hopArg ?? windows[0] / 2;
+    extraPath = Path.Combine(outDir, $"stereo-w{windows[0].ToString(Invariant.Culture)}-h{hop.ToString(Invariant.Culture)}.csv");
+    if (!File.Exists(extraPath)) StereoColumns(DatasetReader.Open(data), windows[0], hop, extraPath);
+}
+(string[] Names, Dictionary<(string Song, int Window), double[]> Values)? extra = extraPath != null ? ReadExtraColumns(extraPath) : null;
 // a song's probabilities: the mean of its windows' (default) or their geometric mean (--aggregate geometric)
 bool geometric = opts.GetValueOrDefault("aggregate") == "geometric";
 // augmented copies of every window (as the pipeline's augmentation section: noise 0.003, gain ±3 dB, pitch ±1 semitone,
@@ -106,8 +130,6 @@ foreach (double f in trainFractions)
     if (!(f > 0 && f <= 1)) throw new ArgumentException($"--train-fraction {f.ToString(Invariant.Culture)}: a share of the training songs, above 0 and at most 1");
 // a --member's probabilities come from models trained on whole folds: they cannot join a smaller training share
 if (opts.ContainsKey("member") && trainFractions.Any(f => f < 1)) throw new ArgumentException("--member cannot be used with --train-fraction below 1");
-string outDir = Path.Combine(repo, "bench", "out", "windows");
-Directory.CreateDirectory(outDir);
 
 var dataset = DatasetReader.Open(data);
 Console.WriteLine($"{dataset.Items.Count} clips in {data}; windows {string.Join(", ", windows)} s; trainers {string.Join(", ", trainers)}; " +
@@ -180,6 +202,14 @@ FeatureTable Table(string path, double window, double tableHop, AugmentationPlan
             var bySong = songTable.Rows.ToDictionary(r => r.Song!, r => keep.Select(k => r.Values[k]).ToArray());
             rows = rows.Where(r => bySong.ContainsKey(r.Song!)).Select(r => r with { Values = [.. r.Values, .. bySong[r.Song!]] }).ToList();
             featureNames = [.. featureNames, .. keep.Select(k => "song_" + songTable.FeatureNames[k])];
+        }
+        if (extra is { } x)
+        {
+            double[] ExtraOf(FeatureRow r) => x.Values.TryGetValue((r.Song!, WindowIndex(r.Id)), out var v) ? v
+                : throw new InvalidDataException($"--extra-columns {extraPath}: no line for song {r.Song}, window {WindowIndex(r.Id)}");
+            rows = rows.Select(r => r with { Values = [.. r.Values, .. ExtraOf(r)] }).ToList();
+            augmentedRows = augmentedRows.Select(r => r with { Values = [.. r.Values, .. ExtraOf(r)] }).ToList();
+            featureNames = [.. featureNames, .. x.Names];
         }
         // the original windows first (the songs are scored on them), then the augmented copies of every song
         int originalRows = rows.Count;
@@ -528,6 +558,102 @@ static double StdDev(IReadOnlyList<double> x)
 {
     double m = x.Average();
     return Math.Sqrt(x.Sum(v => (v - m) * (v - m)) / Math.Max(1, x.Count - 1));
+}
+
+// How wide each window of a clip's stereo image is, as "song,window,name..." lines for --extra-columns: the clip decoded
+// with both channels, mid (L+R)/2 and side (L-R)/2 resampled to 22050 Hz, then per window of `window` s every `hop` s
+// (as AudioLoader.LoadWindows cuts them): the side-to-mid energy ratio in dB (floor -60: a mono file is -60) over the
+// whole band and in three bands split by one-pole crossovers at 250 Hz and 2 kHz, and over frames of 2048 samples
+// (hop 1024, frames with energy) its standard deviation, 90th and 10th percentiles.
+static void StereoColumns(Dataset dataset, double window, double hop, string path)
+{
+    const int sr = 22050;
+    const double floorDb = -60;
+    var decoder = new FfmpegDecoder();
+    var lines = new ConcurrentBag<string>();
+    var clock = Stopwatch.StartNew();
+    Parallel.ForEach(dataset.Items, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, item =>
+    {
+        var pcm = decoder.Decode(item.Path);
+        var x = pcm.Samples;
+        int frames = pcm.Frames, ch = pcm.Channels;
+        var mid = new float[frames];
+        var side = new float[frames];
+        for (int i = 0; i < frames; i++)
+        {
+            float l = x[i * ch], r = ch > 1 ? x[i * ch + 1] : l;
+            mid[i] = (l + r) / 2;
+            side[i] = (l - r) / 2;
+        }
+        if (pcm.SampleRate != sr)
+        {
+            var resampler = Resampler.For(pcm.SampleRate, sr);
+            mid = resampler.Process(mid);
+            side = resampler.Process(side);
+        }
+        static double Db(double s, double m) => Math.Max(floorDb, 10 * Math.Log10((s + 1e-12) / (m + 1e-12)));
+        // low (< 250 Hz), middle and high (> 2 kHz) parts of a signal by one-pole low-passes
+        static double[][] Bands(float[] y)
+        {
+            double a1 = Math.Exp(-2 * Math.PI * 250 / sr), a2 = Math.Exp(-2 * Math.PI * 2000 / sr), s1 = 0, s2 = 0;
+            var b = new[] { new double[y.Length], new double[y.Length], new double[y.Length] };
+            for (int i = 0; i < y.Length; i++)
+            {
+                s1 = (1 - a1) * y[i] + a1 * s1;
+                s2 = (1 - a2) * y[i] + a2 * s2;
+                b[0][i] = s1; b[1][i] = s2 - s1; b[2][i] = y[i] - s2;
+            }
+            return b;
+        }
+        var midBands = Bands(mid);
+        var sideBands = Bands(side);
+        int len = (int)Math.Round(window * sr), step = (int)Math.Round(hop * sr);
+        for (int k = 0; k * step + len <= mid.Length; k++)
+        {
+            int start = k * step;
+            double Ratio(ReadOnlySpan<double> m, ReadOnlySpan<double> s) => Db(SumOfSquaresOf(s), SumOfSquaresOf(m));
+            var values = new List<double> { Db(SumOfSquares(side.AsSpan(start, len)), SumOfSquares(mid.AsSpan(start, len))) };
+            for (int b = 0; b < 3; b++) values.Add(Ratio(midBands[b].AsSpan(start, len), sideBands[b].AsSpan(start, len)));
+            var perFrame = new List<double>();
+            for (int f = start; f + 2048 <= start + len; f += 1024)
+            {
+                double m = SumOfSquares(mid.AsSpan(f, 2048));
+                if (m > 1e-7) perFrame.Add(Db(SumOfSquares(side.AsSpan(f, 2048)), m));
+            }
+            if (perFrame.Count == 0) perFrame.Add(floorDb);
+            double mean = perFrame.Average();
+            perFrame.Sort();
+            values.Add(Math.Sqrt(perFrame.Average(v => (v - mean) * (v - mean))));
+            values.Add(perFrame[(int)(0.9 * (perFrame.Count - 1))]);
+            values.Add(perFrame[(int)(0.1 * (perFrame.Count - 1))]);
+            lines.Add($"{item.SongId},{k}," + string.Join(",", values.Select(v => v.ToString("R", Invariant.Culture))));
+        }
+    });
+    File.WriteAllLines(path, ["song,window,stereo_side_db,stereo_side_db_low,stereo_side_db_mid,stereo_side_db_high,stereo_side_db_frame_std,stereo_side_db_frame_p90,stereo_side_db_frame_p10",
+        .. lines.OrderBy(l => l, StringComparer.Ordinal)]);
+    Console.WriteLine($"stereo columns of {dataset.Items.Count} clips written to {path} ({clock.Elapsed.TotalSeconds:F0} s)");
+}
+
+static double SumOfSquares(ReadOnlySpan<float> x) { double s = 0; foreach (float v in x) s += (double)v * v; return s; }
+
+static double SumOfSquaresOf(ReadOnlySpan<double> x) { double s = 0; foreach (double v in x) s += v * v; return s; }
+
+// "song,window,name...": the names and, by song and window index, the values
+static (string[] Names, Dictionary<(string Song, int Window), double[]> Values) ReadExtraColumns(string path)
+{
+    var lines = File.ReadAllLines(path);
+    var header = lines.Length > 0 ? lines[0].Split(',') : [];
+    if (header.Length < 3 || header[0] != "song" || header[1] != "window")
+        throw new InvalidDataException($"--extra-columns {path}: the header must be song,window,name...");
+    var values = new Dictionary<(string, int), double[]>();
+    for (int i = 1; i < lines.Length; i++)
+    {
+        var parts = lines[i].Split(',');
+        if (parts.Length != header.Length) throw new InvalidDataException($"--extra-columns {path}, line {i + 1}: {parts.Length} fields, the header has {header.Length}");
+        if (!values.TryAdd((parts[0], int.Parse(parts[1], Invariant.Culture)), parts[2..].Select(v => double.Parse(v, Invariant.Culture)).ToArray()))
+            throw new InvalidDataException($"--extra-columns {path}, line {i + 1}: song {parts[0]}, window {parts[1]} again");
+    }
+    return (header[2..], values);
 }
 
 static Dictionary<string, string> ParseArgs(string[] args)
