@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -76,6 +77,9 @@ public sealed class MoodWebHost : IAsyncDisposable
         });
         builder.Logging.SetMinimumLevel(options.VerboseLogging ? LogLevel.Information : LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // a failure to start (a port in use, a bad address) is thrown by StartAsync for the caller to report in one line;
+        // the host's own error log of it would be a stack trace
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", options.VerboseLogging ? LogLevel.Information : LogLevel.Warning);
         builder.WebHost.UseUrls(options.Urls.ToArray());
         builder.WebHost.ConfigureKestrel(k =>
@@ -86,6 +90,9 @@ public sealed class MoodWebHost : IAsyncDisposable
         builder.Services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+        // a query value that does not bind (?spectrogram=yes) is thrown, so that it is answered like every other error:
+        // a detail naming the parameter and an error_code, not a bare 400
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
         {
             doc.Info.Title = "MMCS mood API";

@@ -129,6 +129,18 @@ public sealed class PredictApiTests(TrainedModelFixture fixture) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task A_query_value_that_is_not_true_or_false_is_400_with_a_detail_naming_it_and_an_error_code()
+    {
+        using var response = await _server.PredictAsync(fixture.ShortWav, query: "?spectrogram=yes");
+        var json = await TestServer.JsonAsync(response);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("spectrogram", json.GetProperty("detail").GetString());
+        Assert.Contains("yes", json.GetProperty("detail").GetString());
+        Assert.Equal("BAD_REQUEST", json.GetProperty("error_code").GetString());
+        await AssertHealthyAsync();
+    }
+
+    [Fact]
     public async Task A_form_without_the_file_field_is_400_and_a_body_that_is_not_a_form_is_415()
     {
         using var noField = await _server.PredictAsync(fixture.ShortWav, field: "audio");

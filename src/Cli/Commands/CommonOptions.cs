@@ -12,6 +12,31 @@ internal static class CommonOptions
         Description = "Skip the model's test-time augmentation, if it has one (faster; not what its evaluation measured).",
     };
 
+    /// <summary>Seconds between the analysis windows of long songs; refused at parse time unless positive and finite.</summary>
+    public static Option<double?> Hop() => Positive(new Option<double?>("--hop")
+    {
+        Description = "Seconds between analysis windows of long songs (default: the model's, else half the excerpt).",
+    });
+
+    /// <summary>Makes a seconds option refuse what is not a number (in the invariant culture), and zero, negative, infinite
+    /// and NaN values, with a message naming it (a parse error: exit 2).</summary>
+    public static Option<double?> Positive(Option<double?> option)
+    {
+        option.CustomParser = result =>
+        {
+            if (result.Tokens.Count == 0) return null;
+            string text = result.Tokens[^1].Value;
+            if (!double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v))
+                result.AddError($"{option.Name}: '{text}' is not a number.");
+            else if (!(v > 0 && double.IsFinite(v)))
+                result.AddError($"{option.Name} must be a positive number of seconds, got {text}.");
+            else
+                return v;
+            return null;
+        };
+        return option;
+    }
+
     public static Option<string?> TrackingUri() => new("--tracking-uri")
     {
         Description = "Tracking store: a path or file:/// URI (MLflow file store) or http(s):// (MLflow server). " +

@@ -13,7 +13,7 @@ internal static class EvaluateCommand
     {
         var model = new Option<string?>("--model") { Description = $"Model URI (default {ModelLoading.DefaultModelUri})." };
         var data = new Option<string>("--data") { Description = "Labelled folder: the 4Q layout, folder-per-label, the Turkish layout, or a manifest CSV.", Required = true };
-        var hop = new Option<double?>("--hop") { Description = "Seconds between analysis windows of long songs (default: the model's, else half the excerpt)." };
+        var hop = CommonOptions.Hop();
         var noTta = CommonOptions.NoTestTimeAugmentation();
         var tracking = CommonOptions.TrackingUri();
         var json = CommonOptions.Json();

@@ -13,7 +13,7 @@ internal static class PredictCommand
     {
         var inputs = new Argument<string[]>("inputs") { Description = "Audio files or folders (searched recursively).", Arity = ArgumentArity.OneOrMore };
         var model = new Option<string?>("--model") { Description = $"Model URI: models:/NAME@ALIAS, models:/NAME/VERSION, models:/NAME/STAGE, runs:/ID/model or a folder (default {ModelLoading.DefaultModelUri})." };
-        var hop = new Option<double?>("--hop") { Description = "Seconds between analysis windows of long songs (default: the model's, else half the excerpt)." };
+        var hop = CommonOptions.Hop();
         var timeline = new Option<bool>("--timeline") { Description = "Also print the mood of each window of long songs." };
         var noTta = CommonOptions.NoTestTimeAugmentation();
         var tracking = CommonOptions.TrackingUri();

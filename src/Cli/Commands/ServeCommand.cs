@@ -16,7 +16,7 @@ internal static class ServeCommand
         var maxSong = new Option<double>("--max-song-minutes") { Description = "Longest song analysed, in minutes (its duration is read before decoding; longer: 422).", DefaultValueFactory = _ => 20 };
         var maxConcurrent = new Option<int>("--max-concurrent") { Description = "Analyses at once (default: the number of cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var maxQueue = new Option<int?>("--max-queue") { Description = "Analyses waiting for a slot before new ones are refused with 429 (default: 4 x --max-concurrent)." };
-        var hop = new Option<double?>("--hop") { Description = "Seconds between analysis windows of long songs (default: the model's, else half the excerpt)." };
+        var hop = CommonOptions.Hop();
         var quiet = new Option<bool>("--quiet") { Description = "Log warnings and errors only." };
         var noTta = CommonOptions.NoTestTimeAugmentation();
         var tracking = CommonOptions.TrackingUri();
@@ -31,7 +31,7 @@ internal static class ServeCommand
         {
             double mb = parse.GetValue(maxUpload);
             if (!(mb > 0) || mb > 100_000)
-                throw new MmcsException(ErrorCodes.InvalidParameterValue, $"--max-upload-mb must be between 0 and 100000, got {mb.ToString(Invariant.Culture)}");
+                throw new MmcsException(ErrorCodes.InvalidParameterValue, $"--max-upload-mb must be above 0 and at most 100000, got {mb.ToString(Invariant.Culture)}");
             var options = new MoodWebOptions
             {
                 Urls = parse.GetValue(urls)!.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
@@ -55,6 +55,10 @@ internal static class ServeCommand
             catch (IOException e)
             {
                 throw new MmcsException(ErrorCodes.InvalidParameterValue, $"--urls {string.Join(';', options.Urls)}: cannot listen ({e.Message})", e);
+            }
+            catch (FormatException e)
+            {
+                throw new MmcsException(ErrorCodes.InvalidParameterValue, $"--urls {string.Join(';', options.Urls)}: not an address to listen on, such as http://127.0.0.1:5000 ({e.Message})", e);
             }
             string address = host.Addresses.FirstOrDefault() ?? options.Urls[0];
             CliConsole.Info($"MMCS is serving on {string.Join(", ", host.Addresses)}");

@@ -62,6 +62,9 @@ public sealed class MoodPredictor
     {
         _model = model;
         _options = options ?? new PredictOptions();
+        if (_options.HopSeconds is { } hop && !(hop > 0 && double.IsFinite(hop)))
+            throw new MmcsException(ErrorCodes.InvalidParameterValue,
+                $"the hop between windows must be a positive number of seconds, got {hop.ToString(Invariant.Culture)}");
         var featurizer = model.Manifest.Featurizer;
         _featurizer = new ClipFeaturizer(featurizer);
         _loader = new AudioLoader(featurizer, _options.Loader);

@@ -198,6 +198,19 @@ public sealed class MoodPredictorTests(TrainedModelFixture fixture) : IClassFixt
         Assert.Equal(2, prediction.SongSeconds, 1);
     }
 
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(-3.0)]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void A_hop_that_is_not_a_positive_number_of_seconds_is_refused_before_any_song_is_read(double hop)
+    {
+        using var model = MoodModel.Load(fixture.ModelDir);
+        var error = Assert.Throws<MmcsException>(() => new MoodPredictor(model, new PredictOptions { HopSeconds = hop }));
+        Assert.Equal(ErrorCodes.InvalidParameterValue, error.ErrorCode);
+        Assert.Contains("hop", error.Message);
+    }
+
     [Fact]
     public void A_clip_too_short_to_analyse_is_an_error_naming_the_file()
     {

@@ -1,0 +1,64 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Mmcs.Cli.Tests;
+
+/// <summary>Bad option values are a one-line reason naming the option and exit code 2, never "unexpected …" or a stack trace.</summary>
+public sealed class BadOptionTests : IDisposable
+{
+    private static readonly IDictionary<string, string>? NoEnv = null;
+    private readonly string _dir = Directory.CreateTempSubdirectory("mmcs-cli-options-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Song()
+    {
+        string path = Path.Combine(_dir, "song.wav");
+        if (!File.Exists(path))
+            Mmcs.Featurize.Audio.WavWriter.Write(path, Enumerable.Range(0, 22050 * 2).Select(i => (float)(0.3 * Math.Sin(i * 0.05))).ToArray(), 1, 22050);
+        return path;
+    }
+
+    private static void AssertOneLineRefusal(CliProcess.Result r, string mentions)
+    {
+        Assert.True(r.ExitCode == 2, $"exit {r.ExitCode}: {r.StdErr}");
+        Assert.Contains(mentions, r.StdErr);
+        Assert.DoesNotContain("unexpected", r.StdErr);
+        Assert.DoesNotContain("   at ", r.StdErr + r.StdOut);
+        Assert.DoesNotContain("System.", r.StdErr);
+    }
+
+    [Theory]
+    [InlineData("predict", "--hop", "0")]
+    [InlineData("predict", "--hop", "-3")]
+    [InlineData("predict", "--hop", "abc")]
+    [InlineData("evaluate", "--hop", "0")]
+    [InlineData("serve", "--hop", "NaN")]
+    [InlineData("features", "--excerpt", "0")]
+    [InlineData("features", "--excerpt", "-1")]
+    public void A_window_hop_or_excerpt_that_is_not_a_positive_number_of_seconds_is_refused_naming_the_option(string command, string option, string value)
+    {
+        string[] args = command switch
+        {
+            "predict" => ["predict", Song(), option, value],
+            "evaluate" => ["evaluate", "--data", _dir, option, value],
+            "serve" => ["serve", "--urls", "http://127.0.0.1:0", option, value],
+            _ => ["features", "extract", Song(), "--out", Path.Combine(_dir, "t.csv"), option, value],
+        };
+        var r = CliProcess.Run(_dir, NoEnv, args);
+        AssertOneLineRefusal(r, option);
+        Assert.Contains(value, r.StdErr);
+    }
+
+    [Fact]
+    public void Serving_on_a_port_that_is_taken_or_on_an_address_that_is_not_one_is_a_one_line_refusal()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var busy = CliProcess.Run(_dir, NoEnv, "serve", "--urls", $"http://127.0.0.1:{port}", "--tracking-uri", Path.Combine(_dir, "mlruns"), "--quiet");
+        AssertOneLineRefusal(busy, "cannot listen");
+        var garbage = CliProcess.Run(_dir, NoEnv, "serve", "--urls", "garbage", "--tracking-uri", Path.Combine(_dir, "mlruns"), "--quiet");
+        AssertOneLineRefusal(garbage, "--urls garbage: not an address");
+    }
+}
