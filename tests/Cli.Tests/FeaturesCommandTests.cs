@@ -50,6 +50,55 @@ public sealed class FeaturesCommandTests : IDisposable
         var lines = File.ReadAllLines(table);
         Assert.Equal(9, lines.Length); // header + 8 clips
         Assert.Equal(6 + 57, lines[0].Split(',').Length); // id, path, label, group, song, augmentation + 57 seed features
+        // the corpus is one folder per mood: every row carries its folder's mood, so the table can train a model
+        Assert.Equal("label", lines[0].Split(',')[2]);
+        foreach (var line in lines.Skip(1))
+        {
+            var fields = line.Split(',');
+            Assert.Equal(fields[0].Split('/')[0], fields[2]);
+        }
+        Assert.Equal(["angry", "happy", "relaxed", "sad"], lines.Skip(1).Select(l => l.Split(',')[2]).Distinct().Order().ToArray());
+    }
+
+    [Fact]
+    public void A_folder_of_loose_files_gives_unlabelled_rows()
+    {
+        string loose = Path.Combine(_dir, "loose");
+        Directory.CreateDirectory(loose);
+        foreach (var f in Directory.EnumerateFiles(Path.Combine(_dir, "corpus", "sad"), "*.wav")) File.Copy(f, Path.Combine(loose, Path.GetFileName(f)));
+        string table = Path.Combine(_dir, "loose.csv");
+        var result = CliProcess.Run(_dir, NoEnv, "features", "extract", "loose", "--set", "seed", "--excerpt", "3", "--out", table, "--cache-dir", Path.Combine(_dir, "cache"));
+        Assert.True(result.ExitCode == 0, result.StdErr);
+        var rows = File.ReadAllLines(table).Skip(1).ToList();
+        Assert.Equal(2, rows.Count);
+        Assert.All(rows, r => Assert.Equal("", r.Split(',')[2]));
+    }
+
+    [Fact]
+    public void When_every_clip_is_shorter_than_the_excerpt_no_table_is_written_and_the_way_to_use_them_is_named()
+    {
+        string table = Path.Combine(_dir, "short.csv");
+        var result = CliProcess.Run(_dir, NoEnv, "features", "extract", "corpus", "--set", "seed", "--out", table, "--cache-dir", Path.Combine(_dir, "cache"));
+        Assert.Equal(2, result.ExitCode);
+        Assert.False(File.Exists(table));
+        Assert.Contains("8 skipped", result.StdOut);
+        Assert.Contains("no table written", result.StdOut);
+        Assert.Contains("--pad-short", result.StdOut);
+        Assert.DoesNotContain("PadShortClips", result.StdOut);
+        var padded = CliProcess.Run(_dir, NoEnv, "features", "extract", "corpus", "--set", "seed", "--pad-short", "--out", table, "--cache-dir", Path.Combine(_dir, "cache"));
+        Assert.True(padded.ExitCode == 0, padded.StdErr);
+        Assert.Equal(9, File.ReadAllLines(table).Length);
+    }
+
+    [Fact]
+    public void One_file_with_json_refuses_the_options_of_a_featurising_run_instead_of_ignoring_them()
+    {
+        string file = Directory.EnumerateFiles(Path.Combine(_dir, "corpus", "happy"), "*.wav").First();
+        var result = CliProcess.Run(_dir, NoEnv, "features", "extract", file, "--json", "--set", "seed", "--excerpt", "2");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--set, --excerpt", result.StdErr);
+        Assert.Contains("--out", result.StdErr);
+        Assert.Equal("", result.StdOut.Trim());
     }
 
     [Fact]

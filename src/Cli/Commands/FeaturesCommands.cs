@@ -4,6 +4,7 @@ using Mmcs.Core;
 using Mmcs.Featurize;
 using Mmcs.Featurize.Augment;
 using Mmcs.Featurize.Batch;
+using Mmcs.Featurize.Datasets;
 using Mmcs.Featurize.Storage;
 using Mmcs.Pipelines.Definition;
 using Mmcs.Pipelines.Run;
@@ -31,16 +32,19 @@ internal static class FeaturesCommands
         var images = new Option<bool>("--images") { Description = "Also compute the 2D images (native sizes unless --pipeline gives sizes)." };
         var cacheDir = new Option<string?>("--cache-dir") { Description = $"Feature cache folder (default {FeatureCache.DefaultDirectory})." };
         var shard = new Option<string?>("--shard") { Description = "Only the i-th of n shards (1-based, e.g. 3/8), by content hash: n jobs fill one cache in parallel." };
-        var excerpt = new Option<double?>("--excerpt") { Description = "Excerpt length in seconds (default 25.5, as the original study)." };
+        var excerpt = CommonOptions.Positive(new Option<double?>("--excerpt") { Description = "Excerpt length in seconds (default 25.5, as the original study)." });
+        var padShort = new Option<bool>("--pad-short") { Description = "Zero-pad clips shorter than the excerpt instead of skipping them." };
         var augment = new Option<bool>("--augment-original") { Description = "Add the original study's augmented copies (noise 0.02, shift 1 s) of every clip." };
         var data = new Option<string?>("--data") { Description = "With --pipeline: the dataset folder (overrides dataset.path)." };
         var json = CommonOptions.Json();
         var command = new Command("extract",
             "Featurise audio into a table (.csv/.parquet), per-clip arrays and/or the feature cache, using every core. Bad " +
-            "files are reported and skipped. With --shard i/n several machines featurise one collection into a shared cache. " +
-            "One file with --json prints its librosa-style summary (means and variances over frames, tempo, key).")
+            "files are reported and skipped. One labelled dataset (a manifest CSV, the 4Q or Turkish layout, or one folder per " +
+            "mood) gives labelled rows. With --shard i/n several machines featurise one collection into a shared cache. " +
+            "One file with --json (and no --out or --arrays) prints its librosa-style summary of the whole file (means and " +
+            "variances over frames, tempo, key); otherwise --json prints the run's summary.")
         {
-            inputs, pipeline, set, table, arrays, images, cacheDir, shard, excerpt, augment, data, json,
+            inputs, pipeline, set, table, arrays, images, cacheDir, shard, excerpt, padShort, augment, data, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -55,9 +59,20 @@ internal static class FeaturesCommands
                 request = runner.FeatureRequest(runner.ReadDataset(dataPath));
                 if (parse.GetValue(cacheDir) is { } c) request = request with { CacheDirectory = Path.GetFullPath(c) };
             }
-            else if (asJson && parse.GetValue(inputs) is [var single] && File.Exists(single) && parse.GetValue(table) == null && parse.GetValue(arrays) == null)
+            else if (asJson && parse.GetValue(inputs) is [var single] && File.Exists(single) && parse.GetValue(table) == null && parse.GetValue(arrays) == null
+                     && !single.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
             {
-                // one file with --json: the librosa-style summary (per-row means and population variances, tempo, key)
+                // one file with --json: the librosa-style summary (per-row means and population variances, tempo, key) of the
+                // whole file at librosa's defaults; the options of a featurising run do not apply, so they are refused
+                var ignored = new (string Name, bool Given)[]
+                {
+                    ("--set", parse.GetResult(set) is { Implicit: false }), ("--excerpt", parse.GetValue(excerpt) != null),
+                    ("--pad-short", parse.GetValue(padShort)), ("--images", parse.GetValue(images)), ("--cache-dir", parse.GetValue(cacheDir) != null),
+                    ("--shard", parse.GetValue(shard) != null), ("--augment-original", parse.GetValue(augment)), ("--data", parse.GetValue(data) != null),
+                }.Where(o => o.Given).Select(o => o.Name).ToList();
+                if (ignored.Count > 0)
+                    throw new MmcsException(ErrorCodes.InvalidParameterValue,
+                        $"{string.Join(", ", ignored)}: one file with --json prints the librosa summary of the whole file, which takes no such option; add --out FILE to featurise it with them");
                 var options = new FeaturizerOptions();
                 var signal = new Mmcs.Featurize.Audio.AudioLoader(options).Load(single, ct);
                 var librosa = new ClipFeaturizer(options).Summarize(signal);
@@ -69,11 +84,18 @@ internal static class FeaturesCommands
                 var given = parse.GetValue(inputs) ?? [];
                 if (given.Length == 0)
                     throw new MmcsException(ErrorCodes.InvalidParameterValue, "give audio files or folders to featurise, or --pipeline FILE");
-                var options = new FeaturizerOptions();
+                var options = new FeaturizerOptions { PadShortClips = parse.GetValue(padShort) };
                 if (parse.GetValue(excerpt) is { } e) options = options with { ExcerptSeconds = e };
+                var dataset = LabelledDataset(given);
+                if (dataset != null && !asJson)
+                {
+                    CliConsole.Info($"{dataset.Root}: a labelled dataset ({dataset.Layout}), {dataset.Items.Count} clips labelled {string.Join(", ", dataset.Labels)}");
+                    foreach (var warning in dataset.Warnings) Console.Error.WriteLine($"note: {warning}");
+                }
                 request = new FeatureExtractionRequest
                 {
-                    Inputs = given,
+                    Inputs = dataset == null ? given : [],
+                    Items = dataset?.Items,
                     Set = parse.GetValue(set) == "seed" ? FeatureSetKind.Seed : FeatureSetKind.Full,
                     Options = options,
                     Images = parse.GetValue(images) || parse.GetValue(arrays) != null ? new ImageOptions() : null,
@@ -98,13 +120,32 @@ internal static class FeaturesCommands
                                 $"{summary.Skipped} skipped, {summary.Failed} failed, {summary.FilesOutsideShard} in other shards; " +
                                 $"{summary.FeatureNames.Count} features in {summary.Timings.Wall.TotalSeconds:0.0} s");
                 if (summary.TablePath != null) CliConsole.Info($"table: {summary.TablePath}");
+                else if (parse.GetValue(table) is { } wanted) CliConsole.Info($"no table written to {wanted}: no clip was featurised");
                 if (summary.ArraysDirectory != null) CliConsole.Info($"arrays: {summary.ArraysDirectory}");
                 if (summary.CacheDirectory != null) CliConsole.Info($"cache: {summary.CacheDirectory}");
-                foreach (var f in summary.Failures) CliConsole.Error($"{f.Path}: {f.Message}");
+                foreach (var f in summary.Failures) CliConsole.Error(f.Message.Contains(f.Path, StringComparison.Ordinal) ? f.Message : $"{f.Path}: {f.Message}");
                 foreach (var sk in summary.Skips) CliConsole.Info($"skipped {sk.Path}: {sk.Reason}");
+                if (summary.Skips.Count > 0 && parse.GetValue(pipeline) == null)
+                    CliConsole.Info("to use the clips shorter than the excerpt: --pad-short (zero-pads them) or a shorter --excerpt S");
             }
             return summary.Succeeded == 0 && summary.Files - summary.FilesOutsideShard > 0 ? 2 : 0;
         });
         return command;
+    }
+
+    /// <summary>The one input as a labelled dataset when it is one: a manifest CSV, a folder in the 4Q or Turkish layout, or
+    /// a folder of one sub-folder per mood (happy, Q1, relax...) with no audio of its own; else null (unlabelled files).</summary>
+    internal static Dataset? LabelledDataset(IReadOnlyList<string> inputs)
+    {
+        if (inputs.Count != 1) return null;
+        string path = inputs[0];
+        if (File.Exists(path)) return path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? DatasetReader.Open(path) : null;
+        if (!Directory.Exists(path)) return null;
+        var layout = DatasetReader.Detect(path);
+        if (layout != DatasetLayout.FolderPerLabel) return DatasetReader.Open(path);
+        var subs = Directory.EnumerateDirectories(path).Where(d => !Path.GetFileName(d).StartsWith('.')).ToList();
+        bool moodFolders = subs.Count > 0 && subs.All(d => Moods.Normalize(Path.GetFileName(d)) != null);
+        bool looseAudio = Directory.EnumerateFiles(path).Any(DatasetReader.IsAudioFile);
+        return moodFolders && !looseAudio ? DatasetReader.Open(path) : null;
     }
 }

@@ -371,8 +371,8 @@ public sealed class AudioLoader
 
     private string ShortReason(double availableSeconds, double offset) =>
         offset > 0
-            ? $"only {availableSeconds:0.###} s of audio after the {offset:0.###} s offset, shorter than the {Options.ExcerptSeconds:0.###} s excerpt (set PadShortClips to zero-pad)"
-            : $"{availableSeconds:0.###} s long, shorter than the {Options.ExcerptSeconds:0.###} s excerpt (set PadShortClips to zero-pad)";
+            ? $"only {availableSeconds:0.###} s of audio after the {offset:0.###} s offset, shorter than the {Options.ExcerptSeconds:0.###} s excerpt (short clips are skipped unless they are zero-padded)"
+            : $"{availableSeconds:0.###} s long, shorter than the {Options.ExcerptSeconds:0.###} s excerpt (short clips are skipped unless they are zero-padded)";
 
     /// <summary>Validates decoded audio, downmixes it and resamples it to the target rate.</summary>
     private float[] ToTarget(PcmAudio pcm, string path)

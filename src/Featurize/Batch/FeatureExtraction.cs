@@ -194,6 +194,7 @@ public static class FeatureExtraction
             int succeeded = 0, hits = 0, computed = 0;
             long rowsWritten = 0;
             IFeatureTableWriter? table = _req.TablePath != null ? FeatureTableIO.Create(_req.TablePath, _names) : null;
+            bool tableWritten = false;
             var index = _req.ArraysDirectory != null ? new List<(FeatureRow Row, string File)>() : null;
             try
             {
@@ -251,7 +252,9 @@ public static class FeatureExtraction
                 }
                 await allWorkers.ConfigureAwait(false); // rethrows a worker's fatal error (missing ffmpeg...)
                 outerCt.ThrowIfCancellationRequested();
-                if (table != null) await table.CompleteAsync(ct).ConfigureAwait(false);
+                // nothing half-written: no table when every file of this shard failed or was skipped
+                tableWritten = table != null && (succeeded > 0 || items.Count == outside);
+                if (tableWritten) await table!.CompleteAsync(ct).ConfigureAwait(false);
                 if (index != null) WriteIndex(index);
             }
             finally
@@ -263,7 +266,7 @@ public static class FeatureExtraction
             var timings = new ExtractionTimings(wall.Elapsed, Ticks(_hashTicks), Ticks(_decodeTicks), Ticks(_featureTicks), Ticks(_writeTicks));
             return new FeatureExtractionSummary(items.Count, outside, succeeded, skips.Count, failures.Count, hits, computed, rowsWritten,
                 _names, failures, skips, timings,
-                _req.TablePath == null ? null : Path.GetFullPath(_req.TablePath),
+                tableWritten ? Path.GetFullPath(_req.TablePath!) : null,
                 _req.ArraysDirectory == null ? null : Path.GetFullPath(_req.ArraysDirectory),
                 _cache?.Root);
         }
