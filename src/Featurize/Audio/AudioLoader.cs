@@ -78,8 +78,13 @@ public sealed record WindowOptions
     /// <summary>Seconds between window starts (default: half the excerpt, 50 % overlap).</summary>
     public double? HopSeconds { get; init; }
 
-    /// <summary>Add a last window aligned to the song's end when the regular windows stop short of it.</summary>
+    /// <summary>Add a last window aligned to the song's end when the regular windows leave at least
+    /// <see cref="CoverEndMinimumHops"/> of a hop of it unanalysed (a shorter tail would add a near copy of the last
+    /// window and count the song's end twice in its average).</summary>
     public bool CoverEnd { get; init; } = true;
+
+    /// <summary>The shortest unanalysed tail, as a fraction of the hop, that <see cref="CoverEnd"/> adds a window for.</summary>
+    public double CoverEndMinimumHops { get; init; } = 0.25;
 
     /// <summary>
     /// Augmented copies to cut alongside the windows (test-time augmentation of a model trained on windows of copied
@@ -221,6 +226,7 @@ public sealed class AudioLoader
         windows ??= new WindowOptions();
         double hop = windows.HopSeconds ?? Options.ExcerptSeconds / 2;
         if (!(hop > 0)) throw new ArgumentException($"window hop {hop} s must be positive");
+        if (!(windows.CoverEndMinimumHops >= 0)) throw new ArgumentException($"CoverEndMinimumHops {windows.CoverEndMinimumHops} must be zero or positive");
         var (pcm, info) = Decode(new DecodeRequest(path, Downmix: true), cancellationToken).Get();
         var y = ToTarget(pcm, path);
         int len = ExcerptSamples;
@@ -236,7 +242,7 @@ public sealed class AudioLoader
         else
         {
             for (int s = 0; s + len <= y.Length; s += hopSamples) starts.Add(s);
-            if (windows.CoverEnd && starts[^1] + len < y.Length) starts.Add(y.Length - len);
+            if (windows.CoverEnd && y.Length - (starts[^1] + len) >= Math.Max(1, windows.CoverEndMinimumHops * hopSamples)) starts.Add(y.Length - len);
         }
         var kept = new List<int>();
         int silent = 0;

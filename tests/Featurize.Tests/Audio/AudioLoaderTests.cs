@@ -250,6 +250,20 @@ public class AudioLoaderTests(ITestOutputHelper output)
         Assert.All(song.Windows, w => Assert.Equal(44100, w.Signal.Samples.Length));
     }
 
+    [Fact]
+    public void A_tail_shorter_than_a_quarter_hop_gets_no_window_of_its_own_that_would_nearly_repeat_the_last()
+    {
+        using var dir = new TempDir();
+        string p = dir.File("song.wav");
+        // 5.1 s: 2 s windows every 1.5 s end at 5.0 s; the 0.1 s left is under a quarter of the hop (0.375 s)
+        WavWriter.Write(p, Noise((int)(22050 * 5.1), 11), 1, 22050, WavEncoding.Float32);
+        var loader = new AudioLoader(Short);
+        Assert.Equal([0.0, 1.5, 3.0], loader.LoadWindows(p, new WindowOptions { HopSeconds = 1.5 }).Windows.Select(w => w.StartSeconds).ToArray());
+        // with no minimum the end is covered however little is left
+        Assert.Equal([0.0, 1.5, 3.0, 3.1], loader.LoadWindows(p, new WindowOptions { HopSeconds = 1.5, CoverEndMinimumHops = 0 }).Windows
+            .Select(w => Math.Round(w.StartSeconds, 3)).ToArray());
+    }
+
     private static readonly AugmentationPlan TwoCopies =
         new([new AugmentationCopy("aug1", [new Gain(-3, 3), new PitchShift(1)]), new AugmentationCopy("aug2", [new AddNoise(0.01)])], 7);
 
