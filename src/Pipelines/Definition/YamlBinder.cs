@@ -293,6 +293,7 @@ public static class YamlBinder
             {
                 child = new YamlMappingNode();
                 MarkOverride(child, "--set " + assignment);
+                MarkOverride(key, "--set " + assignment); // an unknown new key is reported against the --set, not the file
                 map.Children[key] = child;
             }
             map = child as YamlMappingNode

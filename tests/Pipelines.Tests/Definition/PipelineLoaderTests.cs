@@ -142,6 +142,9 @@ public class PipelineLoaderTests
         Assert.Contains("out of range", issue.Message);
         var unknown = Assert.Throws<PipelineValidationException>(() => Parse(Valid, "train.automl.tim=5"));
         Assert.Contains("did you mean 'time'", unknown.Message);
+        // a new section that the schema does not know is blamed on the --set too, not on line 1 of the file
+        var section = Assert.Throws<PipelineValidationException>(() => Parse(Valid, "nosuch.key=1"));
+        Assert.Equal("--set nosuch.key=1", Assert.Single(section.Issues).File);
         Assert.Throws<MmcsException>(() => Parse(Valid, "no-equals-sign"));
     }
 
