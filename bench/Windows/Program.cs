@@ -6,7 +6,7 @@
 //   dotnet run -c Release --project bench/Windows -- [--windows 25.5,10,6,3] [--trainers sdca_maxent,rbf_svm,lightgbm]
 //       [--folds 10] [--repeats 1] [--seed 42] [--hop S] [--excerpt S] [--set seed|full] [--context true] [--context-columns a,b]
 //       [--aggregate mean|geometric] [--augment N] [--train-copies false] [--tta true] [--tta-copies K] [--test-hop S] [--member FILE#MODEL]
-//       [--train-fraction F[,F...]] [--oof FILE] [--class-bias true] [--extra-columns FILE] [--stereo true] [--data DIR]
+//       [--train-fraction F[,F...]] [--oof FILE] [--class-bias true] [--extra-columns FILE] [--stereo true] [--layers true] [--data DIR]
 //
 // --context true appends to every window row its song's whole-excerpt features (prefixed "song_"); --context-columns a,b
 // only those.
@@ -29,7 +29,8 @@
 // --extra-columns FILE appends columns computed outside the featuriser to every window row: a CSV with a header
 // "song,window,name..." and one line per song and window index (window k of the run's one window length and hop);
 // a copy takes its original window's values. Every window row must find its line.
-// --stereo true: such columns from the clips' two channels (StereoColumns below; written once to bench/out/windows/).
+// --stereo true: such columns from the clips' two channels (StereoColumns below; written once to bench/out/windows/);
+// --layers true: the number of simultaneous pitched sources ("musical layers", LayerColumns below). They can be combined.
 // --aggregate geometric scores a song by the geometric mean of its windows' probabilities instead of their mean.
 // Trainers are "name[:key=value...][@k]": the default configuration with some values replaced, seeded with seed + k
 // ("mlp@1": another MLP seed; "rbf_svm:c=4"); "name~av" learns arousal and valence as two binary tasks on the same
@@ -46,6 +47,8 @@ using Mmcs.Featurize;
 using Mmcs.Featurize.Audio;
 using Mmcs.Featurize.Augment;
 using Mmcs.Featurize.Datasets;
+using Mmcs.Featurize.Features;
+using Mmcs.Featurize.FeatureSets;
 using Mmcs.Featurize.Storage;
 using Mmcs.Train.Data;
 using Mmcs.Train.Evaluation;
@@ -56,7 +59,7 @@ using Mmcs.Train.Tabular.Trainers;
 var opts = ParseArgs(args);
 // a misspelt option would otherwise run the baseline unnoticed
 string[] known = ["windows", "trainers", "folds", "repeats", "seed", "hop", "excerpt", "set", "context", "context-columns", "aggregate",
-    "augment", "train-copies", "tta", "tta-copies", "test-hop", "member", "train-fraction", "oof", "class-bias", "extra-columns", "stereo", "data"];
+    "augment", "train-copies", "tta", "tta-copies", "test-hop", "member", "train-fraction", "oof", "class-bias", "extra-columns", "stereo", "layers", "data"];
 foreach (string name in opts.Keys)
     if (!known.Contains(name)) throw new ArgumentException($"--{name}: not an option of this bench (options: --{string.Join(", --", known)})");
 string repo = FindRepoRoot();
@@ -79,21 +82,29 @@ var set = opts.GetValueOrDefault("set") == "seed" ? FeatureSetKind.Seed : Featur
 bool context = opts.GetValueOrDefault("context") == "true" || opts.ContainsKey("context-columns");
 // --context-columns a,b: only these of the song's whole-excerpt features (e.g. its key mode and tempo)
 var contextColumns = opts.GetValueOrDefault("context-columns")?.Split(',');
-// --extra-columns FILE: per-window columns computed elsewhere (by song and window index), appended to every window row
+// --extra-columns FILE, --stereo true, --layers true: per-window columns computed outside the featuriser (by song and
+// window index), appended to every window row
 bool stereo = opts.GetValueOrDefault("stereo") == "true";
-if (stereo && opts.ContainsKey("extra-columns")) throw new ArgumentException("--stereo true and --extra-columns: one or the other");
-if ((stereo || opts.ContainsKey("extra-columns")) && windows.Length > 1)
-    throw new ArgumentException("--extra-columns and --stereo: their window indices are those of one window length; give one --windows");
+bool layers = opts.GetValueOrDefault("layers") == "true";
 string outDir = Path.Combine(repo, "bench", "out", "windows");
 Directory.CreateDirectory(outDir);
-string? extraPath = opts.GetValueOrDefault("extra-columns");
-if (stereo)
+var extraPaths = new List<string>();
+if (opts.TryGetValue("extra-columns", out var extraArg)) extraPaths.Add(extraArg);
+if ((stereo || layers) && windows.Length > 1 || extraPaths.Count > 0 && windows.Length > 1)
+    throw new ArgumentException("--extra-columns, --stereo and --layers: their window indices are those of one window length; give one --windows");
+foreach (var (wanted, kind) in new[] { (stereo, "stereo"), (layers, "layers") })
 {
+    if (!wanted) continue;
     double hop = hopArg ?? windows[0] / 2;
-    extraPath = Path.Combine(outDir, $"stereo-w{windows[0].ToString(Invariant.Culture)}-h{hop.ToString(Invariant.Culture)}.csv");
-    if (!File.Exists(extraPath)) StereoColumns(DatasetReader.Open(data), windows[0], hop, extraPath);
+    string path = Path.Combine(outDir, $"{kind}-w{windows[0].ToString(Invariant.Culture)}-h{hop.ToString(Invariant.Culture)}.csv");
+    if (!File.Exists(path))
+    {
+        if (kind == "stereo") StereoColumns(DatasetReader.Open(data), windows[0], hop, path);
+        else LayerColumns(DatasetReader.Open(data), windows[0], hop, path);
+    }
+    extraPaths.Add(path);
 }
-(string[] Names, Dictionary<(string Song, int Window), double[]> Values)? extra = extraPath != null ? ReadExtraColumns(extraPath) : null;
+var extras = extraPaths.Select(path => (Path: path, Columns: ReadExtraColumns(path))).ToList();
 // a song's probabilities: the mean of its windows' (default) or their geometric mean (--aggregate geometric)
 bool geometric = opts.GetValueOrDefault("aggregate") == "geometric";
 // augmented copies of every window (as the pipeline's augmentation section: noise 0.003, gain ±3 dB, pitch ±1 semitone,
@@ -203,10 +214,10 @@ FeatureTable Table(string path, double window, double tableHop, AugmentationPlan
             rows = rows.Where(r => bySong.ContainsKey(r.Song!)).Select(r => r with { Values = [.. r.Values, .. bySong[r.Song!]] }).ToList();
             featureNames = [.. featureNames, .. keep.Select(k => "song_" + songTable.FeatureNames[k])];
         }
-        if (extra is { } x)
+        foreach (var (extraPath, x) in extras)
         {
             double[] ExtraOf(FeatureRow r) => x.Values.TryGetValue((r.Song!, WindowIndex(r.Id)), out var v) ? v
-                : throw new InvalidDataException($"--extra-columns {extraPath}: no line for song {r.Song}, window {WindowIndex(r.Id)}");
+                : throw new InvalidDataException($"{extraPath}: no line for song {r.Song}, window {WindowIndex(r.Id)}");
             rows = rows.Select(r => r with { Values = [.. r.Values, .. ExtraOf(r)] }).ToList();
             augmentedRows = augmentedRows.Select(r => r with { Values = [.. r.Values, .. ExtraOf(r)] }).ToList();
             featureNames = [.. featureNames, .. x.Names];
@@ -637,6 +648,94 @@ static void StereoColumns(Dataset dataset, double window, double hop, string pat
 static double SumOfSquares(ReadOnlySpan<float> x) { double s = 0; foreach (float v in x) s += (double)v * v; return s; }
 
 static double SumOfSquaresOf(ReadOnlySpan<double> x) { double s = 0; foreach (double v in x) s += v * v; return s; }
+
+// "Musical layers" (Panda et al. 2018's texture features, approximated): how many pitched sources sound at once, per
+// window of `window` s every `hop` s of the mono clip (as AudioLoader.LoadWindows cuts them). Per frame of the window's
+// constant-Q magnitude (the featuriser's: 36 bins per octave from C1), the harmonic-summation salience of every candidate
+// pitch from C2 to C6 (5 harmonics weighted 0.8^(h-1)); its peaks (local maxima within 2 bins) reaching half the
+// frame's best and 0.3 of the window's 95th percentile of frame bests are sources, unless a stronger one lies an
+// octave, a twelfth or two octaves below or an octave above (one of its harmonics); the count (at most 5), smoothed by a
+// median over 5 frames, gives: its mean and spread, the shares of frames with 0, 1, 2 and 3 or more layers, changes of
+// the count per second and changes between 0 and 1 per second.
+static void LayerColumns(Dataset dataset, double window, double hop, string path)
+{
+    var options = new FeaturizerOptions();
+    var loader = new AudioLoader(new FeaturizerOptions { ExcerptSeconds = window });
+    var cqt = new ConstantQ(ClipAnalyzer.CqtOptionsFor(options));
+    int bpo = 36;
+    int[] offsets = [.. Enumerable.Range(1, 5).Select(h => (int)Math.Round(bpo * Math.Log2(h)))];
+    double[] weights = [.. Enumerable.Range(0, 5).Select(h => Math.Pow(0.8, h))];
+    int lo = (36 - 24) * 3, hi = (84 - 24) * 3;
+    int[] harmonicIntervals = [-36, 36, 57, 72]; // bins from a stronger source at which a peak is its harmonic (or it is ours)
+    double frameRate = (double)options.SampleRate / options.HopLength;
+    var lines = new ConcurrentBag<string>();
+    var clock = Stopwatch.StartNew();
+    Parallel.ForEach(dataset.Items, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, item =>
+    {
+        var song = loader.LoadWindows(item.Path, new WindowOptions { HopSeconds = hop, CoverEnd = false });
+        foreach (var win in song.Windows)
+        {
+            var c = cqt.Magnitude(win.Signal, out _);
+            int frames = c.Cols;
+            var sal = new double[frames][];
+            var best = new double[frames];
+            for (int t = 0; t < frames; t++)
+            {
+                sal[t] = new double[hi - lo + 1];
+                for (int b = lo; b <= hi; b++)
+                {
+                    double v = 0;
+                    for (int k = 0; k < offsets.Length; k++)
+                        if (b + offsets[k] < c.Rows) v += weights[k] * c[b + offsets[k], t];
+                    sal[t][b - lo] = v;
+                    best[t] = Math.Max(best[t], v);
+                }
+            }
+            var sortedBest = best.OrderBy(v => v).ToArray();
+            double floor = 0.3 * sortedBest[(int)(0.95 * (frames - 1))];
+            var count = new int[frames];
+            for (int t = 0; t < frames; t++)
+            {
+                var s = sal[t];
+                var peaks = new List<int>();
+                for (int i = 0; i < s.Length; i++)
+                {
+                    if (s[i] < 0.5 * best[t] || s[i] < floor || s[i] <= 0) continue;
+                    bool isMax = true;
+                    for (int d = -2; d <= 2 && isMax; d++)
+                        if (d != 0 && i + d >= 0 && i + d < s.Length && s[i + d] > s[i]) isMax = false;
+                    if (isMax) peaks.Add(i);
+                }
+                var kept = new List<int>();
+                foreach (int p in peaks.OrderByDescending(p => s[p]))
+                    if (!kept.Any(q => harmonicIntervals.Any(iv => Math.Abs(p - q - iv) <= 1) || Math.Abs(p - q) <= 2)) kept.Add(p);
+                count[t] = Math.Min(5, kept.Count);
+            }
+            var smooth = new double[frames];
+            for (int t = 0; t < frames; t++)
+            {
+                var around = Enumerable.Range(t - 2, 5).Where(u => u >= 0 && u < frames).Select(u => count[u]).OrderBy(v => v).ToArray();
+                smooth[t] = around[around.Length / 2];
+            }
+            double mean = smooth.Average();
+            double seconds = frames / frameRate;
+            int changes = 0, changes01 = 0;
+            for (int t = 1; t < frames; t++)
+            {
+                if (smooth[t] == smooth[t - 1]) continue;
+                changes++;
+                if (smooth[t] <= 1 && smooth[t - 1] <= 1) changes01++;
+            }
+            double[] values = [mean, Math.Sqrt(smooth.Average(v => (v - mean) * (v - mean))), smooth.Count(v => v == 0) / (double)frames,
+                smooth.Count(v => v == 1) / (double)frames, smooth.Count(v => v == 2) / (double)frames, smooth.Count(v => v >= 3) / (double)frames,
+                changes / seconds, changes01 / seconds];
+            lines.Add($"{item.SongId},{win.Index}," + string.Join(",", values.Select(v => v.ToString("R", Invariant.Culture))));
+        }
+    });
+    File.WriteAllLines(path, ["song,window,layers_mean,layers_std,layers_share_0,layers_share_1,layers_share_2,layers_share_3plus,layers_changes_per_s,layers_changes_01_per_s",
+        .. lines.OrderBy(l => l, StringComparer.Ordinal)]);
+    Console.WriteLine($"musical layers of {dataset.Items.Count} clips written to {path} ({clock.Elapsed.TotalSeconds:F0} s)");
+}
 
 // "song,window,name...": the names and, by song and window index, the values
 static (string[] Names, Dictionary<(string Song, int Window), double[]> Values) ReadExtraColumns(string path)
