@@ -267,12 +267,18 @@ public sealed class FfmpegDecoder
         }
     }
 
+    /// <summary>How <see cref="MatroskaPcmReader"/>'s count check begins when ffmpeg wrote no audio track at all.</summary>
+    private const string NoTracks = "ffmpeg wrote 0 audio tracks";
+
     private static Exception Classify(string path, int exitCode, string stderr, Exception? parseError)
     {
         if (stderr.Contains("matches no streams", StringComparison.Ordinal) || stderr.Contains("does not contain any stream", StringComparison.Ordinal))
             return new AudioInvalidException(path, "contains no audio stream" + Detail(stderr));
         if (stderr.Contains("Invalid data found when processing input", StringComparison.Ordinal))
             return new AudioDecodeException(path, "not a recognised audio format, or a corrupt file" + Detail(stderr));
+        // ffmpeg opened the file (e.g. as MP3 by its name) but found no audio in it to decode
+        if (parseError is InvalidDataException && parseError.Message.StartsWith(NoTracks, StringComparison.Ordinal))
+            return new AudioDecodeException(path, "not a recognised audio format, or a corrupt file: ffmpeg decoded no audio from it" + Detail(stderr), parseError);
         if (parseError != null)
             return new AudioDecodeException(path, "ffmpeg's output could not be read: " + parseError.Message + Detail(stderr), parseError);
         return new AudioDecodeException(path, $"ffmpeg failed (exit code {exitCode})" + Detail(stderr));

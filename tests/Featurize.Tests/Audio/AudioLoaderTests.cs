@@ -160,6 +160,7 @@ public class AudioLoaderTests(ITestOutputHelper output)
         var e = Assert.IsAssignableFrom<MmcsException>(new AudioLoader(Short).TryLoadExcerpt(txt).Error);
         Assert.Equal(ErrorCodes.AudioDecodeFailed, e.ErrorCode);
         Assert.Contains("readme.mp3", e.Message);
+        Assert.Contains("not a recognised audio format", e.Message);
     }
 
     [Fact]
