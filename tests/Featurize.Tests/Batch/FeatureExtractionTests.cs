@@ -237,6 +237,32 @@ public class FeatureExtractionTests
     }
 
     [Fact]
+    public async Task A_shard_given_no_file_writes_an_empty_table_and_a_run_whose_files_all_fail_writes_none()
+    {
+        using var data = new TempDir();
+        using var work = new TempDir();
+        WavWriter.Write(data.File("a.wav"), Noise(22050 * 2, 1), 1, 22050);
+        var request = new FeatureExtractionRequest { Inputs = [data.Path], Options = Opt, CacheDirectory = null };
+        var shards = new List<FeatureExtractionSummary>();
+        foreach (var k in new[] { 1, 2 })
+            shards.Add(await FeatureExtraction.RunAsync(request with { Shard = ShardSpec.Parse($"{k}/2"), TablePath = work.File($"{k}.csv") }, new FakeFeaturizer(Opt)));
+        var holder = shards.Single(s => s.Files == 1);
+        var idle = shards.Single(s => s.Files == 0);
+        Assert.Single(FeatureTableIO.Read(holder.TablePath!).Rows);
+        Assert.Equal(1, idle.FilesOutsideShard);
+        var empty = FeatureTableIO.Read(idle.TablePath ?? throw new Xunit.Sdk.XunitException("the idle shard wrote no table"));
+        Assert.Empty(empty.Rows);
+        Assert.Equal(["rms", "mean", "peak", "length"], empty.FeatureNames);
+
+        using var bad = new TempDir();
+        bad.Write("empty.wav", []);
+        var failed = await FeatureExtraction.RunAsync(new FeatureExtractionRequest { Inputs = [bad.Path], Options = Opt, CacheDirectory = null, TablePath = work.File("bad.csv") }, new FakeFeaturizer(Opt));
+        Assert.Equal((1, 0, 1), (failed.Files, failed.Succeeded, failed.Failed));
+        Assert.Null(failed.TablePath);
+        Assert.False(File.Exists(work.File("bad.csv")));
+    }
+
+    [Fact]
     public async Task A_featuriser_error_on_one_clip_is_a_failure_and_the_rest_go_on()
     {
         using var data = new TempDir();
