@@ -75,6 +75,37 @@ public sealed class FeaturesCommandTests : IDisposable
     }
 
     [Fact]
+    public void Mood_folders_with_audio_loose_in_their_root_give_unlabelled_rows_for_every_file_and_say_why()
+    {
+        File.Copy(Directory.EnumerateFiles(Path.Combine(_dir, "corpus", "sad"), "*.wav").First(), Path.Combine(_dir, "corpus", "stray.wav"));
+        string table = Path.Combine(_dir, "mixed.csv");
+        var result = CliProcess.Run(_dir, NoEnv, "features", "extract", "corpus", "--set", "seed", "--excerpt", "3", "--out", table, "--cache-dir", Path.Combine(_dir, "cache"));
+        Assert.True(result.ExitCode == 0, result.StdErr);
+        Assert.Contains("looks like mood folders but also holds audio files in its root", result.StdErr);
+        var rows = File.ReadAllLines(table).Skip(1).ToList();
+        Assert.Equal(9, rows.Count); // the stray file is not dropped, as the labelled reading would have done
+        Assert.All(rows, r => Assert.Equal("", r.Split(',')[2]));
+    }
+
+    [Fact]
+    public void A_4q_layout_with_a_foreign_folder_is_featurised_without_labels_and_says_why()
+    {
+        string root = Path.Combine(_dir, "fourq");
+        var moods = new[] { ("happy", "Q1"), ("angry", "Q2"), ("sad", "Q3"), ("relaxed", "Q4"), ("sad", "extra") };
+        foreach (var (mood, q) in moods)
+        {
+            Directory.CreateDirectory(Path.Combine(root, q));
+            var f = Directory.EnumerateFiles(Path.Combine(_dir, "corpus", mood), "*.wav").First();
+            File.Copy(f, Path.Combine(root, q, q + ".wav"));
+        }
+        string table = Path.Combine(_dir, "fourq.csv");
+        var result = CliProcess.Run(_dir, NoEnv, "features", "extract", "fourq", "--set", "seed", "--excerpt", "3", "--out", table, "--cache-dir", Path.Combine(_dir, "cache"));
+        Assert.True(result.ExitCode == 0, result.StdErr);
+        Assert.Contains("looks like a 4Q dataset (Q1..Q4) but also holds the folders extra", result.StdErr);
+        Assert.Equal(5, File.ReadAllLines(table).Length - 1);
+    }
+
+    [Fact]
     public void When_every_clip_is_shorter_than_the_excerpt_no_table_is_written_and_the_way_to_use_them_is_named()
     {
         string table = Path.Combine(_dir, "short.csv");
@@ -98,6 +129,19 @@ public sealed class FeaturesCommandTests : IDisposable
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("--set, --excerpt", result.StdErr);
         Assert.Contains("--out", result.StdErr);
+        Assert.Equal("", result.StdOut.Trim());
+    }
+
+    [Theory]
+    [InlineData("--pipeline p.yaml --set seed", "--set: with --pipeline the pipeline's")]
+    [InlineData("--pipeline p.yaml --excerpt 3 --pad-short", "--excerpt, --pad-short: with --pipeline")]
+    [InlineData("--pipeline p.yaml corpus --data corpus", "give one dataset folder")]
+    [InlineData("corpus --data corpus", "--data goes with --pipeline")]
+    public void Options_that_would_be_ignored_are_refused(string args, string message)
+    {
+        var result = CliProcess.Run(_dir, NoEnv, ["features", "extract", .. args.Split(' ')]);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(message, result.StdErr);
         Assert.Equal("", result.StdOut.Trim());
     }
 

@@ -52,9 +52,21 @@ internal static class FeaturesCommands
             FeatureExtractionRequest request;
             if (parse.GetValue(pipeline) is { } file)
             {
+                var given = parse.GetValue(inputs) ?? [];
+                // the pipeline decides these; a value given here would be ignored, so it is refused
+                var decided = new (string Name, bool Given)[]
+                {
+                    ("--set", parse.GetResult(set) is { Implicit: false }), ("--excerpt", parse.GetValue(excerpt) != null),
+                    ("--pad-short", parse.GetValue(padShort)), ("--images", parse.GetValue(images)), ("--augment-original", parse.GetValue(augment)),
+                }.Where(o => o.Given).Select(o => o.Name).ToList();
+                if (decided.Count > 0)
+                    throw new MmcsException(ErrorCodes.InvalidParameterValue,
+                        $"{string.Join(", ", decided)}: with --pipeline the pipeline's clip, features and augmentation sections decide this; edit {file} instead");
+                if (given.Length > 1 || (given.Length == 1 && parse.GetValue(data) != null))
+                    throw new MmcsException(ErrorCodes.InvalidParameterValue,
+                        "with --pipeline give one dataset folder, either as the input or as --data (or neither, for the pipeline's dataset.path)");
                 var loaded = PipelineLoader.Load(file);
                 var runner = new PipelineRunner(loaded);
-                var given = parse.GetValue(inputs) ?? [];
                 string dataPath = given.Length == 1 ? Path.GetFullPath(given[0]) : loaded.ResolveDataPath(parse.GetValue(data));
                 request = runner.FeatureRequest(runner.ReadDataset(dataPath));
                 if (parse.GetValue(cacheDir) is { } c) request = request with { CacheDirectory = Path.GetFullPath(c) };
@@ -82,11 +94,14 @@ internal static class FeaturesCommands
             else
             {
                 var given = parse.GetValue(inputs) ?? [];
+                if (parse.GetValue(data) != null)
+                    throw new MmcsException(ErrorCodes.InvalidParameterValue, "--data goes with --pipeline FILE; without it, give the audio files or folders as inputs");
                 if (given.Length == 0)
                     throw new MmcsException(ErrorCodes.InvalidParameterValue, "give audio files or folders to featurise, or --pipeline FILE");
                 var options = new FeaturizerOptions { PadShortClips = parse.GetValue(padShort) };
                 if (parse.GetValue(excerpt) is { } e) options = options with { ExcerptSeconds = e };
-                var dataset = LabelledDataset(given);
+                var dataset = LabelledDataset(given, out string? datasetNote);
+                if (datasetNote != null && !asJson) Console.Error.WriteLine($"note: {datasetNote}");
                 if (dataset != null && !asJson)
                 {
                     CliConsole.Info($"{dataset.Root}: a labelled dataset ({dataset.Layout}), {dataset.Items.Count} clips labelled {string.Join(", ", dataset.Labels)}");
@@ -120,7 +135,9 @@ internal static class FeaturesCommands
                                 $"{summary.Skipped} skipped, {summary.Failed} failed, {summary.FilesOutsideShard} in other shards; " +
                                 $"{summary.FeatureNames.Count} features in {summary.Timings.Wall.TotalSeconds:0.0} s");
                 if (summary.TablePath != null) CliConsole.Info($"table: {summary.TablePath}");
-                else if (parse.GetValue(table) is { } wanted) CliConsole.Info($"no table written to {wanted}: no clip was featurised");
+                else if (parse.GetValue(table) is { } wanted)
+                    CliConsole.Info($"no table written to {wanted}: no clip was featurised" +
+                                    (File.Exists(wanted) ? " (the file already there is left as it was)" : ""));
                 if (summary.ArraysDirectory != null) CliConsole.Info($"arrays: {summary.ArraysDirectory}");
                 if (summary.CacheDirectory != null) CliConsole.Info($"cache: {summary.CacheDirectory}");
                 foreach (var f in summary.Failures) CliConsole.Error(f.Message.Contains(f.Path, StringComparison.Ordinal) ? f.Message : $"{f.Path}: {f.Message}");
@@ -128,24 +145,48 @@ internal static class FeaturesCommands
                 if (summary.Skips.Count > 0 && parse.GetValue(pipeline) == null)
                     CliConsole.Info("to use the clips shorter than the excerpt: --pad-short (zero-pads them) or a shorter --excerpt S");
             }
-            return summary.Succeeded == 0 && summary.Files - summary.FilesOutsideShard > 0 ? 2 : 0;
+            return summary.Succeeded == 0 && summary.Files > 0 ? 2 : 0; // Files counts this shard's files only
         });
         return command;
     }
 
     /// <summary>The one input as a labelled dataset when it is one: a manifest CSV, a folder in the 4Q or Turkish layout, or
     /// a folder of one sub-folder per mood (happy, Q1, relax...) with no audio of its own; else null (unlabelled files).</summary>
-    internal static Dataset? LabelledDataset(IReadOnlyList<string> inputs)
+    /// <summary>One input that is wholly a labelled dataset (a manifest CSV, or a folder whose every sub-folder belongs
+    /// to its layout, with no audio loose in its root) → its labelled items; anything else is plain audio (null), and
+    /// <paramref name="note"/> says why when the input looked like a dataset but was not read as one.</summary>
+    internal static Dataset? LabelledDataset(IReadOnlyList<string> inputs, out string? note)
     {
+        note = null;
         if (inputs.Count != 1) return null;
         string path = inputs[0];
         if (File.Exists(path)) return path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? DatasetReader.Open(path) : null;
         if (!Directory.Exists(path)) return null;
         var layout = DatasetReader.Detect(path);
-        if (layout != DatasetLayout.FolderPerLabel) return DatasetReader.Open(path);
-        var subs = Directory.EnumerateDirectories(path).Where(d => !Path.GetFileName(d).StartsWith('.')).ToList();
-        bool moodFolders = subs.Count > 0 && subs.All(d => Moods.Normalize(Path.GetFileName(d)) != null);
+        var subs = Directory.EnumerateDirectories(path).Select(d => Path.GetFileName(d)).Where(n => !n.StartsWith('.')).ToList();
+        if (subs.Count == 0) return null;
+        var foreign = layout == DatasetLayout.FourQ
+            ? subs.Where(n => n is not ("Q1" or "Q2" or "Q3" or "Q4")).ToList()
+            : subs.Where(n => Moods.Normalize(n) == null).ToList();
         bool looseAudio = Directory.EnumerateFiles(path).Any(DatasetReader.IsAudioFile);
-        return moodFolders && !looseAudio ? DatasetReader.Open(path) : null;
+        if (layout == DatasetLayout.FolderPerLabel && foreign.Count > 0) return null; // folders that are not moods: plain audio
+        string what = layout == DatasetLayout.FourQ ? "a 4Q dataset (Q1..Q4)" : "mood folders";
+        if (foreign.Count > 0 || looseAudio)
+        {
+            note = $"{path} looks like {what} but also holds " +
+                   string.Join(" and ", new[] { foreign.Count > 0 ? $"the folders {string.Join(", ", foreign)}" : null,
+                                                looseAudio ? "audio files in its root" : null }.OfType<string>()) +
+                   ", so its files are featurised without labels";
+            return null;
+        }
+        try
+        {
+            return DatasetReader.Open(path);
+        }
+        catch (DatasetException e)
+        {
+            note = $"{path} looks like {what} but cannot be read as one ({e.Message}), so its files are featurised without labels";
+            return null;
+        }
     }
 }
