@@ -83,7 +83,8 @@ public sealed record WindowOptions
     /// window and count the song's end twice in its average).</summary>
     public bool CoverEnd { get; init; } = true;
 
-    /// <summary>The shortest unanalysed tail, as a fraction of the hop, that <see cref="CoverEnd"/> adds a window for.</summary>
+    /// <summary>The shortest unanalysed tail, as a fraction of the hop (of the window when the hop is longer), that
+    /// <see cref="CoverEnd"/> adds a window for.</summary>
     public double CoverEndMinimumHops { get; init; } = 0.25;
 
     /// <summary>
@@ -242,7 +243,8 @@ public sealed class AudioLoader
         else
         {
             for (int s = 0; s + len <= y.Length; s += hopSamples) starts.Add(s);
-            if (windows.CoverEnd && y.Length - (starts[^1] + len) >= Math.Max(1, windows.CoverEndMinimumHops * hopSamples)) starts.Add(y.Length - len);
+            // (a hop longer than the window leaves gaps between windows: the tail is then measured against the window)
+            if (windows.CoverEnd && y.Length - (starts[^1] + len) >= Math.Max(1, windows.CoverEndMinimumHops * Math.Min(hopSamples, len))) starts.Add(y.Length - len);
         }
         var kept = new List<int>();
         int silent = 0;

@@ -263,6 +263,10 @@ public class AudioLoaderTests(ITestOutputHelper output)
         // with no minimum the end is covered however little is left
         Assert.Equal([0.0, 1.5, 3.0, 3.1], loader.LoadWindows(p, new WindowOptions { HopSeconds = 1.5, CoverEndMinimumHops = 0 }).Windows
             .Select(w => Math.Round(w.StartSeconds, 3)).ToArray());
+        // a hop longer than the window: the 3.1 s after the only regular window is measured against the window (0.5 s),
+        // not the hop (5 s), and gets its window
+        Assert.Equal([0.0, 3.1], loader.LoadWindows(p, new WindowOptions { HopSeconds = 20 }).Windows
+            .Select(w => Math.Round(w.StartSeconds, 3)).ToArray());
     }
 
     private static readonly AugmentationPlan TwoCopies =
