@@ -70,6 +70,12 @@ public sealed record MoodWebOptions
     internal void Validate()
     {
         if (Urls.Count == 0) throw new Core.MmcsException(Core.ErrorCodes.InvalidParameterValue, "--urls: give at least one address");
+        foreach (var url in Urls)
+        {
+            if (ListenAddressProblem(url) is { } problem)
+                throw new Core.MmcsException(Core.ErrorCodes.InvalidParameterValue,
+                    $"--urls {string.Join(';', Urls)}: not an address to listen on, such as http://127.0.0.1:5000 ({url}: {problem})");
+        }
         if (MaxUploadBytes < 1024)
             throw new Core.MmcsException(Core.ErrorCodes.InvalidParameterValue, $"--max-upload-mb: the upload limit must be at least 1 KB, got {MaxUploadBytes} bytes");
         if (MaxConcurrentAnalyses < 1 || MaxConcurrentAnalyses > 1024)
@@ -82,5 +88,43 @@ public sealed record MoodWebOptions
         if (HopSeconds is { } h && !(h > 0))
             throw new Core.MmcsException(Core.ErrorCodes.InvalidParameterValue, $"--hop must be positive, got {h}");
         if (string.IsNullOrWhiteSpace(ModelUri)) throw new Core.MmcsException(Core.ErrorCodes.InvalidParameterValue, "--model: the model URI is empty");
+    }
+
+    /// <summary>Why <paramref name="url"/> is not an address Kestrel can listen on as meant, or null. Kestrel itself is
+    /// lenient where it should not be: <c>http://127.0.0.1:notaport</c> makes it listen on port 80 of every interface.</summary>
+    internal static string? ListenAddressProblem(string url)
+    {
+        int sep = url.IndexOf("://", StringComparison.Ordinal);
+        if (sep < 0) return "it has no scheme (http:// or https://)";
+        string scheme = url[..sep];
+        if (!scheme.Equals("http", StringComparison.OrdinalIgnoreCase) && !scheme.Equals("https", StringComparison.OrdinalIgnoreCase))
+            return $"the scheme '{scheme}' is neither http nor https";
+        string rest = url[(sep + 3)..];
+        if (rest.StartsWith("unix:/", StringComparison.OrdinalIgnoreCase)) return null; // a Unix socket: http://unix:/run/mmcs.sock
+        if (rest.EndsWith('/')) rest = rest[..^1];
+        if (rest.Contains('/')) return "a path after the address is not supported";
+        string host, port;
+        if (rest.StartsWith('['))
+        {
+            int close = rest.IndexOf(']');
+            if (close < 0) return "the IPv6 address has no closing ']'";
+            host = rest[..(close + 1)];
+            string after = rest[(close + 1)..];
+            if (after.Length > 0 && after[0] != ':') return $"'{after}' after the IPv6 address is not a port";
+            port = after.Length > 0 ? after[1..] : "";
+        }
+        else
+        {
+            int colon = rest.IndexOf(':');
+            host = colon < 0 ? rest : rest[..colon];
+            port = colon < 0 ? "" : rest[(colon + 1)..];
+            if (port.Contains(':')) return "an IPv6 address goes in brackets, as http://[::1]:5000";
+        }
+        if (host.Length == 0 || host == "[]") return "the host is missing";
+        if (PortGiven(rest, host) && (port.Length == 0 || port.Length > 5 || !port.All(char.IsAsciiDigit) || int.Parse(port, System.Globalization.CultureInfo.InvariantCulture) > 65535))
+            return $"the port '{port}' is not a number from 0 to 65535";
+        return null;
+
+        static bool PortGiven(string rest, string host) => rest.Length > host.Length;
     }
 }

@@ -60,5 +60,10 @@ public sealed class BadOptionTests : IDisposable
         AssertOneLineRefusal(busy, "cannot listen");
         var garbage = CliProcess.Run(_dir, NoEnv, "serve", "--urls", "garbage", "--tracking-uri", Path.Combine(_dir, "mlruns"), "--quiet");
         AssertOneLineRefusal(garbage, "--urls garbage: not an address");
+        // Kestrel alone would listen on port 80 of every interface for this one
+        var noPort = CliProcess.Run(_dir, NoEnv, "serve", "--urls", "http://127.0.0.1:notaport", "--tracking-uri", Path.Combine(_dir, "mlruns"), "--quiet");
+        AssertOneLineRefusal(noPort, "the port 'notaport' is not a number from 0 to 65535");
+        var foreign = CliProcess.Run(_dir, NoEnv, "serve", "--urls", "http://192.0.2.1:0", "--tracking-uri", Path.Combine(_dir, "mlruns"), "--quiet");
+        AssertOneLineRefusal(foreign, "cannot listen");
     }
 }

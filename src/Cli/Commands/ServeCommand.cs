@@ -52,8 +52,10 @@ internal static class ServeCommand
             {
                 await host.StartAsync(ct);
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
             {
+                // a taken port (IOException), an address not on this machine (SocketException), https without a
+                // certificate (InvalidOperationException)
                 throw new MmcsException(ErrorCodes.InvalidParameterValue, $"--urls {string.Join(';', options.Urls)}: cannot listen ({e.Message})", e);
             }
             catch (FormatException e)
