@@ -62,6 +62,8 @@ string[] known = ["windows", "trainers", "folds", "repeats", "seed", "hop", "exc
     "augment", "train-copies", "tta", "tta-copies", "test-hop", "member", "train-fraction", "oof", "class-bias", "extra-columns", "stereo", "layers", "data"];
 foreach (string name in opts.Keys)
     if (!known.Contains(name)) throw new ArgumentException($"--{name}: not an option of this bench (options: --{string.Join(", --", known)})");
+foreach (string flag in new[] { "context", "tta", "train-copies", "stereo", "layers" })
+    if (opts.TryGetValue(flag, out var v) && v is not ("true" or "false")) throw new ArgumentException($"--{flag} {v}: true or false");
 string repo = FindRepoRoot();
 string data = opts.GetValueOrDefault("data") ?? Path.Combine(Environment.GetEnvironmentVariable("MMCS_SHARED_DIR") ?? Path.Combine(repo, "..", "shared"), "datasets", "4q-dev");
 if (!Directory.Exists(data))
@@ -92,11 +94,14 @@ var extraPaths = new List<string>();
 if (opts.TryGetValue("extra-columns", out var extraArg)) extraPaths.Add(extraArg);
 if ((stereo || layers) && windows.Length > 1 || extraPaths.Count > 0 && windows.Length > 1)
     throw new ArgumentException("--extra-columns, --stereo and --layers: their window indices are those of one window length; give one --windows");
+if ((stereo || layers || extraPaths.Count > 0) && opts.ContainsKey("test-hop"))
+    throw new ArgumentException("--extra-columns, --stereo and --layers: their window indices are those of the training hop, not of --test-hop's");
 foreach (var (wanted, kind) in new[] { (stereo, "stereo"), (layers, "layers") })
 {
     if (!wanted) continue;
     double hop = hopArg ?? windows[0] / 2;
-    string path = Path.Combine(outDir, $"{kind}-w{windows[0].ToString(Invariant.Culture)}-h{hop.ToString(Invariant.Culture)}.csv");
+    // v2: the stereo windows are numbered without the silent ones (as the featuriser's)
+    string path = Path.Combine(outDir, $"{kind}{(kind == "stereo" ? "-v2" : "")}-w{windows[0].ToString(Invariant.Culture)}-h{hop.ToString(Invariant.Culture)}.csv");
     if (!File.Exists(path))
     {
         if (kind == "stereo") StereoColumns(DatasetReader.Open(data), windows[0], hop, path);
@@ -619,9 +624,14 @@ static void StereoColumns(Dataset dataset, double window, double hop, string pat
         var midBands = Bands(mid);
         var sideBands = Bands(side);
         int len = (int)Math.Round(window * sr), step = (int)Math.Round(hop * sr);
-        for (int k = 0; k * step + len <= mid.Length; k++)
+        // numbered as AudioLoader.LoadWindows numbers them: silent windows (peak of the mono mix at most 1/32768) are
+        // dropped and the kept ones counted from 0
+        int k = 0;
+        for (int start = 0; start + len <= mid.Length; start += step)
         {
-            int start = k * step;
+            float peak = 0;
+            foreach (float v in mid.AsSpan(start, len)) peak = Math.Max(peak, Math.Abs(v));
+            if (peak <= 1.0f / 32768) continue;
             double Ratio(ReadOnlySpan<double> m, ReadOnlySpan<double> s) => Db(SumOfSquaresOf(s), SumOfSquaresOf(m));
             var values = new List<double> { Db(SumOfSquares(side.AsSpan(start, len)), SumOfSquares(mid.AsSpan(start, len))) };
             for (int b = 0; b < 3; b++) values.Add(Ratio(midBands[b].AsSpan(start, len), sideBands[b].AsSpan(start, len)));
@@ -637,7 +647,7 @@ static void StereoColumns(Dataset dataset, double window, double hop, string pat
             values.Add(Math.Sqrt(perFrame.Average(v => (v - mean) * (v - mean))));
             values.Add(perFrame[(int)(0.9 * (perFrame.Count - 1))]);
             values.Add(perFrame[(int)(0.1 * (perFrame.Count - 1))]);
-            lines.Add($"{item.SongId},{k}," + string.Join(",", values.Select(v => v.ToString("R", Invariant.Culture))));
+            lines.Add($"{item.SongId},{k++}," + string.Join(",", values.Select(v => v.ToString("R", Invariant.Culture))));
         }
     });
     File.WriteAllLines(path, ["song,window,stereo_side_db,stereo_side_db_low,stereo_side_db_mid,stereo_side_db_high,stereo_side_db_frame_std,stereo_side_db_frame_p90,stereo_side_db_frame_p10",
@@ -758,6 +768,7 @@ static (string[] Names, Dictionary<(string Song, int Window), double[]> Values) 
 static Dictionary<string, string> ParseArgs(string[] args)
 {
     var map = new Dictionary<string, string>(StringComparer.Ordinal);
+    if (args.Length % 2 != 0) throw new ArgumentException($"options come as --name value pairs; '{args[^1]}' has no value");
     for (int i = 0; i + 1 < args.Length; i += 2)
     {
         if (!args[i].StartsWith("--", StringComparison.Ordinal)) throw new ArgumentException($"expected --name value, got '{args[i]}'");
