@@ -79,7 +79,7 @@ public sealed record WindowOptions
     public double? HopSeconds { get; init; }
 
     /// <summary>Add a last window aligned to the song's end when the regular windows leave at least
-    /// <see cref="CoverEndMinimumHops"/> of a hop of it unanalysed (a shorter tail would add a near copy of the last
+    /// <see cref="CoverEndMinimumHops"/> of a hop (of the window, when the hop is longer) of it unanalysed (a shorter tail would add a near copy of the last
     /// window and count the song's end twice in its average).</summary>
     public bool CoverEnd { get; init; } = true;
 

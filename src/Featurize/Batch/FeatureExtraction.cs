@@ -103,6 +103,9 @@ public static class FeatureExtraction
             }
         }
 
+        private static string PathHash(string path) =>
+            Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(path)));
+
         public async Task<FeatureExtractionSummary> ExecuteAsync(CancellationToken outerCt)
         {
             var wall = Stopwatch.StartNew();
@@ -140,7 +143,8 @@ public static class FeatureExtraction
             int outside = 0;
             if (_req.Shard is { } shard)
             {
-                var kept = items.Where(i => hashFailures.ContainsKey(i.Path) || shard.Contains(i.ContentHash)).ToList();
+                // a file that cannot be read has no content hash: its path decides its shard, so that one shard reports it
+                var kept = items.Where(i => shard.Contains(hashFailures.ContainsKey(i.Path) ? PathHash(i.Path) : i.ContentHash)).ToList();
                 outside = items.Count - kept.Count;
                 items = kept;
             }
@@ -254,7 +258,7 @@ public static class FeatureExtraction
                 outerCt.ThrowIfCancellationRequested();
                 // nothing half-written: no table when every file of this shard failed or was skipped (a shard that was
                 // given no file at all writes its empty table, so that the shards' tables can still be merged)
-                tableWritten = table != null && (succeeded > 0 || items.Count == 0);
+                tableWritten = table != null && (succeeded > 0 || (items.Count == 0 && _req.Shard != null));
                 if (tableWritten) await table!.CompleteAsync(ct).ConfigureAwait(false);
                 if (index != null) WriteIndex(index);
             }

@@ -91,9 +91,9 @@ public sealed record ExtractionTimings(TimeSpan Wall, TimeSpan Hashing, TimeSpan
 /// <param name="CacheHits">Rows (clips and copies) read from the cache.</param>
 /// <param name="Computed">Rows computed in this run.</param>
 /// <param name="RowsWritten">Rows in the table (clips plus augmented copies).</param>
-/// <param name="TablePath">The table written, or null: none was asked for, or files of the run (of its shard) were
-/// given but none was featurised, in which case no table is written rather than an empty one (a shard given no file
-/// writes an empty table).</param>
+/// <param name="TablePath">The table written, or null: none was asked for, or no file of the run (of its shard) was
+/// featurised, in which case no table is written rather than an empty one (except by a shard given no file, which
+/// writes an empty table so that the shards' tables can be merged).</param>
 public sealed record FeatureExtractionSummary(
     int Files,
     int FilesOutsideShard,

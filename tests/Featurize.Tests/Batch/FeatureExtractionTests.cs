@@ -254,6 +254,21 @@ public class FeatureExtractionTests
         Assert.Empty(empty.Rows);
         Assert.Equal(["rms", "mean", "peak", "length"], empty.FeatureNames);
 
+        // a file that cannot be read is reported by one shard only (its path decides which)
+        var items = new[] { new DatasetItem(data.File("a.wav"), "happy", null, "a"), new DatasetItem(data.File("gone.wav"), "sad", null, "gone") };
+        var withMissing = new List<FeatureExtractionSummary>();
+        foreach (var k in new[] { 1, 2 })
+            withMissing.Add(await FeatureExtraction.RunAsync(new FeatureExtractionRequest { Items = items, Options = Opt, CacheDirectory = null, Shard = ShardSpec.Parse($"{k}/2") }, new FakeFeaturizer(Opt)));
+        Assert.Equal((1, 1), (withMissing.Sum(s => s.Failed), withMissing.Sum(s => s.Succeeded)));
+        Assert.Contains("gone.wav", withMissing.Single(s => s.Failed == 1).Failures.Single().Path);
+
+        // with no shard and no audio at all, nothing is written
+        using var none = new TempDir();
+        var nothing = await FeatureExtraction.RunAsync(new FeatureExtractionRequest { Inputs = [none.Path], Options = Opt, CacheDirectory = null, TablePath = work.File("none.csv") }, new FakeFeaturizer(Opt));
+        Assert.Equal((0, 0), (nothing.Files, nothing.FilesOutsideShard));
+        Assert.Null(nothing.TablePath);
+        Assert.False(File.Exists(work.File("none.csv")));
+
         using var bad = new TempDir();
         bad.Write("empty.wav", []);
         var failed = await FeatureExtraction.RunAsync(new FeatureExtractionRequest { Inputs = [bad.Path], Options = Opt, CacheDirectory = null, TablePath = work.File("bad.csv") }, new FakeFeaturizer(Opt));
