@@ -91,7 +91,7 @@ public sealed class FeaturesCommandTests : IDisposable
     public void A_4q_layout_with_a_foreign_folder_is_featurised_without_labels_and_says_why()
     {
         string root = Path.Combine(_dir, "fourq");
-        var moods = new[] { ("happy", "Q1"), ("angry", "Q2"), ("sad", "Q3"), ("relaxed", "Q4"), ("sad", "extra") };
+        var moods = new[] { ("happy", "q1"), ("angry", "Q2"), ("sad", "q3"), ("relaxed", "Q4"), ("sad", "extra") }; // the reader ignores case
         foreach (var (mood, q) in moods)
         {
             Directory.CreateDirectory(Path.Combine(root, q));
@@ -101,8 +101,51 @@ public sealed class FeaturesCommandTests : IDisposable
         string table = Path.Combine(_dir, "fourq.csv");
         var result = CliProcess.Run(_dir, NoEnv, "features", "extract", "fourq", "--set", "seed", "--excerpt", "3", "--out", table, "--cache-dir", Path.Combine(_dir, "cache"));
         Assert.True(result.ExitCode == 0, result.StdErr);
-        Assert.Contains("looks like a 4Q dataset (Q1..Q4) but also holds the folders extra", result.StdErr);
+        Assert.Contains("looks like a 4Q dataset (Q1..Q4) but also holds the folders extra, so", result.StdErr);
         Assert.Equal(5, File.ReadAllLines(table).Length - 1);
+
+        Directory.Delete(Path.Combine(root, "extra"), true);
+        var labelled = CliProcess.Run(_dir, NoEnv, "features", "extract", "fourq", "--set", "seed", "--excerpt", "3", "--out", table, "--cache-dir", Path.Combine(_dir, "cache"));
+        Assert.True(labelled.ExitCode == 0, labelled.StdErr);
+        Assert.DoesNotContain("without labels", labelled.StdErr); // (a note says the annotations CSV is absent)
+        var labels = File.ReadAllLines(table).Skip(1).Select(r => r.Split(',')[2]).Order().ToList();
+        Assert.Equal(["angry", "happy", "relaxed", "sad"], labels);
+    }
+
+    [Fact]
+    public void A_folder_without_audio_is_refused_and_writes_nothing()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "empty", "happy"));
+        File.WriteAllText(Path.Combine(_dir, "empty", "notes.txt"), "no audio here");
+        string table = Path.Combine(_dir, "empty.csv");
+        var result = CliProcess.Run(_dir, NoEnv, "features", "extract", "empty", "--out", table, "--cache-dir", Path.Combine(_dir, "cache"));
+        Assert.True(result.ExitCode == 2, result.StdErr);
+        Assert.Contains("no audio file found in empty (audio: ", result.StdErr);
+        Assert.False(File.Exists(table));
+    }
+
+    [Fact]
+    public void Mood_folders_beside_a_folder_that_is_no_mood_are_featurised_without_labels_and_say_why_but_artist_folders_say_nothing()
+    {
+        string misc = Path.Combine(_dir, "corpus", "misc");
+        Directory.CreateDirectory(misc);
+        File.Copy(Directory.EnumerateFiles(Path.Combine(_dir, "corpus", "sad"), "*.wav").First(), Path.Combine(misc, "x.wav"));
+        string table = Path.Combine(_dir, "misc.csv");
+        var result = CliProcess.Run(_dir, NoEnv, "features", "extract", "corpus", "--set", "seed", "--excerpt", "3", "--out", table, "--cache-dir", Path.Combine(_dir, "cache"));
+        Assert.True(result.ExitCode == 0, result.StdErr);
+        Assert.Contains("looks like mood folders but also holds the folders misc, so its files are featurised without labels", result.StdErr);
+        Assert.Equal(9, File.ReadAllLines(table).Length - 1);
+
+        string artists = Path.Combine(_dir, "artists");
+        foreach (var (mood, artist) in new[] { ("sad", "Nick Drake"), ("happy", "ABBA") })
+        {
+            Directory.CreateDirectory(Path.Combine(artists, artist));
+            File.Copy(Directory.EnumerateFiles(Path.Combine(_dir, "corpus", mood), "*.wav").First(), Path.Combine(artists, artist, "a.wav"));
+        }
+        var plain = CliProcess.Run(_dir, NoEnv, "features", "extract", "artists", "--set", "seed", "--excerpt", "3", "--out", table, "--cache-dir", Path.Combine(_dir, "cache"));
+        Assert.True(plain.ExitCode == 0, plain.StdErr);
+        Assert.DoesNotContain("note:", plain.StdErr);
+        Assert.All(File.ReadAllLines(table).Skip(1), r => Assert.Equal("", r.Split(',')[2]));
     }
 
     [Fact]

@@ -125,6 +125,9 @@ internal static class FeaturesCommands
                 Shard = parse.GetValue(shard) is { } s ? ShardSpec.Parse(s) : null,
             };
             var summary = await CliConsole.WithProgressAsync(asJson, progress => FeatureExtraction.RunAsync(request, progress, ct));
+            if (summary.Files + summary.FilesOutsideShard == 0)
+                throw new MmcsException(ErrorCodes.InvalidParameterValue,
+                    $"no audio file found in {string.Join(", ", request.Inputs)} (audio: {string.Join(" ", DatasetReader.AudioExtensions.Order(StringComparer.Ordinal))}); nothing was written");
             if (asJson)
             {
                 CliConsole.WriteJson(summary);
@@ -150,8 +153,6 @@ internal static class FeaturesCommands
         return command;
     }
 
-    /// <summary>The one input as a labelled dataset when it is one: a manifest CSV, a folder in the 4Q or Turkish layout, or
-    /// a folder of one sub-folder per mood (happy, Q1, relax...) with no audio of its own; else null (unlabelled files).</summary>
     /// <summary>One input that is wholly a labelled dataset (a manifest CSV, or a folder whose every sub-folder belongs
     /// to its layout, with no audio loose in its root) → its labelled items; anything else is plain audio (null), and
     /// <paramref name="note"/> says why when the input looked like a dataset but was not read as one.</summary>
@@ -165,11 +166,13 @@ internal static class FeaturesCommands
         var layout = DatasetReader.Detect(path);
         var subs = Directory.EnumerateDirectories(path).Select(d => Path.GetFileName(d)).Where(n => !n.StartsWith('.')).ToList();
         if (subs.Count == 0) return null;
+        string[] quadrants = ["Q1", "Q2", "Q3", "Q4"];
         var foreign = layout == DatasetLayout.FourQ
-            ? subs.Where(n => n is not ("Q1" or "Q2" or "Q3" or "Q4")).ToList()
+            ? subs.Where(n => !quadrants.Contains(n, StringComparer.OrdinalIgnoreCase)).ToList() // (the reader ignores case too)
             : subs.Where(n => Moods.Normalize(n) == null).ToList();
         bool looseAudio = Directory.EnumerateFiles(path).Any(DatasetReader.IsAudioFile);
-        if (layout == DatasetLayout.FolderPerLabel && foreign.Count > 0) return null; // folders that are not moods: plain audio
+        // no folder names a mood (artists, albums...): plain audio, nothing to say
+        if (layout == DatasetLayout.FolderPerLabel && foreign.Count == subs.Count) return null;
         string what = layout == DatasetLayout.FourQ ? "a 4Q dataset (Q1..Q4)" : "mood folders";
         if (foreign.Count > 0 || looseAudio)
         {
