@@ -90,8 +90,9 @@ public sealed record MoodWebOptions
         if (string.IsNullOrWhiteSpace(ModelUri)) throw new Core.MmcsException(Core.ErrorCodes.InvalidParameterValue, "--model: the model URI is empty");
     }
 
-    /// <summary>Why <paramref name="url"/> is not an address Kestrel can listen on as meant, or null. Kestrel itself is
-    /// lenient where it should not be: <c>http://127.0.0.1:notaport</c> makes it listen on port 80 of every interface.</summary>
+    /// <summary>Why <paramref name="url"/> is not an address Kestrel listens on as written, or null. Kestrel itself is
+    /// lenient where it should not be: for <c>http://127.0.0.1:notaport</c>, <c>http://127.0.0.1.5000</c> or any host
+    /// name other than localhost it listens on every interface (port 80 when the port is not read).</summary>
     internal static string? ListenAddressProblem(string url)
     {
         int sep = url.IndexOf("://", StringComparison.Ordinal);
@@ -100,31 +101,38 @@ public sealed record MoodWebOptions
         if (!scheme.Equals("http", StringComparison.OrdinalIgnoreCase) && !scheme.Equals("https", StringComparison.OrdinalIgnoreCase))
             return $"the scheme '{scheme}' is neither http nor https";
         string rest = url[(sep + 3)..];
-        if (rest.StartsWith("unix:/", StringComparison.OrdinalIgnoreCase)) return null; // a Unix socket: http://unix:/run/mmcs.sock
+        if (rest.StartsWith("unix:/", StringComparison.Ordinal)) return null; // a Unix socket: http://unix:/run/mmcs.sock (as Kestrel, case-sensitive)
         if (rest.EndsWith('/')) rest = rest[..^1];
         if (rest.Contains('/')) return "a path after the address is not supported";
-        string host, port;
+        string host;
+        string? port;
         if (rest.StartsWith('['))
         {
             int close = rest.IndexOf(']');
             if (close < 0) return "the IPv6 address has no closing ']'";
-            host = rest[..(close + 1)];
+            host = rest[1..close];
             string after = rest[(close + 1)..];
             if (after.Length > 0 && after[0] != ':') return $"'{after}' after the IPv6 address is not a port";
-            port = after.Length > 0 ? after[1..] : "";
+            port = after.Length > 0 ? after[1..] : null;
+            if (!System.Net.IPAddress.TryParse(host, out var v6) || v6.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+                return $"'[{host}]' is not an IPv6 address";
         }
         else
         {
+            if (rest.Count(c => c == ':') > 1 && System.Net.IPAddress.TryParse(rest, out _))
+                return "an IPv6 address goes in brackets, as http://[::1]:5000";
             int colon = rest.IndexOf(':');
             host = colon < 0 ? rest : rest[..colon];
-            port = colon < 0 ? "" : rest[(colon + 1)..];
-            if (port.Contains(':')) return "an IPv6 address goes in brackets, as http://[::1]:5000";
+            port = colon < 0 ? null : rest[(colon + 1)..];
+            if (host.Length == 0) return "the host is missing";
+            bool named = host is "*" or "+" || host.Equals("localhost", StringComparison.OrdinalIgnoreCase);
+            if (!named && !System.Net.IPAddress.TryParse(host, out _))
+                return $"'{host}' is not an IP address, localhost, * or +, and Kestrel would listen on every interface for it " +
+                       "(write http://*:PORT or http://0.0.0.0:PORT if that is what you mean)";
         }
-        if (host.Length == 0 || host == "[]") return "the host is missing";
-        if (PortGiven(rest, host) && (port.Length == 0 || port.Length > 5 || !port.All(char.IsAsciiDigit) || int.Parse(port, System.Globalization.CultureInfo.InvariantCulture) > 65535))
+        if (port != null && (port.Length == 0 || port.Length > 5 || !port.All(char.IsAsciiDigit) ||
+                             int.Parse(port, System.Globalization.CultureInfo.InvariantCulture) > 65535))
             return $"the port '{port}' is not a number from 0 to 65535";
         return null;
-
-        static bool PortGiven(string rest, string host) => rest.Length > host.Length;
     }
 }

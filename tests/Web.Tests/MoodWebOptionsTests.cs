@@ -10,7 +10,8 @@ public class MoodWebOptionsTests
     [InlineData("http://+:80")]
     [InlineData("http://[::1]:5000")]
     [InlineData("http://[::]")]
-    [InlineData("HTTP://example.org")]
+    [InlineData("HTTP://LocalHost")]
+    [InlineData("http://0.0.0.0:5000")]
     [InlineData("http://unix:/run/mmcs.sock")]
     public void Addresses_kestrel_listens_on_as_written_are_accepted(string url) => Assert.Null(MoodWebOptions.ListenAddressProblem(url));
 
@@ -25,6 +26,12 @@ public class MoodWebOptionsTests
     [InlineData("ftp://127.0.0.1:21", "neither http nor https")]
     [InlineData("http://127.0.0.1:5000/mmcs", "a path")]
     [InlineData("http://:5000", "host is missing")]
+    [InlineData("http://127.0.0.1:5000:", "the port '5000:'")]
+    [InlineData("http://127.0.0.1.5000", "'127.0.0.1.5000' is not an IP address")]
+    [InlineData("http://example.org:5000", "Kestrel would listen on every interface")]
+    [InlineData("http://UNIX:/run/mmcs.sock", "a path")] // (Kestrel reads unix: in lower case only)
+    [InlineData("http://[foo]:5000", "'[foo]' is not an IPv6 address")]
+    [InlineData("http://[127.0.0.1]:5000", "is not an IPv6 address")]
     public void Addresses_kestrel_would_misread_or_refuse_are_named_with_the_reason(string url, string reason) =>
         Assert.Contains(reason, MoodWebOptions.ListenAddressProblem(url));
 

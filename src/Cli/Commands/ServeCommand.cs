@@ -52,10 +52,11 @@ internal static class ServeCommand
             {
                 await host.StartAsync(ct);
             }
-            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
+            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException ||
+                                      (e is InvalidOperationException && e.Source?.StartsWith("Microsoft.AspNetCore.Server.Kestrel", StringComparison.Ordinal) == true))
             {
                 // a taken port (IOException), an address not on this machine (SocketException), https without a
-                // certificate (InvalidOperationException)
+                // certificate (Kestrel's InvalidOperationException; one from the app's own set-up is a bug, not the address)
                 throw new MmcsException(ErrorCodes.InvalidParameterValue, $"--urls {string.Join(';', options.Urls)}: cannot listen ({e.Message})", e);
             }
             catch (FormatException e)
