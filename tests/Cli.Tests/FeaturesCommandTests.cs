@@ -121,6 +121,7 @@ public sealed class FeaturesCommandTests : IDisposable
         var result = CliProcess.Run(_dir, NoEnv, "features", "extract", "empty", "--out", table, "--cache-dir", Path.Combine(_dir, "cache"));
         Assert.True(result.ExitCode == 2, result.StdErr);
         Assert.Contains("no audio file found in empty (audio: ", result.StdErr);
+        Assert.DoesNotContain("note:", result.StdErr); // said once, not also as "cannot be read as a dataset"
         Assert.False(File.Exists(table));
     }
 

@@ -188,7 +188,9 @@ internal static class FeaturesCommands
         }
         catch (DatasetException e)
         {
-            note = $"{path} looks like {what} but cannot be read as one ({e.Message}), so its files are featurised without labels";
+            // (no audio at all is said once, by the caller)
+            if (Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Any(DatasetReader.IsAudioFile))
+                note = $"{path} looks like {what} but cannot be read as one ({e.Message}), so its files are featurised without labels";
             return null;
         }
     }
