@@ -166,9 +166,8 @@ internal static class FeaturesCommands
         var layout = DatasetReader.Detect(path);
         var subs = Directory.EnumerateDirectories(path).Select(d => Path.GetFileName(d)).Where(n => !n.StartsWith('.')).ToList();
         if (subs.Count == 0) return null;
-        string[] quadrants = ["Q1", "Q2", "Q3", "Q4"];
         var foreign = layout == DatasetLayout.FourQ
-            ? subs.Where(n => !quadrants.Contains(n, StringComparer.OrdinalIgnoreCase)).ToList() // (the reader ignores case too)
+            ? subs.Where(n => !DatasetReader.IsFourQFolder(n)).ToList()
             : subs.Where(n => Moods.Normalize(n) == null).ToList();
         bool looseAudio = Directory.EnumerateFiles(path).Any(DatasetReader.IsAudioFile);
         // no folder names a mood (artists, albums...): plain audio, nothing to say

@@ -22,6 +22,12 @@ public static class DatasetReader
 
     private static readonly string[] TurkishFolders = ["happy", "sad", "angry", "relax"];
 
+    /// <summary>The quadrant folders of the 4Q layout (matched ignoring case).</summary>
+    public static IReadOnlyList<string> FourQFolders { get; } = ["Q1", "Q2", "Q3", "Q4"];
+
+    /// <summary>Whether a folder name is one of <see cref="FourQFolders"/>, in any case.</summary>
+    public static bool IsFourQFolder(string name) => FourQFolders.Contains(name, StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Whether a path has an audio extension.</summary>
     public static bool IsAudioFile(string path) => AudioExtensions.Contains(Path.GetExtension(path));
 
@@ -44,7 +50,7 @@ public static class DatasetReader
     {
         var subs = SubFolders(folder);
         var names = subs.Select(Path.GetFileName).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        if (File.Exists(Path.Combine(folder, FourQAnnotations)) || new[] { "Q1", "Q2", "Q3", "Q4" }.All(names.Contains))
+        if (File.Exists(Path.Combine(folder, FourQAnnotations)) || FourQFolders.All(names.Contains))
             return DatasetLayout.FourQ;
         if (names.Contains("relax") && TurkishFolders.Count(names.Contains) >= 3)
             return DatasetLayout.TurkishEmotion;
@@ -126,8 +132,8 @@ public static class DatasetReader
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (string sub in SubFolders(root))
         {
+            if (!IsFourQFolder(Path.GetFileName(sub)!)) continue;
             string quadrant = Path.GetFileName(sub)!.ToUpperInvariant();
-            if (quadrant is not ("Q1" or "Q2" or "Q3" or "Q4")) continue;
             foreach (string file in AudioFilesUnder(sub))
             {
                 string song = Path.GetFileNameWithoutExtension(file);
