@@ -627,11 +627,10 @@ static void StereoColumns(Dataset dataset, double window, double hop, string pat
         // numbered as AudioLoader.LoadWindows numbers them: silent windows (peak of the mono mix at most 1/32768) are
         // dropped and the kept ones counted from 0
         int k = 0;
+        double silencePeak = new AudioLoaderOptions().SilencePeak;
         for (int start = 0; start + len <= mid.Length; start += step)
         {
-            float peak = 0;
-            foreach (float v in mid.AsSpan(start, len)) peak = Math.Max(peak, Math.Abs(v));
-            if (peak <= 1.0f / 32768) continue;
+            if (Math.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(mid.AsSpan(start, len))) <= silencePeak) continue;
             double Ratio(ReadOnlySpan<double> m, ReadOnlySpan<double> s) => Db(SumOfSquaresOf(s), SumOfSquaresOf(m));
             var values = new List<double> { Db(SumOfSquares(side.AsSpan(start, len)), SumOfSquares(mid.AsSpan(start, len))) };
             for (int b = 0; b < 3; b++) values.Add(Ratio(midBands[b].AsSpan(start, len), sideBands[b].AsSpan(start, len)));
