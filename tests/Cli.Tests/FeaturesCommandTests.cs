@@ -123,6 +123,11 @@ public sealed class FeaturesCommandTests : IDisposable
         Assert.Contains("no audio file found in empty (audio: ", result.StdErr);
         Assert.DoesNotContain("note:", result.StdErr); // said once, not also as "cannot be read as a dataset"
         Assert.False(File.Exists(table));
+        var shard = CliProcess.Run(_dir, NoEnv, "features", "extract", "empty", "--out", table, "--shard", "1/2", "--cache-dir", Path.Combine(_dir, "cache"));
+        Assert.True(shard.ExitCode == 2, shard.StdErr);
+        Assert.Contains("nothing was written", shard.StdErr);
+        Assert.False(File.Exists(table)); // an empty collection is not a shard that was given no file
+
     }
 
     [Fact]

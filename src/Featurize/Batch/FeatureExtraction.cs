@@ -258,7 +258,7 @@ public static class FeatureExtraction
                 outerCt.ThrowIfCancellationRequested();
                 // nothing half-written: no table when every file of this shard failed or was skipped (a shard that was
                 // given no file at all writes its empty table, so that the shards' tables can still be merged)
-                tableWritten = table != null && (succeeded > 0 || (items.Count == 0 && _req.Shard != null));
+                tableWritten = table != null && (succeeded > 0 || (items.Count == 0 && outside > 0));
                 if (tableWritten) await table!.CompleteAsync(ct).ConfigureAwait(false);
                 if (index != null) WriteIndex(index);
             }
