@@ -17,7 +17,63 @@ public static class MmcsCli
         {
             root.Subcommands.Add(command);
         }
+        ParseNumbersInvariantly(root);
         return root;
+    }
+
+    /// <summary>Every number option of the tree is read in the invariant culture without group separators:
+    /// System.CommandLine alone reads "--seconds 1,5" as 15 seconds. Options with their own parser keep it.</summary>
+    private static void ParseNumbersInvariantly(Command command)
+    {
+        foreach (var option in command.Options)
+        {
+            switch (option)
+            {
+                case Option<double> d when d.CustomParser == null:
+                    d.CustomParser = r => r.Tokens.Count == 0 ? (d.DefaultValueFactory is { } f ? f(r) : default) : ParseNumber(r, d.Name) ?? default;
+                    break;
+                case Option<double?> n when n.CustomParser == null:
+                    n.CustomParser = r => r.Tokens.Count == 0 ? (n.DefaultValueFactory is { } f ? f(r) : null) : ParseNumber(r, n.Name);
+                    break;
+            }
+        }
+        foreach (var sub in command.Subcommands) ParseNumbersInvariantly(sub);
+    }
+
+    private static double? ParseNumber(System.CommandLine.Parsing.ArgumentResult result, string name)
+    {
+        string text = result.Tokens[^1].Value;
+        if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v)) return v;
+        result.AddError(ParseErrorText($"Cannot parse argument '{text}' for option '{name}' as expected type 'System.Double'."));
+        return null;
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex TypedValueError = new(
+        @"^Cannot parse argument '(?<text>.*)' for (?:option|argument|command) '(?<name>[^']*)' as expected type '(?:System\.Nullable`1\[)?System\.(?<type>\w+)\]?'\.$",
+        System.Text.RegularExpressions.RegexOptions.Singleline | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>A parse error as the user should read it: System.CommandLine names .NET types ("as expected type
+    /// 'System.Nullable`1[System.Int32]'") when a value does not convert; that becomes "--max-queue: 'x' is not a whole
+    /// number." Other messages are kept.</summary>
+    internal static string ParseErrorText(string message)
+    {
+        var m = TypedValueError.Match(message);
+        if (!m.Success) return message;
+        string text = m.Groups["text"].Value, name = m.Groups["name"].Value;
+        string? what = m.Groups["type"].Value switch
+        {
+            "Int32" or "Int64" or "Int16" => "a whole number",
+            "UInt32" or "UInt64" or "UInt16" or "Byte" => "a whole number of at least 0",
+            "Double" or "Single" or "Decimal" => "a number",
+            "Boolean" => "true or false",
+            "TimeSpan" => "a time span such as 00:05:00",
+            _ => null,
+        };
+        if (what == null) return $"{name}: '{text}' is not a valid value.";
+        bool integral = what.StartsWith("a whole", StringComparison.Ordinal);
+        if (integral && System.Numerics.BigInteger.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out _))
+            return $"{name}: {text} is out of range.";
+        return $"{name}: '{text}' is not {what}{(text.Contains(',', StringComparison.Ordinal) ? " (numbers are written with a point: 0.5, not 0,5)" : "")}.";
     }
 
     /// <summary>Parses and runs; maps errors to a one-line reason on stderr and a non-zero exit code.</summary>
@@ -35,7 +91,7 @@ public static class MmcsCli
             var parse = BuildRoot().Parse(args);
             if (parse.Errors.Count > 0 && !args.Any(a => a is "-h" or "--help" or "-?"))
             {
-                CliConsole.Error(string.Join(" ", parse.Errors.Select(e => e.Message)) + " See 'mmcs --help'.");
+                CliConsole.Error(string.Join(" ", parse.Errors.Select(e => ParseErrorText(e.Message))) + " See 'mmcs --help'.");
                 return 2;
             }
             var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };

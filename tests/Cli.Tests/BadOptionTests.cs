@@ -66,4 +66,31 @@ public sealed class BadOptionTests : IDisposable
         var foreign = CliProcess.Run(_dir, NoEnv, "serve", "--urls", "http://192.0.2.1:0", "--tracking-uri", Path.Combine(_dir, "mlruns"), "--quiet");
         AssertOneLineRefusal(foreign, "cannot listen");
     }
+
+    [Theory]
+    [InlineData("data", "--per-class", "abc", "--per-class: 'abc' is not a whole number.")]
+    [InlineData("data", "--per-class", "99999999999", "--per-class: 99999999999 is out of range.")]
+    [InlineData("data", "--seconds", "1,5", "--seconds: '1,5' is not a number (numbers are written with a point: 0.5, not 0,5).")]
+    [InlineData("serve", "--max-queue", "x", "--max-queue: 'x' is not a whole number.")]
+    public void A_value_of_the_wrong_kind_is_refused_in_words_not_with_dotnet_type_names(string command, string option, string value, string message)
+    {
+        string[] args = command == "data"
+            ? ["data", "synth", "--out", Path.Combine(_dir, "corpus"), option, value]
+            : ["serve", "--urls", "http://127.0.0.1:0", option, value];
+        var r = CliProcess.Run(_dir, NoEnv, args);
+        AssertOneLineRefusal(r, message);
+        Assert.DoesNotContain("expected type", r.StdErr);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "corpus")));
+    }
+
+    [Theory]
+    [InlineData("Cannot parse argument 'x' for option '--max-queue' as expected type 'System.Nullable`1[System.Int32]'.", "--max-queue: 'x' is not a whole number.")]
+    [InlineData("Cannot parse argument '2.5' for option '--cv' as expected type 'System.Int32'.", "--cv: '2.5' is not a whole number.")]
+    [InlineData("Cannot parse argument 'soon' for option '--time' as expected type 'System.Double'.", "--time: 'soon' is not a number.")]
+    [InlineData("Cannot parse argument 'x' for option '--when' as expected type 'System.DateTime'.", "--when: 'x' is not a valid value.")]
+    [InlineData("Unrecognized command or argument 'x'.", "Unrecognized command or argument 'x'.")]
+    public void Parse_errors_that_name_a_dotnet_type_are_reworded_and_others_are_kept(string message, string expected)
+    {
+        Assert.Equal(expected, MmcsCli.ParseErrorText(message));
+    }
 }

@@ -12,8 +12,10 @@ public sealed class DataCommandTests : IDisposable
     public void Data_synth_writes_a_balanced_corpus_and_reports_it_as_json()
     {
         string outDir = Path.Combine(_dir, "corpus");
-        var r = CliProcess.Run("data", "synth", "--out", outDir, "--per-class", "2", "--seconds", "1", "--seed", "3", "--json");
+        var r = CliProcess.Run("data", "synth", "--out", outDir, "--per-class", "2", "--seconds", "1.5", "--seed", "3", "--json");
         Assert.True(r.ExitCode == 0, r.StdErr);
+        // a fractional number of seconds, read in the invariant culture
+        Assert.Equal(1.5, Mmcs.Featurize.Audio.WavReader.ReadInfo(Directory.GetFiles(Path.Combine(outDir, "sad"), "*.wav")[0]).DurationSeconds, 2);
         using var doc = JsonDocument.Parse(r.StdOut);
         Assert.Equal(8, doc.RootElement.GetProperty("clips").GetInt32());
         foreach (var mood in new[] { "happy", "angry", "sad", "relaxed" })
