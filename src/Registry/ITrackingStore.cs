@@ -12,6 +12,10 @@ public interface ITrackingStore : IDisposable
     /// <summary>The tracking URI this store was opened from (e.g. <c>file:///abs/mlruns</c> or <c>http://host:5000</c>).</summary>
     string TrackingUri { get; }
 
+    /// <summary>What listings skipped because it could not be read, each "path: reason" (the file store skips a malformed
+    /// meta.yaml, as MLflow's does, so that one broken folder does not hide the rest); empty for a server.</summary>
+    IReadOnlyCollection<string> SkippedEntries => [];
+
     // ---- experiments ----
     string CreateExperiment(string name, string? artifactLocation = null, IReadOnlyDictionary<string, string>? tags = null);
     Experiment GetExperiment(string experimentId);

@@ -132,6 +132,36 @@ public sealed class RegistryCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_listing_warns_about_what_it_skipped_and_a_missing_store_is_named_not_shown_as_empty()
+    {
+        string meta = Path.Combine(_mlruns, _expB, "meta.yaml");
+        File.WriteAllText(meta, "name: [oops");
+        var runs = Mmcs("runs", "list", "--tracking-uri", _mlruns, "--json");
+        Assert.True(runs.ExitCode == 0, runs.StdErr);
+        Assert.Contains($"warning: skipped, as it cannot be read: {meta} is not valid YAML", runs.StdErr);
+        using (var doc = JsonDocument.Parse(runs.StdOut))
+            Assert.Equal([_run2, _run1], doc.RootElement.GetProperty("runs").EnumerateArray().Select(x => x.GetProperty("run_id").GetString()));
+        var byName = Mmcs("runs", "list", "--tracking-uri", _mlruns, "--experiment", "moods");
+        Assert.Equal(2, byName.ExitCode);
+        Assert.Contains(meta, byName.StdErr);
+
+        string versionMeta = Path.Combine(_mlruns, "models", "genre-clf", "version-1", "meta.yaml");
+        File.WriteAllText(versionMeta, "version: [1");
+        var show = Mmcs("registry", "show", "genre-clf", "--tracking-uri", _mlruns);
+        Assert.True(show.ExitCode == 0, show.StdErr);
+        Assert.Contains($"warning: skipped, as it cannot be read: {versionMeta}", show.StdErr);
+
+        string missing = Path.Combine(_dir, "mlrnus");
+        var none = Mmcs("runs", "list", "--tracking-uri", missing);
+        Assert.True(none.ExitCode == 0, none.StdErr);
+        Assert.Contains($"({missing} does not exist)", none.StdOut);
+        Assert.False(Directory.Exists(missing));
+        var host = Mmcs("registry", "list", "--tracking-uri", "file://mlruns");
+        Assert.Equal(2, host.ExitCode);
+        Assert.Contains("'mlruns' is read as a host name", host.StdErr);
+    }
+
+    [Fact]
     public void Registry_promote_refuses_a_missing_version_an_unknown_stage_and_no_action()
     {
         var missing = Mmcs("registry", "promote", "genre-clf", "9", "--alias", "champion", "--tracking-uri", _mlruns);

@@ -49,6 +49,7 @@ internal static class RegistryCommands
                 token = page.NextPageToken;
             }
             while (token != null);
+            RunsCommands.WarnSkipped(store);
             if (parse.GetValue(json))
             {
                 CliConsole.WriteJson(new
@@ -69,7 +70,7 @@ internal static class RegistryCommands
             }
             if (models.Count == 0)
             {
-                CliConsole.Info($"No registered models in {store.TrackingUri}.");
+                CliConsole.Info($"No registered models in {store.TrackingUri}{RunsCommands.NoStoreYet(store)}.");
                 return 0;
             }
             CliConsole.Table($"Registered models in {store.TrackingUri}", ["name", "latest version", "by stage", "aliases", "updated (UTC)"],
@@ -98,6 +99,7 @@ internal static class RegistryCommands
             var registry = new ModelRegistry(store);
             var model = registry.Get(parse.GetValue(name)!);
             var versions = registry.Versions(model.Name);
+            RunsCommands.WarnSkipped(store);
             if (parse.GetValue(json))
             {
                 CliConsole.WriteJson(new

@@ -49,6 +49,7 @@ internal static class RunsCommands
                 while (token != null && runs.Count < limit);
             }
             var summaries = runs.Select(r => Summary(r, names.GetValueOrDefault(r.Info.ExperimentId, r.Info.ExperimentId))).ToList();
+            WarnSkipped(store);
             if (parse.GetValue(json))
             {
                 CliConsole.WriteJson(new { tracking_uri = store.TrackingUri, runs = summaries });
@@ -56,7 +57,7 @@ internal static class RunsCommands
             }
             if (summaries.Count == 0)
             {
-                CliConsole.Info($"No runs in {store.TrackingUri}" + (parse.GetValue(experiment) is { } n ? $" (experiment '{n}')." : "."));
+                CliConsole.Info($"No runs in {store.TrackingUri}" + (parse.GetValue(experiment) is { } n ? $" (experiment '{n}')" : "") + NoStoreYet(store) + ".");
                 return 0;
             }
             CliConsole.Table($"Runs in {store.TrackingUri}", ["run id", "experiment", "name", "status", "started (UTC)", "duration", "metrics"],
@@ -69,6 +70,18 @@ internal static class RunsCommands
         });
         return command;
     }
+
+    /// <summary>Says on stderr what a listing skipped because it could not be read (a malformed meta.yaml), so that a
+    /// broken folder is not mistaken for an empty store.</summary>
+    internal static void WarnSkipped(ITrackingStore store)
+    {
+        foreach (var entry in store.SkippedEntries)
+            CliConsole.Warning($"skipped, as it cannot be read: {entry}");
+    }
+
+    /// <summary>" (the folder does not exist)" for a file store nothing was written to yet: usually a mistyped path.</summary>
+    internal static string NoStoreYet(ITrackingStore store) =>
+        store is Mmcs.Registry.FileStore.FileStore fs && !Directory.Exists(fs.RootDirectory) ? $" ({fs.RootDirectory} does not exist)" : "";
 
     private static Command Show()
     {
@@ -147,7 +160,12 @@ internal static class RunsCommands
     {
         if (name != null)
         {
-            var e = store.GetExperimentByName(name) ?? throw MlflowException.NotFound($"No experiment named '{name}' in {store.TrackingUri}.");
+            var e = store.GetExperimentByName(name);
+            if (e == null)
+            {
+                WarnSkipped(store); // the experiment may be the one whose meta.yaml cannot be read
+                throw MlflowException.NotFound($"No experiment named '{name}' in {store.TrackingUri}{NoStoreYet(store)}.");
+            }
             return [e];
         }
         var all = new List<Experiment>();

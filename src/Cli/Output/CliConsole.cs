@@ -32,6 +32,9 @@ internal static class CliConsole
 
     public static void Info(string message) => Console.Out.WriteLine(message);
 
+    /// <summary>A warning on stderr ("warning: …"), one line.</summary>
+    public static void Warning(string message) => Console.Error.WriteLine($"warning: {message.ReplaceLineEndings(" ").Trim()}");
+
     public static void WriteJson<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, Json));
 
     /// <summary>Prints a table: Spectre table when interactive, tab-separated text otherwise.</summary>

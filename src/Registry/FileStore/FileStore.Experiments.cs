@@ -180,14 +180,15 @@ public sealed partial class FileStore
         return null;
     }
 
-    private static Dictionary<string, object?>? TryReadMeta(string dir)
+    private Dictionary<string, object?>? TryReadMeta(string dir)
     {
         try
         {
             return ReadMeta(Path.Combine(dir, "meta.yaml"));
         }
-        catch (MlflowException)
+        catch (MlflowException e)
         {
+            Skipped(e);
             return null;
         }
     }
@@ -201,9 +202,10 @@ public sealed partial class FileStore
             {
                 e = ReadExperiment(dir);
             }
-            catch (MlflowException)
+            catch (MlflowException ex)
             {
-                continue; // malformed experiment: skipped like MLflow does
+                Skipped(ex);
+                continue; // malformed experiment: skipped like MLflow does (and reported in SkippedEntries)
             }
             bool keep = viewType switch
             {

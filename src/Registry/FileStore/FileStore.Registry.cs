@@ -75,8 +75,9 @@ public sealed partial class FileStore
             {
                 m = GetRegisteredModel(name);
             }
-            catch (MlflowException)
+            catch (MlflowException e)
             {
+                Skipped(e);
                 continue;
             }
             if (comparisons.All(c => c.Kind switch
@@ -108,9 +109,10 @@ public sealed partial class FileStore
     public void SetRegisteredModelAlias(string name, string alias, string version)
     {
         Validation.Alias(alias);
-        GetModelVersion(name, version); // must exist
+        var mv = GetModelVersion(name, version); // must exist
         string dir = ExistingModelDir(name);
-        AtomicFile.WriteAllText(Path.Combine(dir, "aliases", alias), version);
+        // the version as MLflow writes it ("1", not "01": its store looks for the folder version-<text>)
+        AtomicFile.WriteAllText(Path.Combine(dir, "aliases", alias), mv.Version);
         TouchModel(dir, name);
     }
 
@@ -234,7 +236,18 @@ public sealed partial class FileStore
             string dir = ExistingModelDir(name);
             if (archiveExistingVersions && canonical is ModelStages.Staging or ModelStages.Production)
             {
-                foreach (var other in ReadVersions(dir))
+                List<ModelVersion> others;
+                try
+                {
+                    // strict: a version that cannot be read might be in that stage, and would stay there beside this one
+                    others = ReadVersions(dir, strict: true);
+                }
+                catch (MlflowException e)
+                {
+                    throw new MlflowException(Core.ErrorCodes.InvalidState,
+                        $"Cannot move {name} version {mv.Version} to {canonical}: another version cannot be read, and it may be in {canonical} too ({e.Message}). Nothing was changed.", e);
+                }
+                foreach (var other in others)
                 {
                     if (other.Version == mv.Version || other.CurrentStage != canonical) continue;
                     string odir = VersionDir(name, other.Version);
@@ -318,8 +331,9 @@ public sealed partial class FileStore
         return result;
     }
 
-    /// <summary>The model's versions (not deleted), oldest first.</summary>
-    private static List<ModelVersion> ReadVersions(string modelDir)
+    /// <summary>The model's versions (not deleted), oldest first. A version whose meta.yaml cannot be read is skipped and
+    /// reported in <see cref="SkippedEntries"/>, or, when <paramref name="strict"/>, refused (INVALID_STATE).</summary>
+    private List<ModelVersion> ReadVersions(string modelDir, bool strict = false)
     {
         var aliases = ReadAliases(modelDir);
         var result = new List<ModelVersion>();
@@ -332,8 +346,9 @@ public sealed partial class FileStore
             {
                 mv = ReadVersion(vdir, aliases);
             }
-            catch (MlflowException)
+            catch (MlflowException e) when (!strict)
             {
+                Skipped(e);
                 continue;
             }
             if (mv.CurrentStage != DeletedInternal) result.Add(mv);

@@ -103,9 +103,10 @@ public sealed partial class FileStore
                 {
                     run = ReadRun(runDir);
                 }
-                catch (MlflowException)
+                catch (MlflowException e)
                 {
-                    continue; // malformed run folder (e.g. a partial copy): skipped like MLflow does
+                    Skipped(e);
+                    continue; // malformed run folder (e.g. a partial copy): skipped like MLflow does (and reported)
                 }
                 bool keep = query.ViewType switch
                 {
@@ -266,8 +267,11 @@ public sealed partial class FileStore
 
     internal (RunInfo Info, long? DeletedTime) ReadRunInfo(string runDir)
     {
-        var meta = ReadMeta(Path.Combine(runDir, "meta.yaml"));
-        string runId = Str(meta, "run_id") ?? Str(meta, "run_uuid") ?? Path.GetFileName(runDir);
+        string metaPath = Path.Combine(runDir, "meta.yaml");
+        var meta = ReadMeta(metaPath);
+        if (Str(meta, "run_id") == null && Str(meta, "run_uuid") == null)
+            throw new MlflowException(Core.ErrorCodes.InvalidState, $"{metaPath} is not a run's metadata (it has no run_id); the run is in an invalid state.");
+        string runId = Str(meta, "run_id") ?? Str(meta, "run_uuid")!;
         string expId = Str(meta, "experiment_id") ?? Path.GetFileName(Path.GetDirectoryName(runDir)!);
         long status = Long(meta, "status") ?? 1;
         var info = new RunInfo(

@@ -22,6 +22,7 @@ public sealed partial class FileStore : ITrackingStore, Models.ILocalArtifactAcc
     private readonly Func<long> _clock;
     private readonly ConcurrentDictionary<string, string> _runDirs = new(StringComparer.Ordinal);
     private volatile bool _initialised;
+    private readonly ConcurrentDictionary<string, string> _skipped = new(StringComparer.Ordinal);
 
     /// <summary>Opens the store at <paramref name="rootOrUri"/>: a folder path or a <c>file://</c> URI. The folder is created on the first write.</summary>
     /// <param name="rootOrUri">The mlruns folder.</param>
@@ -32,12 +33,20 @@ public sealed partial class FileStore : ITrackingStore, Models.ILocalArtifactAcc
     {
         DefaultArtifactRoot = defaultArtifactRoot;
         RootDirectory = Path.GetFullPath(LocalPathFromUri(rootOrUri));
+        if (File.Exists(RootDirectory))
+            throw MlflowException.Invalid($"{RootDirectory} is a file, not a tracking store (an mlruns folder).");
         TrackingUri = ToFileUri(RootDirectory);
         _clock = clock ?? (() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         if (Directory.Exists(RootDirectory)) EnsureInitialised();
     }
 
     public string RootDirectory { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyCollection<string> SkippedEntries => _skipped.Values.Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>Notes an entry a listing skipped (once per message).</summary>
+    private void Skipped(MlflowException e) => _skipped.TryAdd(e.Message, e.Message);
 
     public string? DefaultArtifactRoot { get; }
 
@@ -72,7 +81,16 @@ public sealed partial class FileStore : ITrackingStore, Models.ILocalArtifactAcc
     {
         if (uriOrPath.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
         {
-            if (Uri.TryCreate(uriOrPath, UriKind.Absolute, out var uri) && uri.IsFile) return uri.LocalPath;
+            if (Uri.TryCreate(uriOrPath, UriKind.Absolute, out var uri) && uri.IsFile)
+            {
+                // file://mlruns names a host "mlruns" (a network share on Windows), not the folder ./mlruns
+                if (uri.Host.Length > 0 && !OperatingSystem.IsWindows())
+                {
+                    if (uri.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase)) return Uri.UnescapeDataString(uri.AbsolutePath);
+                    throw MlflowException.Invalid($"{uriOrPath}: a file URI names a folder after three slashes (file:///abs/path); '{uri.Host}' is read as a host name. Write file:///abs/path or a plain path.");
+                }
+                return uri.LocalPath;
+            }
             string rest = uriOrPath[5..];
             return Uri.UnescapeDataString(rest.StartsWith("//", StringComparison.Ordinal) ? rest[2..] : rest);
         }

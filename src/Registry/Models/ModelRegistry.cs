@@ -13,12 +13,15 @@ public sealed class ModelRegistry(ITrackingStore store)
     {
         if (alias == null && stage == null)
             throw MlflowException.Invalid($"Promoting {name} version {version} needs an alias or a stage.");
+        // every argument is checked before anything changes: a refused alias must not leave the stage moved
+        if (alias != null) Validation.Alias(alias);
+        string? canonicalStage = stage == null ? null : Validation.Stage(stage);
         var mv = Store.GetModelVersion(name, version);
-        if (stage != null) mv = Store.TransitionModelVersionStage(name, version, Validation.Stage(stage), archiveExisting);
+        if (canonicalStage != null) mv = Store.TransitionModelVersionStage(name, mv.Version, canonicalStage, archiveExisting);
         if (alias != null)
         {
-            Store.SetRegisteredModelAlias(name, alias, version);
-            mv = Store.GetModelVersion(name, version);
+            Store.SetRegisteredModelAlias(name, alias, mv.Version);
+            mv = Store.GetModelVersion(name, mv.Version);
         }
         return mv;
     }
