@@ -88,7 +88,8 @@ public static class MmcsCli
         Console.CancelKeyPress += onCancel;
         try
         {
-            var parse = BuildRoot().Parse(args);
+            // no response files: "--cron @daily" is a cron macro, not the file 'daily' to read arguments from
+            var parse = BuildRoot().Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
             if (parse.Errors.Count > 0 && !args.Any(a => a is "-h" or "--help" or "-?"))
             {
                 CliConsole.Error(string.Join(" ", parse.Errors.Select(e => ParseErrorText(e.Message))) + " See 'mmcs --help'.");

@@ -57,5 +57,14 @@ public sealed class ScheduleCommandTests : IDisposable
         var third = CliProcess.Run(_dir, NoEnv, tick);
         Assert.True(third.ExitCode == 0, third.StdErr);
         Assert.Contains(" Ran: ", third.StdOut);
+
+        // the same data with another setting is another pipeline: it runs (a cron macro is a macro, not a response file)
+        var changed = CliProcess.Run(_dir, NoEnv, "schedule", "tiny.yaml", "--cron", "@weekly", "--once", "--tracking-uri", "mlruns",
+            "--set", "evaluation.bootstrap=30");
+        Assert.True(changed.ExitCode == 0, changed.StdErr);
+        Assert.Contains(" Ran: ", changed.StdOut);
+        var again = CliProcess.Run(_dir, NoEnv, "schedule", "tiny.yaml", "--cron", "@weekly", "--once", "--tracking-uri", "mlruns",
+            "--set", "evaluation.bootstrap=30");
+        Assert.Contains("SkippedUnchanged: data and pipeline unchanged", again.StdOut);
     }
 }

@@ -103,7 +103,7 @@ internal static class PipelineCommands
             var options = new PipelineRunOptions { DataOverride = dataOverride, TrackingUri = parse.GetValue(tracking), TakeLock = false };
             string state = options.StateDirectory;
             var scheduler = new PipelineScheduler(expression, tz, loaded.Definition.Name, state, Path.Combine(state, "locks"),
-                () => Directory.Exists(dataPath) ? DataFingerprint.Compute(dataPath) : "missing:" + dataPath,
+                () => ScheduledPipeline.Fingerprint(loaded, dataPath, options.TrackingUri),
                 async token =>
                 {
                     var result = await new PipelineRunner(loaded, options with { Log = line => CliConsole.Info("  " + line) }).RunAsync(token);

@@ -33,6 +33,10 @@ public static class PipelineLoader
         foreach (var assignment in overrides ?? []) YamlBinder.ApplyOverride(root, assignment);
         var definition = YamlBinder.Bind<PipelineDefinition>(root, file);
         var issues = new List<PipelineIssue>();
+        // the name also names the pipeline's lock and schedule state files: no path separators, no leading dot
+        if (!System.Text.RegularExpressions.Regex.IsMatch(definition.Name, @"^\w[\w .-]{0,99}$"))
+            issues.Add(new PipelineIssue(file, Line(root, "name"), 1, "name",
+                $"'{definition.Name}' is not a pipeline name: letters, digits, '_', '-', '.' and spaces, starting with a letter or digit, at most 100"));
         CheckSize(definition.Features.Images.Spectrogram, "features.images.spectrogram", root, file, issues);
         CheckSize(definition.Features.Images.Mfcc, "features.images.mfcc", root, file, issues);
         CheckSize(definition.Features.Images.Mel, "features.images.mel", root, file, issues);
@@ -79,10 +83,12 @@ public static class PipelineLoader
                 issues.Add(new PipelineIssue(file, Line(root, "augmentation.refit_trainers"), 1, "augmentation.refit_trainers",
                     $"'{missing}' is not among the trainers searched ({string.Join(", ", names)})"));
         }
-        // the same checks as the search makes: known trainers among those searched, known parameters, values in range; a
-        // bad trainer list is the run's error to report (as it is without starting points), not the starting points'
+        // the same checks as the search makes: known trainers (a misspelt one would fail the run only after ingest and
+        // featurisation), then the starting points: trainers among those searched, known parameters, values in range
         var searched = new Mmcs.Train.Tabular.AutoMlOptions { Trainers = definition.Train.Automl.Trainers };
-        if (definition.Train.Automl.Start is { } starts && Refusal(searched.Validate) is null &&
+        if (Refusal(searched.Validate) is { } badTrainers)
+            issues.Add(new PipelineIssue(file, Line(root, "train.automl.trainers"), 1, "train.automl.trainers", badTrainers));
+        else if (definition.Train.Automl.Start is { } starts &&
             Refusal(() => (searched with { StartingPoints = starts.Select(Mmcs.Train.Tabular.Search.StartingPoint.Parse).ToArray() }).Validate()) is { } refused)
             issues.Add(new PipelineIssue(file, Line(root, "train.automl.start"), 1, "train.automl.start", refused));
         if (issues.Count > 0) throw new PipelineValidationException(issues);

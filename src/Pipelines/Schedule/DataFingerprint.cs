@@ -15,10 +15,13 @@ public static class DataFingerprint
 
     public static string Compute(string dataPath, string? cacheFile = null, CancellationToken cancellationToken = default)
     {
+        // hidden files and folders are not data: a run started inside the data folder keeps its state (and a locked
+        // lock file) in .mmcs/ there
+        string top = Path.GetFullPath(dataPath);
         var files = File.Exists(dataPath)
             ? [dataPath]
             : Directory.EnumerateFiles(dataPath, "*", SearchOption.AllDirectories)
-                .Where(f => !Path.GetFileName(f).StartsWith('.'))
+                .Where(f => !Path.GetRelativePath(top, Path.GetFullPath(f)).Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith('.')))
                 .Order(StringComparer.Ordinal)
                 .ToList();
         var cache = LoadCache(cacheFile);
@@ -30,10 +33,20 @@ public static class DataFingerprint
             cancellationToken.ThrowIfCancellationRequested();
             var info = new FileInfo(file);
             string full = info.FullName;
-            string hash = cache.TryGetValue(full, out var e) && e.Size == info.Length && e.ModifiedTicks == info.LastWriteTimeUtc.Ticks
-                ? e.Sha256
-                : HashFile(full);
-            updated[full] = new Entry(info.Length, info.LastWriteTimeUtc.Ticks, hash);
+            string hash;
+            try
+            {
+                hash = cache.TryGetValue(full, out var e) && e.Size == info.Length && e.ModifiedTicks == info.LastWriteTimeUtc.Ticks
+                    ? e.Sha256
+                    : HashFile(full);
+                updated[full] = new Entry(info.Length, info.LastWriteTimeUtc.Ticks, hash);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // a dangling link or an unreadable file counts as such (the run reports it as a failed file); when it
+                // becomes readable the fingerprint changes
+                hash = "unreadable";
+            }
             total.AppendData(Encoding.UTF8.GetBytes(Path.GetRelativePath(root, full).Replace('\\', '/') + "\0" + hash + "\n"));
         }
         SaveCache(cacheFile, updated);

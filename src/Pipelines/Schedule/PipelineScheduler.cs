@@ -37,8 +37,8 @@ public static class CronSchedule
 }
 
 /// <summary>
-/// Runs a pipeline on a cron schedule as a long-running process: at each occurrence, skips the run when the data's
-/// content fingerprint equals that of the last successful run, and never runs two at once (the pipeline lock, which
+/// Runs a pipeline on a cron schedule as a long-running process: at each occurrence, skips the run when the fingerprint
+/// (the data's content and what would run: <see cref="ScheduledPipeline.Fingerprint"/>) equals that of the last successful run, and never runs two at once (the pipeline lock, which
 /// manual runs take too). State lives in a small JSON file.
 /// </summary>
 public sealed class PipelineScheduler
@@ -58,12 +58,16 @@ public sealed class PipelineScheduler
         _cron = cron;
         _zone = zone;
         _pipelineName = pipelineName;
+        if (pipelineName.Length == 0 || pipelineName.IndexOfAny(['/', '\\']) >= 0 || pipelineName.StartsWith('.'))
+            throw new MmcsException(ErrorCodes.InvalidParameterValue, $"'{pipelineName}' cannot name a schedule's state file");
         _stateFile = Path.Combine(stateDirectory, pipelineName + ".schedule.json");
         _lockDirectory = lockDirectory;
         _fingerprint = fingerprint;
         _run = run;
         _time = time ?? TimeProvider.System;
     }
+
+    private static readonly TimeSpan MaxWait = TimeSpan.FromDays(1);
 
     private sealed record State(string? LastFingerprint, DateTimeOffset? LastRun);
 
@@ -78,8 +82,10 @@ public sealed class PipelineScheduler
             var now = _time.GetUtcNow();
             var next = Next(now) ?? throw new MmcsException(ErrorCodes.InvalidParameterValue, "the cron expression never fires again");
             onWaiting(next);
-            var delay = next - now;
-            if (delay > TimeSpan.Zero) await Task.Delay(delay, _time, cancellationToken);
+            // at most a day at a time: a timer cannot wait longer than about 49.7 days (a yearly "0 0 1 6 *" would throw),
+            // and the clock is read again after each wait
+            for (var delay = next - now; delay > TimeSpan.Zero; delay = next - _time.GetUtcNow())
+                await Task.Delay(delay < MaxWait ? delay : MaxWait, _time, cancellationToken);
             onTick(await TickAsync(cancellationToken));
         }
     }
@@ -88,10 +94,19 @@ public sealed class PipelineScheduler
     public async Task<TickReport> TickAsync(CancellationToken cancellationToken)
     {
         var at = _time.GetUtcNow();
-        string fingerprint = _fingerprint();
+        string fingerprint;
+        try
+        {
+            fingerprint = _fingerprint();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or MmcsException)
+        {
+            // a file that vanished mid-scan or a folder that cannot be read fails this tick, not the scheduler
+            return new TickReport(at, TickOutcome.Failed, $"cannot read the data: {e.Message}");
+        }
         var state = Load();
         if (state.LastFingerprint == fingerprint)
-            return new TickReport(at, TickOutcome.SkippedUnchanged, $"data unchanged since the run of {state.LastRun:u}");
+            return new TickReport(at, TickOutcome.SkippedUnchanged, $"data and pipeline unchanged since the run of {state.LastRun:u}");
         using var gate = PipelineLock.TryAcquire(_lockDirectory, _pipelineName);
         if (gate is null)
             return new TickReport(at, TickOutcome.SkippedBusy, $"pipeline '{_pipelineName}' is already running");

@@ -82,6 +82,32 @@ public class PipelineLoaderTests
     }
 
     [Fact]
+    public void A_misspelt_trainer_is_reported_at_its_line_when_the_file_is_validated_not_after_featurisation()
+    {
+        string With(string trainers) => Valid.Replace("    metric: accuracy", "    metric: accuracy\n    trainers: " + trainers);
+        var issue = Assert.Single(Assert.Throws<PipelineValidationException>(() => Parse(With("[lightgbm, lbfgs_maxnet]"))).Issues);
+        Assert.Equal("train.automl.trainers", issue.Key);
+        Assert.Equal(16, issue.Line);
+        Assert.Contains("lbfgs_maxnet", issue.Message);
+        Assert.Contains(Assert.Throws<PipelineValidationException>(() => Parse(With("[]"))).Issues,
+            i => i.Key == "train.automl.trainers" && i.Message.Contains("the trainer list is empty"));
+        Assert.Equal(["lightgbm", "lbfgs_maxent"], Parse(With("[lightgbm, lbfgs_maxent]")).Definition.Train.Automl.Trainers!);
+    }
+
+    [Theory]
+    [InlineData("../../evil")]
+    [InlineData("\"\"")]
+    [InlineData(".hidden")]
+    [InlineData("a/b")]
+    public void A_name_that_could_not_name_the_lock_and_schedule_files_is_refused(string name)
+    {
+        var issue = Assert.Single(Assert.Throws<PipelineValidationException>(() => Parse(Valid.Replace("name: demo", "name: " + name))).Issues);
+        Assert.Equal("name", issue.Key);
+        Assert.Equal(1, issue.Line);
+        Assert.Equal("my pipeline-2.0", Parse(Valid.Replace("name: demo", "name: my pipeline-2.0")).Definition.Name);
+    }
+
+    [Fact]
     public void Refit_trainers_need_test_time_copies_and_a_trainer_that_is_searched()
     {
         const string yaml = """
