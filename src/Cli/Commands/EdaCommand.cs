@@ -81,8 +81,12 @@ internal static class EdaCommand
                 throw new MmcsException(ErrorCodes.InvalidParameterValue, $"--excerpt must be positive, got {dataset.Featurizer.ExcerptSeconds}");
             if (!(dataset.Featurizer.ExcerptOffsetSeconds >= 0))
                 throw new MmcsException(ErrorCodes.InvalidParameterValue, $"--offset must not be negative, got {dataset.Featurizer.ExcerptOffsetSeconds}");
-            var (analysis, notices) = await CliConsole.WithProgressAsync(asJson, progress => EdaInputs.WriteReportAsync(path,
+            EdaReport.CheckOutputPath(outPath); // before featurising a whole folder
+            var (analysis, readNotices) = await CliConsole.WithProgressAsync(asJson, progress => EdaInputs.WriteReportAsync(path,
                 outPath, parse.GetValue(label), parse.GetValue(title), progress, ct, dataset));
+            var notices = readNotices.ToList();
+            if (analysis.Table.Classes.Count < 2)
+                notices.Add($"only one class ({string.Join("", analysis.Table.Classes)}): separability (ANOVA F, mutual information) needs two or more; its figures are NaN");
             var rows = analysis.Separability.Take(Math.Max(0, parse.GetValue(top))).ToList();
             if (asJson)
             {

@@ -47,18 +47,41 @@ internal static class NotebookCommand
                 ? seconds > 0 ? TimeSpan.FromSeconds(seconds)
                     : throw new NotebookException(ErrorCodes.InvalidParameterValue, $"--cell-timeout must be positive, got {seconds}")
                 : (TimeSpan?)null;
+            if (File.Exists(outDir))
+                throw new NotebookException(ErrorCodes.InvalidParameterValue, $"--out {outDir} is a file; it names the folder for the executed notebooks");
             var options = new NotebookRunOptions { OutputDirectory = outDir, Parameters = values, CellTimeout = timeout };
             var results = new List<NotebookRunResult>();
+            var unreadable = new List<(string Path, string Message)>();
             foreach (var path in ExpandNotebooks(parse.GetValue(notebooks)!))
             {
-                var result = await CliConsole.WithProgressAsync(asJson,
-                    progress => NotebookRunner.RunAsync(path, options, progress, ct));
+                NotebookRunResult result;
+                try
+                {
+                    result = await CliConsole.WithProgressAsync(asJson,
+                        progress => NotebookRunner.RunAsync(path, options, progress, ct));
+                }
+                catch (MmcsException e) when (!ct.IsCancellationRequested)
+                {
+                    // a notebook that cannot be read fails alone: the others of the batch still run
+                    unreadable.Add((path, e.Message));
+                    if (!asJson) CliConsole.Error(e.Message);
+                    continue;
+                }
                 results.Add(result);
                 if (!asJson) Report(result);
             }
             if (asJson)
             {
-                CliConsole.WriteJson(results.Select(r => new
+                CliConsole.WriteJson(unreadable.Select(u => (object)new
+                {
+                    notebook = u.Path,
+                    output = (string?)null,
+                    succeeded = false,
+                    seconds = 0.0,
+                    failure = u.Message,
+                    warnings = Array.Empty<string>(),
+                    cells = Array.Empty<object>(),
+                }).Concat(results.Select(r => new
                 {
                     notebook = r.NotebookPath,
                     output = r.OutputPath,
@@ -76,9 +99,9 @@ internal static class NotebookCommand
                         error = c.Error?.Message,
                         line = c.Error?.Line,
                     }),
-                }));
+                })));
             }
-            return results.All(r => r.Succeeded) ? 0 : 1;
+            return unreadable.Count > 0 ? 2 : results.All(r => r.Succeeded) ? 0 : 1;
         });
         return new Command("notebook", "Run notebooks (.NET Interactive / Polyglot C# notebooks) headless.") { run };
     }

@@ -59,12 +59,42 @@ public static class EdaReport
         var analysis = EdaAnalysis.Compute(table, options.Neighbours, cancellationToken);
         progress.Report(new ProgressUpdate("eda statistics", 1, 1));
         var html = Render(analysis, options, progress, cancellationToken);
-        var full = Path.GetFullPath(outputPath);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var full = CheckOutputPath(outputPath);
         var temp = full + ".tmp";
-        File.WriteAllText(temp, html, new UTF8Encoding(false));
-        File.Move(temp, full, overwrite: true);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            File.WriteAllText(temp, html, new UTF8Encoding(false));
+            File.Move(temp, full, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temp); // nothing half-written
+            throw new MmcsException(ErrorCodes.InvalidParameterValue, $"cannot write the report to {full}: {e.Message}", e);
+        }
         return analysis;
+    }
+
+    /// <summary>The full path of a report to write, refused early (before any featurisation) when it is empty or names a folder.</summary>
+    public static string CheckOutputPath(string outputPath)
+    {
+        if (string.IsNullOrWhiteSpace(outputPath))
+            throw new MmcsException(ErrorCodes.InvalidParameterValue, "the report path is empty");
+        var full = Path.GetFullPath(outputPath);
+        if (Directory.Exists(full))
+            throw new MmcsException(ErrorCodes.InvalidParameterValue, $"{full} is a folder; give the report's file name (e.g. {Path.Combine(full, "eda.html")})");
+        return full;
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
     }
 
     /// <summary>The report's HTML.</summary>

@@ -170,9 +170,12 @@ public static partial class NotebookRunner
             ScriptState<object> state;
             try
             {
-                var run = previous is null
+                // on a worker thread: a cell that computes (or sleeps) without awaiting would otherwise run to its end
+                // before the time limit is looked at; past the limit it is abandoned (it cannot be stopped, only left:
+                // worker threads end with the process)
+                var run = Task.Run(() => previous is null
                     ? script.RunAsync(globals, _ => true, ct)
-                    : script.RunFromAsync(previous, _ => true, ct);
+                    : script.RunFromAsync(previous, _ => true, ct), ct);
                 state = timeout is { } limit ? await run.WaitAsync(limit, ct) : await run.WaitAsync(ct);
             }
             catch (TimeoutException)

@@ -28,6 +28,22 @@ public sealed class EdaReportTests : IDisposable
     }
 
     [Fact]
+    public void A_report_path_that_is_a_folder_or_cannot_be_written_is_a_clear_error_and_leaves_nothing_behind()
+    {
+        var folder = Assert.Throws<MmcsException>(() => EdaReport.Write(SmallTable(), _dir));
+        Assert.Equal(ErrorCodes.InvalidParameterValue, folder.ErrorCode);
+        Assert.Contains("is a folder", folder.Message);
+        Assert.Throws<MmcsException>(() => EdaReport.CheckOutputPath(" "));
+
+        string blocked = Path.Combine(_dir, "blocked");
+        File.WriteAllText(blocked, "a file where a folder is needed");
+        string path = Path.Combine(blocked, "report.html");
+        var e = Assert.Throws<MmcsException>(() => EdaReport.Write(SmallTable(), path));
+        Assert.Contains($"cannot write the report to {path}", e.Message);
+        Assert.Equal(["blocked"], Directory.GetFileSystemEntries(_dir).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public void Moods_are_ordered_as_the_quadrants_and_counted()
     {
         var table = SmallTable();

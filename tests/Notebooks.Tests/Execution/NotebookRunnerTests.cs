@@ -408,6 +408,26 @@ public sealed class NotebookRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_cell_that_blocks_without_awaiting_is_also_stopped_at_the_time_limit()
+    {
+        var nb = NewNotebook();
+        nb.AddCode("System.Threading.Thread.Sleep(30_000);");
+        nb.AddCode("1");
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = await NotebookRunner.RunAsync(nb, new NotebookRunOptions
+        {
+            OutputDirectory = Path.Combine(_dir, "out"),
+            CellTimeout = TimeSpan.FromMilliseconds(300),
+        });
+
+        Assert.Equal(CellErrorKind.Timeout, result.FailedCell!.Error!.Kind);
+        Assert.Equal(CellStatus.NotRun, result.Cells[1].Status);
+        // not a speed figure: before, the run returned only when the 30 s cell had ended
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), clock.Elapsed.ToString());
+    }
+
+    [Fact]
     public void Values_are_shown_as_invariant_text_and_long_sequences_are_cut()
     {
         Assert.Equal("0.5", Display.FormatText(0.5));
