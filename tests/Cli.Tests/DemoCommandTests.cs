@@ -111,6 +111,43 @@ public sealed class DemoCommandTests(DemoFixture demo) : IClassFixture<DemoFixtu
     }
 
     [Fact]
+    public void Evaluate_on_a_folder_with_a_file_it_cannot_analyse_says_how_many_were_scored_and_exits_2()
+    {
+        Assert.True(demo.First.ExitCode == 0, demo.First.StdErr);
+        string examples = Path.Combine(demo.Directory, ".mmcs", "demo", "examples");
+        string data = Path.Combine(demo.Directory, "with-a-bad-file");
+        foreach (var file in Directory.EnumerateFiles(examples, "*.wav", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(data, Path.GetRelativePath(examples, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        string bad = Path.Combine(data, "sad", "notes.wav");
+        File.WriteAllText(bad, "this is not audio");
+
+        var json = CliProcess.Run(demo.Directory, (IDictionary<string, string>?)null, "evaluate", "--data", data, "--json");
+        Assert.True(json.ExitCode == 2, json.StdErr);
+        var root = JsonDocument.Parse(json.StdOut).RootElement;
+        Assert.Equal(8, root.GetProperty("clips").GetInt32());
+        Assert.Equal(9, root.GetProperty("clips_found").GetInt32());
+        Assert.Equal(1, root.GetProperty("clips_failed").GetInt32());
+        Assert.Equal(bad, root.GetProperty("failures")[0].GetProperty("file").GetString());
+        Assert.Single(json.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("notes.wav", StringComparison.Ordinal));
+        Assert.DoesNotContain($"{bad}: {bad}", json.StdErr); // the path once, not "path: path: …"
+
+        var text = CliProcess.Run(demo.Directory, (IDictionary<string, string>?)null, "evaluate", "--data", data);
+        Assert.Equal(2, text.ExitCode);
+        Assert.Contains("(8 clips of 9: 1 could not be analysed and is not scored, see below)", text.StdOut);
+
+        // without ffmpeg every compressed file would fail: the evaluation stops (exit 3) instead of scoring the rest
+        File.Move(bad, Path.Combine(data, "sad", "song.mp3"));
+        var noFfmpeg = CliProcess.Run(demo.Directory, new Dictionary<string, string> { ["MMCS_FFMPEG"] = "/nonexistent/ffmpeg" }, "evaluate", "--data", data);
+        Assert.True(noFfmpeg.ExitCode == 3, noFfmpeg.StdErr + noFfmpeg.StdOut);
+        Assert.Contains("ffmpeg", noFfmpeg.StdErr);
+        Assert.DoesNotContain("accuracy", noFfmpeg.StdOut);
+    }
+
+    [Fact]
     public void Predict_with_a_model_alias_that_does_not_exist_says_so()
     {
         Assert.True(demo.First.ExitCode == 0, demo.First.StdErr);

@@ -32,6 +32,8 @@ internal static class EvaluateCommand
             var result = await CliConsole.WithProgressAsync(asJson, progress =>
                 Task.Run(() => ModelEvaluation.Evaluate(predictor, dataset, progress: progress, cancellationToken: ct), ct));
             var r = result.Report;
+            // scored on fewer clips than the folder holds: the figures are not the dataset's, so the exit code says so
+            int exit = result.Failures.Count > 0 ? 2 : 0;
             if (asJson)
             {
                 CliConsole.WriteJson(new
@@ -39,6 +41,8 @@ internal static class EvaluateCommand
                     model = answering,
                     data = dataset.Root,
                     clips = r.Count,
+                    clips_found = dataset.Items.Count,
+                    clips_failed = result.Failures.Count,
                     accuracy = r.Accuracy,
                     macro_f1 = r.MacroF1,
                     accuracy_ci = new[] { result.AccuracyCi.Low, result.AccuracyCi.High },
@@ -48,18 +52,23 @@ internal static class EvaluateCommand
                     confusion = r.Confusion,
                     failures = result.Failures.Select(f => new { file = f.Path, message = f.Error }).ToArray(),
                 });
-                return 0;
+                foreach (var (path, error) in result.Failures) CliConsole.Error(Naming(path, error));
+                return exit;
             }
             string F(double v) => v.ToString("0.000", Invariant.Culture);
-            CliConsole.Info($"{answering} on {dataset.Root} ({r.Count} clips)");
+            CliConsole.Info($"{answering} on {dataset.Root} ({r.Count} clips" +
+                            (result.Failures.Count > 0 ? $" of {dataset.Items.Count}: {result.Failures.Count} could not be analysed and {(result.Failures.Count == 1 ? "is" : "are")} not scored, see below)" : ")"));
             CliConsole.Info($"accuracy {F(r.Accuracy)} [{F(result.AccuracyCi.Low)}, {F(result.AccuracyCi.High)}], macro-F1 {F(r.MacroF1)} [{F(result.MacroF1Ci.Low)}, {F(result.MacroF1Ci.High)}]");
             CliConsole.Table("Per class", ["mood", "precision", "recall", "F1", "support"],
                 r.PerClass.Select(c => (IReadOnlyList<string>)[c.Label, F(c.Precision), F(c.Recall), F(c.F1), c.Support.ToString(Invariant.Culture)]));
             CliConsole.Table("Confusion (rows: truth, columns: predicted)", new[] { "" }.Concat(r.Labels).ToArray(),
                 r.Labels.Select((l, i) => (IReadOnlyList<string>)new[] { l }.Concat(r.Confusion[i].Select(v => v.ToString(Invariant.Culture))).ToArray()));
-            foreach (var (path, error) in result.Failures) CliConsole.Error($"{path}: {error}");
-            return 0;
+            foreach (var (path, error) in result.Failures) CliConsole.Error(Naming(path, error));
+            return exit;
         });
         return command;
     }
+
+    /// <summary>The error, prefixed with its file unless it names it already.</summary>
+    private static string Naming(string path, string error) => error.Contains(path, StringComparison.Ordinal) ? error : $"{path}: {error}";
 }

@@ -37,8 +37,10 @@ public static class ModelEvaluation
             {
                 predicted[i] = predictor.Predict(dataset.Items[i].Path, cancellationToken).Mood;
             }
-            catch (MmcsException e)
+            catch (MmcsException e) when (e.ErrorCode != ErrorCodes.MissingDependency)
             {
+                // a file that cannot be analysed is reported; a missing ffmpeg would fail every compressed file, so it
+                // stops the evaluation (exit code 3) rather than scoring the WAV files alone
                 errors[i] = e.Message;
             }
             progress.Report(new ProgressUpdate("evaluate", Interlocked.Increment(ref done), dataset.Items.Count));
