@@ -101,36 +101,128 @@ public sealed record WindowOptions
 
     /// <summary>The longest segment copied at once (at least one window): bounds the memory a long song's copies take.</summary>
     public double CopySegmentSeconds { get; init; } = 60;
+
+    /// <summary>The most windows one song is cut into: a hop far shorter than the song asks for (0.0001 s: 240 000
+    /// windows of a 30 s clip, hours of work) is refused naming the count.</summary>
+    public int MaxWindows { get; init; } = 20_000;
 }
 
 /// <summary>One window of a song: the excerpt-length clip starting at <see cref="StartSeconds"/>.</summary>
-public sealed record AudioWindow(int Index, double StartSeconds, AudioSignal Signal)
+public sealed record AudioWindow
 {
+    private readonly AudioSignal? _signal;
+    private readonly AudioSignal? _song;
+    private readonly int _start, _length;
+
+    /// <summary>A window whose samples are given.</summary>
+    public AudioWindow(int index, double startSeconds, AudioSignal signal)
+    {
+        Index = index;
+        StartSeconds = startSeconds;
+        _signal = signal;
+    }
+
+    /// <summary>A window of a song held once: its <paramref name="length"/> samples from <paramref name="start"/> (zero-padded
+    /// past the song's end) are cut when <see cref="Signal"/> is read, so the windows of a long song, which overlap, do
+    /// not each keep a copy of their part of it.</summary>
+    public AudioWindow(int index, double startSeconds, AudioSignal song, int start, int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        Index = index;
+        StartSeconds = startSeconds;
+        _song = song;
+        _start = start;
+        _length = length;
+    }
+
+    public int Index { get; }
+
+    public double StartSeconds { get; }
+
+    /// <summary>The window's samples (of a song window: a new array at every read).</summary>
+    public AudioSignal Signal
+    {
+        get
+        {
+            if (_signal != null) return _signal;
+            var w = new float[_length];
+            var song = _song!.Samples;
+            if (_start < song.Length) Array.Copy(song, _start, w, 0, Math.Min(_length, song.Length - _start));
+            return new AudioSignal(w, _song.SampleRate, _song.Source);
+        }
+    }
+
     /// <summary>Its span of the song's augmented copies (null unless <see cref="WindowOptions.Copies"/> asked for them).</summary>
     public WindowCopies? Copies { get; init; }
 }
 
-/// <summary>The augmented copies of one segment of a song, in the plan's order, shared by the windows cut from it.</summary>
+/// <summary>
+/// The augmented copies of one segment of a song, in the plan's order, shared by the windows cut from it. Made when a
+/// window first asks for them; once every window of the segment said it is done with them
+/// (<see cref="WindowCopies.Done"/>), they are let go (and made again, the same, if asked for later), so a long song's
+/// copies are not all in memory at once.
+/// </summary>
 public sealed class SegmentCopies
 {
-    private readonly IReadOnlyList<float[]> _copies;
+    private readonly Func<IReadOnlyList<float[]>>? _make;
+    private readonly int _windows;
+    private readonly Lock _gate = new();
+    private IReadOnlyList<float[]>? _copies;
+    private int _pending;
 
+    /// <summary>Copies already made (kept for the segment's lifetime).</summary>
     public SegmentCopies(IReadOnlyList<float[]> copies, int sampleRate, string source)
     {
         _copies = copies;
+        Count = copies.Count;
         SampleRate = sampleRate;
         Source = source;
     }
 
-    public int Count => _copies.Count;
+    /// <summary>Copies made by <paramref name="make"/> (deterministic) when first asked for, let go when its
+    /// <paramref name="windows"/> windows are done.</summary>
+    public SegmentCopies(int count, Func<IReadOnlyList<float[]>> make, int windows, int sampleRate, string source)
+    {
+        _make = make;
+        _windows = _pending = windows;
+        Count = count;
+        SampleRate = sampleRate;
+        Source = source;
+    }
+
+    public int Count { get; }
 
     public int SampleRate { get; }
 
     public string Source { get; }
 
+    /// <summary>True while the copies are in memory.</summary>
+    public bool IsMade
+    {
+        get
+        {
+            lock (_gate) return _copies != null;
+        }
+    }
+
     /// <summary><paramref name="length"/> samples of copy <paramref name="k"/> from <paramref name="start"/> (a new array).</summary>
-    public AudioSignal Cut(int k, int start, int length) =>
-        new(_copies[k].AsSpan(start, length).ToArray(), SampleRate, Source);
+    public AudioSignal Cut(int k, int start, int length)
+    {
+        IReadOnlyList<float[]> copies;
+        lock (_gate) copies = _copies ??= _make!();
+        return new(copies[k].AsSpan(start, length).ToArray(), SampleRate, Source);
+    }
+
+    internal void WindowDone()
+    {
+        lock (_gate)
+        {
+            if (_make == null || --_pending > 0) return;
+            _copies = null;
+            _pending = _windows;
+        }
+    }
 }
 
 /// <summary>A window's span of its segment's copies: cut when asked for, so that only the segment copies stay in memory.</summary>
@@ -140,6 +232,9 @@ public sealed record WindowCopies(SegmentCopies Segment, int Offset, int Length)
 
     /// <summary>The window's span of copy <paramref name="k"/>.</summary>
     public AudioSignal this[int k] => Segment.Cut(k, Offset, Length);
+
+    /// <summary>Says this window has been analysed: the segment's copies go once all its windows are.</summary>
+    public void Done() => Segment.WindowDone();
 }
 
 /// <summary>A song cut into windows. Silent windows are dropped (counted); a song shorter than one window gives
@@ -242,6 +337,10 @@ public sealed class AudioLoader
         }
         else
         {
+            long count = (y.Length - len) / hopSamples + 2;
+            if (count > windows.MaxWindows)
+                throw new Core.MmcsException(Core.ErrorCodes.InvalidParameterValue, FormattableString.Invariant(
+                    $"{path}: a hop of {hop} s would cut this {songSeconds:0.#} s song into about {count} windows; at most {windows.MaxWindows} (give a longer hop)"));
             for (int s = 0; s + len <= y.Length; s += hopSamples) starts.Add(s);
             // (a hop longer than the window leaves gaps between windows: the tail is then measured against the window)
             if (windows.CoverEnd && y.Length - (starts[^1] + len) >= Math.Max(1, windows.CoverEndMinimumHops * Math.Min(hopSamples, len))) starts.Add(y.Length - len);
@@ -254,7 +353,8 @@ public sealed class AudioLoader
             else kept.Add(s);
         }
         var list = new List<AudioWindow>(kept.Count);
-        foreach (int s in kept) list.Add(new AudioWindow(list.Count, (double)s / Options.SampleRate, Cut(y, s, len, path)));
+        var whole = new AudioSignal(y, Options.SampleRate, path);
+        foreach (int s in kept) list.Add(new AudioWindow(list.Count, (double)s / Options.SampleRate, whole, s, len));
         if (windows.Copies is { } plan && list.Count > 0)
         {
             // segments of consecutive kept windows spanning at most CopySegmentSeconds (at least one window each)
@@ -263,17 +363,17 @@ public sealed class AudioLoader
             {
                 int last = first;
                 while (last + 1 < kept.Count && kept[last + 1] + len - kept[first] <= maxSpan) last++;
-                int segmentStart = kept[first];
-                // a padded short song is copied padded, as a padded training clip is
-                var segment = Cut(y, segmentStart, kept[last] + len - segmentStart, path);
+                int segmentStart = kept[first], segmentLength = kept[last] + len - segmentStart;
                 string key = first == 0 ? windows.CopiesKey : FormattableString.Invariant($"{windows.CopiesKey}@{segmentStart}");
-                var copies = new float[plan.Copies.Count][];
-                for (int k = 0; k < copies.Length; k++)
+                IReadOnlyList<float[]> Make()
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    copies[k] = plan.Apply(segment, key, k).Samples;
+                    // a padded short song is copied padded, as a padded training clip is
+                    var segment = Cut(y, segmentStart, segmentLength, path);
+                    var copies = new float[plan.Copies.Count][];
+                    for (int k = 0; k < copies.Length; k++) copies[k] = plan.Apply(segment, key, k).Samples;
+                    return copies;
                 }
-                var shared = new SegmentCopies(copies, Options.SampleRate, path);
+                var shared = new SegmentCopies(plan.Copies.Count, Make, last - first + 1, Options.SampleRate, path);
                 for (int w = first; w <= last; w++) list[w] = list[w] with { Copies = new WindowCopies(shared, kept[w] - segmentStart, len) };
                 first = last + 1;
             }

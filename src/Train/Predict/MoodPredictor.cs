@@ -124,8 +124,9 @@ public sealed class MoodPredictor
         for (int start = 0; start < windows.Count; start += _options.WindowBatch)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var batch = windows.Skip(start).Take(_options.WindowBatch)
-                .SelectMany(w => Views(w)).Select(signal => _featurizer.Extract(signal, _set, _images)).ToArray();
+            var batchWindows = windows.Skip(start).Take(_options.WindowBatch).ToList();
+            var batch = batchWindows.SelectMany(w => Views(w)).Select(signal => _featurizer.Extract(signal, _set, _images)).ToArray();
+            foreach (var w in batchWindows) w.Copies?.Done(); // a segment's copies go once its windows are featurised
             if (ensemble != null)
             {
                 var perMember = ensemble.PredictMembers(batch).Select(p => MeanOfViews(p, views)).ToArray();

@@ -316,6 +316,51 @@ public class AudioLoaderTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_segment_s_copies_are_made_when_first_asked_for_and_let_go_once_its_windows_are_done()
+    {
+        using var dir = new TempDir();
+        var (p, _) = SongWithASilentGap(dir);
+        var song = new AudioLoader(Short).LoadWindows(p, new WindowOptions { HopSeconds = 1.5, Copies = TwoCopies, CopiesKey = "k", CopySegmentSeconds = 2.5 });
+        var segment = song.Windows[1].Copies!.Segment; // windows 1 and 2
+        Assert.False(segment.IsMade);
+        var before = song.Windows[2].Copies![1].Samples;
+        Assert.True(segment.IsMade);
+        song.Windows[1].Copies!.Done();
+        Assert.True(segment.IsMade); // window 2 is not done yet
+        song.Windows[2].Copies!.Done();
+        Assert.False(segment.IsMade);
+        Assert.True(song.Windows[0].Copies!.Segment.IsMade is false);
+        // made again, the same, when asked for after that
+        Assert.Equal(before, song.Windows[2].Copies![1].Samples);
+    }
+
+    [Fact]
+    public void A_window_s_samples_are_its_span_of_the_song_cut_when_read()
+    {
+        using var dir = new TempDir();
+        var (p, x) = SongWithASilentGap(dir);
+        var song = new AudioLoader(Short).LoadWindows(p, new WindowOptions { HopSeconds = 1.5 });
+        foreach (var w in song.Windows)
+        {
+            int start = (int)Math.Round(w.StartSeconds * 22050);
+            Assert.Equal(x.AsSpan(start, 44100).ToArray(), w.Signal.Samples);
+            Assert.NotSame(w.Signal.Samples, w.Signal.Samples); // not kept: a new array at each read
+        }
+    }
+
+    [Fact]
+    public void A_hop_that_would_cut_a_song_into_more_windows_than_allowed_is_refused_naming_the_count()
+    {
+        using var dir = new TempDir();
+        var (p, _) = SongWithASilentGap(dir);
+        var e = Assert.Throws<Mmcs.Core.MmcsException>(() => new AudioLoader(Short).LoadWindows(p, new WindowOptions { HopSeconds = 0.0001, MaxWindows = 1000 }));
+        Assert.Equal(Mmcs.Core.ErrorCodes.InvalidParameterValue, e.ErrorCode);
+        Assert.Contains("a hop of 0.0001 s would cut", e.Message);
+        Assert.Contains("at most 1000", e.Message);
+        Assert.Contains(p, e.Message);
+    }
+
+    [Fact]
     public void A_padded_short_song_is_copied_padded_as_a_padded_training_clip_is()
     {
         using var dir = new TempDir();
