@@ -107,6 +107,15 @@ internal static class PredictCommand
         return files;
     }
 
+    /// <summary>m:ss, or h:mm:ss from an hour on (a mix's windows must not wrap to 00:00).</summary>
+    internal static string Clock(double seconds)
+    {
+        var t = TimeSpan.FromSeconds(Math.Floor(seconds));
+        return t.TotalHours >= 1
+            ? ((int)t.TotalHours).ToString(Invariant.Culture) + t.ToString("\\:mm\\:ss", Invariant.Culture)
+            : t.ToString("mm\\:ss", Invariant.Culture);
+    }
+
     private static void Print(IReadOnlyList<SongPrediction> results, IReadOnlyList<string> labels, string model, bool timeline)
     {
         string P(double v) => v.ToString("0.00", Invariant.Culture);
@@ -119,7 +128,7 @@ internal static class PredictCommand
         {
             CliConsole.Info($"{Path.GetFileName(r.Path)}:");
             foreach (var w in r.Windows)
-                CliConsole.Info($"  {TimeSpan.FromSeconds(w.Start):mm\\:ss}  {w.Mood,-8} " +
+                CliConsole.Info($"  {Clock(w.Start)}  {w.Mood,-8} " +
                                 string.Join(" ", labels.Select(l => $"{l} {P(w.Probabilities[l])}")));
         }
     }

@@ -47,9 +47,10 @@ public sealed record ClassificationReport(
             double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
             perClass.Add(new ClassMetrics(labels[c], precision, recall, f1, support));
         }
-        // Macro-F1 over the classes present in the truth (scikit-learn averages over all labels given; with every
-        // class present, as in our data, the two agree).
-        var present = perClass.Where(m => m.Support > 0).ToList();
+        // Macro-F1 over the classes present in the truth or in the predictions, as scikit-learn's f1_score(average=
+        // "macro") without labels=: a class predicted but never true counts with F1 0 (predicting it was only wrong);
+        // a class neither true nor predicted is left out. With every class present, as in the 4Q folds, all agree.
+        var present = perClass.Where((m, c) => m.Support > 0 || Enumerable.Range(0, k).Any(r => confusion[r][c] > 0)).ToList();
         double macroF1 = present.Count == 0 ? 0 : present.Average(m => m.F1);
         return new ClassificationReport(labels.ToArray(), truth.Count == 0 ? 0 : (double)correct / truth.Count,
             macroF1, perClass, confusion, truth.Count);

@@ -27,6 +27,16 @@ public class ClassificationMetricsTests
     }
 
     [Fact]
+    public void Macro_f1_counts_a_class_that_was_predicted_but_never_true_as_scikit_learn_does()
+    {
+        // sklearn.metrics.f1_score([0, 0, 2, 2], [0, 1, 2, 2], average="macro") = (2/3 + 0 + 1) / 3; relaxed (3),
+        // neither true nor predicted, is left out
+        var r = ClassificationReport.Compute([0, 0, 2, 2], [0, 1, 2, 2], Labels);
+        Assert.Equal((2.0 / 3 + 0 + 1) / 3, r.MacroF1, 12);
+        Assert.Equal(1.0, ClassificationReport.Compute([0, 0, 2, 2], [0, 0, 2, 2], Labels).MacroF1, 12);
+    }
+
+    [Fact]
     public void A_bootstrap_interval_contains_the_estimate_and_narrows_with_more_data()
     {
         var rng = new Random(1);
