@@ -26,6 +26,7 @@ internal static class EvaluateCommand
         {
             bool asJson = parse.GetValue(json);
             var dataset = DatasetReader.Open(parse.GetValue(data)!);
+            foreach (var warning in dataset.Warnings) CliConsole.Warning(warning); // e.g. audio loose in the root, not scored
             var (loaded, answering) = ModelLoading.Load(parse.GetValue(model), parse.GetValue(tracking));
             using var _ = loaded;
             var predictor = new MoodPredictor(loaded, new PredictOptions { HopSeconds = parse.GetValue(hop), TestTimeAugmentation = !parse.GetValue(noTta) });

@@ -69,7 +69,10 @@ public static class DatasetReader
         string root = Path.GetFullPath(folder);
         var subs = SubFolders(root);
         var folderLabels = subs.Select(s => Path.GetFileName(s)!).ToList();
-        bool moods = folderLabels.Count > 0 && folderLabels.All(l => Moods.Normalize(l) != null);
+        // the labels are moods when every folder that holds audio names one (in any case): an artwork/ or empty folder
+        // beside Happy/ and Sad/ does not turn them into the labels "Happy" and "Sad"
+        var labelled = subs.Where(s => AudioFilesUnder(s).Count > 0).Select(s => Path.GetFileName(s)!).ToList();
+        bool moods = labelled.Count > 0 && labelled.All(l => Moods.Normalize(l) != null);
         if (layout == DatasetLayout.TurkishEmotion && !moods)
             throw new DatasetException($"{root}: a Turkish-emotion layout holds only happy/sad/angry/relax folders, found {string.Join(", ", folderLabels)}");
         var items = new List<DatasetItem>();
@@ -77,9 +80,13 @@ public static class DatasetReader
         foreach (string sub in subs)
         {
             string name = Path.GetFileName(sub)!;
-            string label = moods ? Moods.Normalize(name)! : name;
             var files = AudioFilesUnder(sub);
-            if (files.Count == 0) warnings.Add($"{sub}: no audio files");
+            if (files.Count == 0)
+            {
+                warnings.Add($"{sub}: no audio files");
+                continue;
+            }
+            string label = moods ? Moods.Normalize(name)! : name;
             items.AddRange(files.Select(f => new DatasetItem(f, label, null, SongIdOf(root, f))));
         }
         var loose = Directory.EnumerateFiles(root).Where(IsAudioFile).Count();
@@ -234,7 +241,7 @@ public static class DatasetReader
 
     private static List<string> SubFolders(string folder) =>
         Directory.EnumerateDirectories(folder)
-            .Where(d => !Path.GetFileName(d)!.StartsWith('.'))
+            .Where(d => !Path.GetFileName(d)!.StartsWith('.') && Path.GetFileName(d) != "__MACOSX") // macOS zip resource forks
             .Order(StringComparer.Ordinal)
             .ToList();
 

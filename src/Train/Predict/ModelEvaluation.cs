@@ -20,6 +20,13 @@ public static class ModelEvaluation
     {
         progress ??= Progress.None;
         var labels = predictor.Model.Labels;
+        // a folder named "Happy" is the model's "happy" (labels match in any case when nothing matches exactly)
+        string Canonical(string label) => labels.Contains(label) ? label : labels.FirstOrDefault(l => string.Equals(l, label, StringComparison.OrdinalIgnoreCase)) ?? label;
+        dataset = dataset with
+        {
+            Items = dataset.Items.Select(i => i with { Label = Canonical(i.Label) }).ToList(),
+            Labels = dataset.Labels.Select(Canonical).Distinct().ToList(),
+        };
         var unknown = dataset.Items.Select(i => i.Label).Distinct().Where(l => !labels.Contains(l)).ToArray();
         if (unknown.Length > 0)
             throw new MmcsException(ErrorCodes.DataInvalid,

@@ -39,6 +39,18 @@ public class DatasetReaderTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Mood_folders_stay_moods_beside_a_folder_without_audio_or_a_macos_resource_fork_folder()
+    {
+        using var dir = new TempDir();
+        Touch(dir, "Happy/a.mp3", "Sad/b.mp3", "artwork/cover.jpg", "__MACOSX/Happy/._a.mp3", "__MACOSX/._Sad");
+        var ds = DatasetReader.Open(dir.Path);
+        Assert.Equal(["happy", "sad"], ds.Labels);
+        Assert.Equal(["happy", "sad"], ds.Items.Select(i => i.Label));
+        Assert.Contains(ds.Warnings, w => w.Contains("artwork") && w.Contains("no audio files"));
+        Assert.DoesNotContain(ds.Warnings, w => w.Contains("__MACOSX"));
+    }
+
+    [Fact]
     public void The_turkish_layout_maps_relax_to_relaxed()
     {
         using var dir = new TempDir();
