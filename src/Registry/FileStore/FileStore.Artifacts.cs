@@ -17,17 +17,32 @@ public sealed partial class FileStore
     /// <summary>The local folder of a run's artifacts (its artifact_uri must be a file:// URI or a plain path).</summary>
     public string LocalArtifactDirectory(string runId) => ArtifactRoot(runId, forWrite: false);
 
-    public string? TryGetLocalArtifactDirectory(string runId) =>
-        ArtifactFiles.LocalRoot(ReadRunInfo(RunDir(runId)).Info.ArtifactUri);
+    public string? TryGetLocalArtifactDirectory(string runId)
+    {
+        string dir = RunDir(runId);
+        return Relocated(dir, ArtifactFiles.LocalRoot(ReadRunInfo(dir).Info.ArtifactUri));
+    }
 
     private string ArtifactRoot(string runId, bool forWrite)
     {
         string dir = RunDir(runId);
         var (info, _) = ReadRunInfo(dir);
         if (forWrite) CheckActive(info);
-        return ArtifactFiles.LocalRoot(info.ArtifactUri)
+        return Relocated(dir, ArtifactFiles.LocalRoot(info.ArtifactUri))
             ?? throw MlflowException.Invalid(
                 $"Run {runId} has the artifact location '{info.ArtifactUri}', which the file store cannot reach: only file:// locations are supported.");
+    }
+
+    /// <summary>
+    /// A store copied or moved to another folder (or machine) keeps the absolute artifact_uri its runs were created
+    /// with. When that folder is gone and the run's own <c>artifacts</c> folder exists (where this store puts them),
+    /// the artifacts are read and written there.
+    /// </summary>
+    private static string? Relocated(string runDir, string? recorded)
+    {
+        if (recorded == null || Directory.Exists(recorded)) return recorded;
+        string own = Path.Combine(runDir, "artifacts");
+        return Directory.Exists(own) ? own : recorded;
     }
 }
 

@@ -138,4 +138,28 @@ public sealed class DamagedStoreTests : IDisposable
         File.WriteAllText(file, "x");
         Assert.Contains("is a file", Throws(ErrorCodes.InvalidParameterValue, () => new Registry.FileStore.FileStore(file)).Message);
     }
+
+    [Fact]
+    public void A_store_moved_to_another_folder_reads_its_runs_artifacts_from_their_new_place()
+    {
+        var store = NewStore();
+        string exp = store.CreateExperiment("e");
+        string runId = store.CreateRun(exp, "r").Info.RunId;
+        string file = _temp.Sub("report.txt");
+        File.WriteAllText(file, "figures");
+        store.LogArtifact(runId, file, "reports");
+        string recorded = store.LocalArtifactDirectory(runId);
+
+        string moved = _temp.Sub("elsewhere");
+        Directory.Move(store.RootDirectory, moved);
+        var reopened = new Registry.FileStore.FileStore(moved);
+        Assert.Equal(recorded, ArtifactUriOf(reopened, runId)); // meta.yaml still names the old place
+        Assert.Equal(Path.Combine(moved, exp, runId, "artifacts"), reopened.TryGetLocalArtifactDirectory(runId));
+        Assert.Equal(["reports/report.txt"], reopened.ListArtifacts(runId, "reports").Select(a => a.Path));
+        string got = reopened.DownloadArtifacts(runId, "reports/report.txt", _temp.Sub("down"));
+        Assert.Equal("figures", File.ReadAllText(got));
+    }
+
+    private static string ArtifactUriOf(Registry.FileStore.FileStore store, string runId) =>
+        Registry.FileStore.FileStore.LocalPathFromUri(store.GetRun(runId).Info.ArtifactUri);
 }
