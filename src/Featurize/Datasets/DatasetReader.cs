@@ -35,7 +35,13 @@ public static class DatasetReader
     public static Dataset Open(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (File.Exists(path)) return ReadManifest(path);
+        if (File.Exists(path))
+        {
+            // an audio file or any other file is not a list of labelled files
+            if (IsAudioFile(path) || !Path.GetExtension(path).Equals(".csv", StringComparison.OrdinalIgnoreCase))
+                throw new DatasetException($"{Path.GetFullPath(path)}: a labelled dataset is a folder (4Q layout, or one folder per mood) or a manifest .csv of path,label rows; this is a {(IsAudioFile(path) ? "song" : Path.GetExtension(path) is { Length: > 0 } e ? e + " file" : "file without an extension")}");
+            return ReadManifest(path);
+        }
         if (!Directory.Exists(path)) throw new DatasetException($"{path}: no such dataset folder or manifest");
         return Detect(path) switch
         {

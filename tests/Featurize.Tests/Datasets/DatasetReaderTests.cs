@@ -121,6 +121,10 @@ public class DatasetReaderTests(ITestOutputHelper output)
         Assert.Throws<DatasetException>(() => DatasetReader.Open(dir.File("nope")));
         dir.Write("bad.csv", Encoding.UTF8.GetBytes("path,artist\na.mp3,x\n"));
         Assert.Contains("label", Assert.Throws<DatasetException>(() => DatasetReader.Open(dir.File("bad.csv"))).Message);
+        // a song or another kind of file is not read as a manifest ("row 1 needs a path and a label" before)
+        Touch(dir, "song.wav", "list.json");
+        Assert.EndsWith("this is a song", Assert.Throws<DatasetException>(() => DatasetReader.Open(dir.File("song.wav"))).Message);
+        Assert.EndsWith("this is a .json file", Assert.Throws<DatasetException>(() => DatasetReader.Open(dir.File("list.json"))).Message);
     }
 
     [Fact]
