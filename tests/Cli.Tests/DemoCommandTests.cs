@@ -148,6 +148,34 @@ public sealed class DemoCommandTests(DemoFixture demo) : IClassFixture<DemoFixtu
     }
 
     [Fact]
+    public void Predict_takes_a_model_s_manifest_file_for_its_folder_and_without_a_store_says_where_it_looked()
+    {
+        Assert.True(demo.First.ExitCode == 0, demo.First.StdErr);
+        string song = Directory.EnumerateFiles(Path.Combine(demo.Directory, ".mmcs", "demo", "examples"), "*.wav", SearchOption.AllDirectories).First();
+        string manifest = Directory.EnumerateFiles(Path.Combine(demo.Directory, "mlruns"), "mmcs-model.json", SearchOption.AllDirectories).First();
+        var byFile = CliProcess.Run(demo.Directory, (IDictionary<string, string>?)null, "predict", song, "--model", manifest, "--no-tta");
+        Assert.True(byFile.ExitCode == 0, byFile.StdErr);
+        // a file named and inside a named folder is predicted once
+        string folder = Path.GetDirectoryName(song)!;
+        var twice = CliProcess.Run(demo.Directory, (IDictionary<string, string>?)null, "predict", song, folder, "--model", manifest, "--no-tta", "--json");
+        Assert.True(twice.ExitCode == 0, twice.StdErr);
+        Assert.Equal(Directory.GetFiles(folder, "*.wav").Length, JsonDocument.Parse(twice.StdOut).RootElement.GetProperty("predictions").GetArrayLength());
+
+        string elsewhere = Directory.CreateTempSubdirectory("mmcs-no-store-").FullName;
+        try
+        {
+            var none = CliProcess.Run(elsewhere, (IDictionary<string, string>?)null, "predict", song);
+            Assert.Equal(2, none.ExitCode);
+            Assert.Contains($"There is no tracking store at {Path.Combine(elsewhere, "mlruns")}", none.StdErr);
+            Assert.False(Directory.Exists(Path.Combine(elsewhere, "mlruns")));
+        }
+        finally
+        {
+            Directory.Delete(elsewhere, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Predict_with_a_model_alias_that_does_not_exist_says_so()
     {
         Assert.True(demo.First.ExitCode == 0, demo.First.StdErr);

@@ -13,6 +13,8 @@ internal static class ModelLoading
     public static (MoodModel Model, string Answering) Load(string? uri, string? trackingUri)
     {
         uri ??= DefaultModelUri;
+        // the model's own files (mmcs-model.json, MLmodel) stand for its folder
+        if (File.Exists(uri) && Path.GetFileName(uri) is MoodModel.ManifestFileName or "MLmodel") uri = Path.GetDirectoryName(Path.GetFullPath(uri))!;
         if (Directory.Exists(uri))
         {
             // a model folder needs no tracking store (and opening one could create ./mlruns)
@@ -20,7 +22,18 @@ internal static class ModelLoading
             return (MoodModel.Load(full, full), full);
         }
         using var store = TrackingStores.Open(trackingUri);
-        var resolved = new ModelUriResolver(store).Resolve(uri);
+        ResolvedModel resolved;
+        try
+        {
+            resolved = new ModelUriResolver(store).Resolve(uri);
+        }
+        catch (MlflowException e) when (e.ErrorCode == Core.ErrorCodes.ResourceDoesNotExist &&
+                                         store is Registry.FileStore.FileStore fs && !Directory.Exists(fs.RootDirectory))
+        {
+            // usually run from another folder than the one holding ./mlruns
+            throw new MlflowException(e.ErrorCode,
+                $"{e.Message} There is no tracking store at {fs.RootDirectory}: run where ./mlruns is, or give --tracking-uri, or --model a model folder.", e);
+        }
         return (MoodModel.Load(resolved.LocalPath, resolved.Identity), resolved.Identity);
     }
 }

@@ -43,8 +43,9 @@ internal static class PredictCommand
                     {
                         results.Add(predictor.Predict(files[i], ct));
                     }
-                    catch (MmcsException e)
+                    catch (MmcsException e) when (e.ErrorCode != ErrorCodes.MissingDependency)
                     {
+                        // one bad file is reported and the others go on; a missing ffmpeg stops the run (exit 3)
                         errors.Add((files[i], e));
                     }
                 }
@@ -86,6 +87,11 @@ internal static class PredictCommand
     internal static IReadOnlyList<string> ExpandInputs(IReadOnlyList<string> inputs)
     {
         var files = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal); // a file named and inside a named folder: predicted once
+        void Add(string file)
+        {
+            if (seen.Add(Path.GetFullPath(file))) files.Add(file);
+        }
         foreach (var input in inputs)
         {
             if (Directory.Exists(input))
@@ -93,11 +99,11 @@ internal static class PredictCommand
                 var found = DatasetReader.ExpandAudioPaths([input]);
                 if (found.Count == 0)
                     throw new MmcsException(ErrorCodes.InvalidParameterValue, $"folder '{input}' holds no audio files");
-                files.AddRange(found);
+                foreach (var f in found) Add(f);
             }
             else if (File.Exists(input))
             {
-                files.Add(input);
+                Add(input);
             }
             else
             {
