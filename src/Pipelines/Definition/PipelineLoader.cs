@@ -22,6 +22,8 @@ public static class PipelineLoader
 {
     public static LoadedPipeline Load(string path, IEnumerable<string>? overrides = null)
     {
+        if (Directory.Exists(path))
+            throw new MmcsException(ErrorCodes.InvalidParameterValue, $"'{path}' is a folder, not a pipeline file (e.g. {Path.Combine(path, "4q.yaml")})");
         if (!System.IO.File.Exists(path))
             throw new MmcsException(ErrorCodes.ResourceDoesNotExist, $"pipeline file '{path}' does not exist");
         return Parse(System.IO.File.ReadAllText(path), path, Path.GetDirectoryName(Path.GetFullPath(path))!, overrides);

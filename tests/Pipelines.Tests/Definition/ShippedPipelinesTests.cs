@@ -23,6 +23,14 @@ public class ShippedPipelinesTests
     }
 
     [Fact]
+    public void A_folder_given_for_a_pipeline_file_is_named_as_a_folder()
+    {
+        var e = Assert.Throws<Mmcs.Core.MmcsException>(() => PipelineLoader.Load(PipelinesFolder()));
+        Assert.Contains("is a folder, not a pipeline file", e.Message);
+        Assert.Contains("does not exist", Assert.Throws<Mmcs.Core.MmcsException>(() => PipelineLoader.Load(Path.Combine(PipelinesFolder(), "nope.yaml"))).Message);
+    }
+
+    [Fact]
     public void The_4q_pipeline_evaluates_by_repeated_artist_grouped_ten_fold_cross_validation()
     {
         var p = PipelineLoader.Load(Path.Combine(PipelinesFolder(), "4q.yaml")).Definition;
