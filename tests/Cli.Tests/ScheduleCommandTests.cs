@@ -37,6 +37,16 @@ public sealed class ScheduleCommandTests : IDisposable
         """;
 
     [Fact]
+    public void A_data_folder_that_does_not_exist_is_refused_before_any_tick()
+    {
+        File.WriteAllText(Path.Combine(_dir, "tiny.yaml"), Yaml);
+        var r = CliProcess.Run(_dir, NoEnv, "schedule", "tiny.yaml", "--cron", "0 3 * * 0", "--once", "--data", "nowhere", "--tracking-uri", "mlruns");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains($"the data folder {Path.Combine(_dir, "nowhere")} does not exist", r.StdErr);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "mlruns")));
+    }
+
+    [Fact]
     public void A_scheduled_tick_runs_the_pipeline_and_the_next_tick_skips_unchanged_data_until_the_data_changes()
     {
         Assert.Equal(0, CliProcess.Run(_dir, NoEnv, "data", "synth", "--out", "corpus", "--per-class", "8", "--seconds", "4").ExitCode);

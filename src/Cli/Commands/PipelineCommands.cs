@@ -100,6 +100,9 @@ internal static class PipelineCommands
             var tz = parse.GetValue(zone) is { } z ? FindZone(z) : TimeZoneInfo.Utc;
             string? dataOverride = parse.GetValue(data);
             string dataPath = loaded.ResolveDataPath(dataOverride);
+            // a mistyped --data is refused now (exit 2), not at every tick; a pipeline that synthesises its data makes it
+            if (!Directory.Exists(dataPath) && !File.Exists(dataPath) && loaded.Definition.Dataset.Synthetic == null)
+                throw new MmcsException(ErrorCodes.ResourceDoesNotExist, $"the data folder {dataPath} does not exist");
             var options = new PipelineRunOptions { DataOverride = dataOverride, TrackingUri = parse.GetValue(tracking), TakeLock = false };
             string state = options.StateDirectory;
             var scheduler = new PipelineScheduler(expression, tz, loaded.Definition.Name, state, Path.Combine(state, "locks"),
