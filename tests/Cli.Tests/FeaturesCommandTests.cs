@@ -39,6 +39,11 @@ public sealed class FeaturesCommandTests : IDisposable
     public void A_folder_becomes_a_table_with_a_row_per_clip_and_a_bad_file_is_reported_and_skipped()
     {
         File.WriteAllText(Path.Combine(_dir, "corpus", "sad", "broken.wav"), "RIFF but not really");
+        // neither a folder without audio nor a macOS zip's resource forks makes the mood folders unlabelled
+        Directory.CreateDirectory(Path.Combine(_dir, "corpus", "artwork"));
+        File.WriteAllText(Path.Combine(_dir, "corpus", "artwork", "cover.jpg"), "jpeg");
+        Directory.CreateDirectory(Path.Combine(_dir, "corpus", "__MACOSX", "sad"));
+        File.WriteAllText(Path.Combine(_dir, "corpus", "__MACOSX", "sad", "._x.wav"), "resource fork");
         string table = Path.Combine(_dir, "features.csv");
         var result = CliProcess.Run(_dir, NoEnv, "features", "extract", "corpus", "--set", "seed", "--excerpt", "3", "--out", table,
             "--cache-dir", Path.Combine(_dir, "cache"), "--json");

@@ -153,8 +153,8 @@ internal static class FeaturesCommands
         return command;
     }
 
-    /// <summary>One input that is wholly a labelled dataset (a manifest CSV, or a folder whose every sub-folder belongs
-    /// to its layout, with no audio loose in its root) → its labelled items; anything else is plain audio (null), and
+    /// <summary>One input that is wholly a labelled dataset (a manifest CSV, or a folder whose every sub-folder holding
+    /// audio belongs to its layout, with no audio loose in its root) → its labelled items; anything else is plain audio (null), and
     /// <paramref name="note"/> says why when the input looked like a dataset but was not read as one.</summary>
     internal static Dataset? LabelledDataset(IReadOnlyList<string> inputs, out string? note)
     {
@@ -164,7 +164,10 @@ internal static class FeaturesCommands
         if (File.Exists(path)) return path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? DatasetReader.Open(path) : null;
         if (!Directory.Exists(path)) return null;
         var layout = DatasetReader.Detect(path);
-        var subs = Directory.EnumerateDirectories(path).Select(d => Path.GetFileName(d)).Where(n => !n.StartsWith('.')).ToList();
+        // as the readers see it: hidden folders and __MACOSX are not data, and a folder without audio (artwork/) is no label
+        var subs = Directory.EnumerateDirectories(path)
+            .Where(d => !DatasetReader.IsIgnoredFolder(Path.GetFileName(d)) && DatasetReader.HoldsAudio(d))
+            .Select(d => Path.GetFileName(d)).ToList();
         if (subs.Count == 0) return null;
         var foreign = layout == DatasetLayout.FourQ
             ? subs.Where(n => !DatasetReader.IsFourQFolder(n)).ToList()

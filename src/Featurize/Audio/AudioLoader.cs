@@ -370,7 +370,11 @@ public sealed class AudioLoader
                     // a padded short song is copied padded, as a padded training clip is
                     var segment = Cut(y, segmentStart, segmentLength, path);
                     var copies = new float[plan.Copies.Count][];
-                    for (int k = 0; k < copies.Length; k++) copies[k] = plan.Apply(segment, key, k).Samples;
+                    for (int k = 0; k < copies.Length; k++)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested(); // the request that cut the windows
+                        copies[k] = plan.Apply(segment, key, k).Samples;
+                    }
                     return copies;
                 }
                 var shared = new SegmentCopies(plan.Copies.Count, Make, last - first + 1, Options.SampleRate, path);

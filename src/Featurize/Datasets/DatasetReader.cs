@@ -77,7 +77,7 @@ public static class DatasetReader
         var folderLabels = subs.Select(s => Path.GetFileName(s)!).ToList();
         // the labels are moods when every folder that holds audio names one (in any case): an artwork/ or empty folder
         // beside Happy/ and Sad/ does not turn them into the labels "Happy" and "Sad"
-        var labelled = subs.Where(s => AudioFilesUnder(s).Count > 0).Select(s => Path.GetFileName(s)!).ToList();
+        var labelled = subs.Where(HoldsAudio).Select(s => Path.GetFileName(s)!).ToList();
         bool moods = labelled.Count > 0 && labelled.All(l => Moods.Normalize(l) != null);
         if (layout == DatasetLayout.TurkishEmotion && !moods)
             throw new DatasetException($"{root}: a Turkish-emotion layout holds only happy/sad/angry/relax folders, found {string.Join(", ", folderLabels)}");
@@ -245,9 +245,15 @@ public static class DatasetReader
         return (ia, ib);
     }
 
+    /// <summary>True when audio is found under <paramref name="folder"/> (hidden files and folders aside).</summary>
+    public static bool HoldsAudio(string folder) => AudioFilesUnder(folder).Count > 0;
+
+    /// <summary>Folders a dataset reader never reads as data: hidden ones and macOS zip resource forks.</summary>
+    public static bool IsIgnoredFolder(string name) => name.StartsWith('.') || name == "__MACOSX";
+
     private static List<string> SubFolders(string folder) =>
         Directory.EnumerateDirectories(folder)
-            .Where(d => !Path.GetFileName(d)!.StartsWith('.') && Path.GetFileName(d) != "__MACOSX") // macOS zip resource forks
+            .Where(d => !IsIgnoredFolder(Path.GetFileName(d)!))
             .Order(StringComparer.Ordinal)
             .ToList();
 

@@ -28,8 +28,9 @@ public sealed class NotebookGlobals
     /// <summary>Where the executed notebook is written; plots and other files of the run go here too.</summary>
     public string OutputDirectory { get; }
 
-    /// <summary>Cancelled when the run is (Ctrl+C): pass it to long library calls.</summary>
-    public CancellationToken CancellationToken { get; }
+    /// <summary>Cancelled when the run is (Ctrl+C) or when the cell outlives the cell time limit: pass it to long
+    /// library calls. (Each cell sees its own; read it in the cell that uses it.)</summary>
+    public CancellationToken CancellationToken { get; internal set; }
 
     /// <summary>The run's progress sink: pass it to long library calls.</summary>
     public IProgress<ProgressUpdate> Progress { get; }

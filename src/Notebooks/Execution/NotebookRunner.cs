@@ -173,10 +173,26 @@ public static partial class NotebookRunner
                 // on a worker thread: a cell that computes (or sleeps) without awaiting would otherwise run to its end
                 // before the time limit is looked at; past the limit it is abandoned (it cannot be stopped, only left:
                 // worker threads end with the process)
+                var runToken = globals.CancellationToken;
+                var cellCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                globals.CancellationToken = cellCts.Token; // cancelled at the time limit: a cell that passes it on stops
                 var run = Task.Run(() => previous is null
-                    ? script.RunAsync(globals, _ => true, ct)
-                    : script.RunFromAsync(previous, _ => true, ct), ct);
-                state = timeout is { } limit ? await run.WaitAsync(limit, ct) : await run.WaitAsync(ct);
+                    ? script.RunAsync(globals, _ => true, cellCts.Token)
+                    : script.RunFromAsync(previous, _ => true, cellCts.Token), cellCts.Token);
+                try
+                {
+                    state = timeout is { } limit ? await run.WaitAsync(limit, ct) : await run.WaitAsync(ct);
+                }
+                catch (TimeoutException)
+                {
+                    cellCts.Cancel(); // not disposed: the abandoned cell may still read its token
+                    throw;
+                }
+                finally
+                {
+                    globals.CancellationToken = runToken;
+                }
+                cellCts.Dispose();
             }
             catch (TimeoutException)
             {

@@ -36,9 +36,10 @@ public static class PipelineLoader
         var definition = YamlBinder.Bind<PipelineDefinition>(root, file);
         var issues = new List<PipelineIssue>();
         // the name also names the pipeline's lock and schedule state files: no path separators, no leading dot
-        if (!System.Text.RegularExpressions.Regex.IsMatch(definition.Name, @"^\w[\w .-]{0,99}$"))
+        if (definition.Name.Trim().Length == 0 || definition.Name.Length > 200 || definition.Name.StartsWith('.') ||
+            definition.Name.Any(c => c is '/' or '\\' || char.IsControl(c)))
             issues.Add(new PipelineIssue(file, Line(root, "name"), 1, "name",
-                $"'{definition.Name}' is not a pipeline name: letters, digits, '_', '-', '.' and spaces, starting with a letter or digit, at most 100"));
+                $"'{definition.Name}' cannot name the pipeline's lock and schedule files: not empty, no '/' or '\\', not starting with '.', at most 200 characters"));
         CheckSize(definition.Features.Images.Spectrogram, "features.images.spectrogram", root, file, issues);
         CheckSize(definition.Features.Images.Mfcc, "features.images.mfcc", root, file, issues);
         CheckSize(definition.Features.Images.Mel, "features.images.mel", root, file, issues);

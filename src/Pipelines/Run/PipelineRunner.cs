@@ -416,6 +416,7 @@ public sealed class PipelineRunner
         "folder" => DatasetReader.ReadFolderPerLabel(path),
         "4q" => DatasetReader.ReadFourQ(path),
         "turkish" => DatasetReader.ReadTurkish(path),
+        "manifest" => DatasetReader.ReadManifest(path), // declared a manifest: whatever its extension
         _ => DatasetReader.Open(path),
     };
 

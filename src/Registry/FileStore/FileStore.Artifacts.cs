@@ -20,7 +20,14 @@ public sealed partial class FileStore
     public string? TryGetLocalArtifactDirectory(string runId)
     {
         string dir = RunDir(runId);
-        return Relocated(dir, ArtifactFiles.LocalRoot(ReadRunInfo(dir).Info.ArtifactUri));
+        try
+        {
+            return Relocated(dir, ArtifactFiles.LocalRoot(ReadRunInfo(dir).Info.ArtifactUri));
+        }
+        catch (MlflowException e) when (e.ErrorCode == Core.ErrorCodes.InvalidParameterValue)
+        {
+            return null; // an artifact location this store cannot reach (e.g. file://host/…)
+        }
     }
 
     private string ArtifactRoot(string runId, bool forWrite)
@@ -35,14 +42,23 @@ public sealed partial class FileStore
 
     /// <summary>
     /// A store copied or moved to another folder (or machine) keeps the absolute artifact_uri its runs were created
-    /// with. When that folder is gone and the run's own <c>artifacts</c> folder exists (where this store puts them),
-    /// the artifacts are read and written there.
+    /// with. The run's own <c>artifacts</c> folder is used instead when that location is another file store's folder
+    /// of the same run (…/&lt;experiment&gt;/&lt;run&gt;/artifacts beside a run meta.yaml: the original of a copy, which
+    /// a copy must not read or write), or when the location is gone and the run's own folder exists (a moved store).
+    /// Any other location (an artifact root outside the store, perhaps not made yet) is kept.
     /// </summary>
     private static string? Relocated(string runDir, string? recorded)
     {
-        if (recorded == null || Directory.Exists(recorded)) return recorded;
+        if (recorded == null) return null;
         string own = Path.Combine(runDir, "artifacts");
-        return Directory.Exists(own) ? own : recorded;
+        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(recorded));
+        if (full == own) return own;
+        string layout = Path.Combine(Path.GetFileName(Path.GetDirectoryName(runDir)!), Path.GetFileName(runDir), "artifacts");
+        string? oldRunDir = Path.GetDirectoryName(full);
+        bool sameRunElsewhere = full.EndsWith(Path.DirectorySeparatorChar + layout, StringComparison.Ordinal) && oldRunDir != null &&
+                                File.Exists(Path.Combine(oldRunDir, "meta.yaml"));
+        if (sameRunElsewhere) return own;
+        return !Directory.Exists(full) && Directory.Exists(own) ? own : recorded;
     }
 }
 

@@ -104,7 +104,7 @@ public class PipelineLoaderTests
         var issue = Assert.Single(Assert.Throws<PipelineValidationException>(() => Parse(Valid.Replace("name: demo", "name: " + name))).Issues);
         Assert.Equal("name", issue.Key);
         Assert.Equal(1, issue.Line);
-        Assert.Equal("my pipeline-2.0", Parse(Valid.Replace("name: demo", "name: my pipeline-2.0")).Definition.Name);
+        Assert.Equal("4q (v2) mood+tempo", Parse(Valid.Replace("name: demo", "name: 4q (v2) mood+tempo")).Definition.Name);
     }
 
     [Fact]

@@ -160,6 +160,39 @@ public sealed class DamagedStoreTests : IDisposable
         Assert.Equal("figures", File.ReadAllText(got));
     }
 
+    [Fact]
+    public void A_copied_store_uses_its_own_artifacts_not_the_original_s_and_an_artifact_root_outside_the_store_is_kept()
+    {
+        var store = NewStore();
+        string exp = store.CreateExperiment("e");
+        string runId = store.CreateRun(exp, "r").Info.RunId;
+        string file = _temp.Sub("a.txt");
+        File.WriteAllText(file, "original");
+        store.LogArtifact(runId, file);
+
+        string copy = _temp.Sub("copy");
+        CopyTree(store.RootDirectory, copy);
+        var copied = new Registry.FileStore.FileStore(copy);
+        File.WriteAllText(file, "logged to the copy");
+        copied.LogArtifact(runId, file, "later");
+        Assert.Equal(Path.Combine(copy, exp, runId, "artifacts"), copied.LocalArtifactDirectory(runId));
+        Assert.False(Directory.Exists(Path.Combine(store.LocalArtifactDirectory(runId), "later"))); // the original is untouched
+
+        // an artifact root outside the store (mlflow server --default-artifact-root), not made yet, is where artifacts go
+        string outside = _temp.Sub("artifact-root");
+        var rooted = new Registry.FileStore.FileStore(_temp.Sub("mlruns2"), defaultArtifactRoot: new Uri(outside).AbsoluteUri);
+        string exp2 = rooted.CreateExperiment("e2");
+        string run2 = rooted.CreateRun(exp2, "r").Info.RunId;
+        rooted.LogArtifact(run2, file);
+        Assert.True(File.Exists(Path.Combine(outside, exp2, run2, "artifacts", "a.txt")));
+    }
+
+    private static void CopyTree(string from, string to)
+    {
+        foreach (var d in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories)) Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, d)));
+        foreach (var f in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories)) File.Copy(f, Path.Combine(to, Path.GetRelativePath(from, f)));
+    }
+
     private static string ArtifactUriOf(Registry.FileStore.FileStore store, string runId) =>
         Registry.FileStore.FileStore.LocalPathFromUri(store.GetRun(runId).Info.ArtifactUri);
 }
