@@ -64,5 +64,21 @@ public sealed class AutoMlCommandTests : IDisposable
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("'lightgbm' is not among the trainers searched (lbfgs_maxent)", result.StdErr);
         Assert.Single(result.StdErr.Trim().Split('\n'));
+        // refused before a run was tracked: a typo leaves no FAILED run behind
+        Assert.Empty(Directory.Exists(Path.Combine(_dir, "mlruns"))
+            ? Directory.GetFiles(Path.Combine(_dir, "mlruns"), "meta.yaml", SearchOption.AllDirectories).Where(f => File.ReadAllText(f).Contains("run_id", StringComparison.Ordinal))
+            : []);
+    }
+
+    [Fact]
+    public void A_time_budget_beyond_what_a_timer_can_wait_means_no_limit_and_max_trials_ends_the_search()
+    {
+        var result = CliProcess.Run(_dir, (IDictionary<string, string>?)null, "automl", "--train", Table(), "--label", "mood", "--group", "song", "--ignore", "song",
+            "--time", "5000000", "--max-trials", "1", "--cv", "2", "--trainers", "lbfgs_maxent", "--tracking-uri", Path.Combine(_dir, "mlruns"), "--json");
+        Assert.True(result.ExitCode == 0, result.StdErr);
+        Assert.Equal(1, JsonDocument.Parse(result.StdOut).RootElement.GetProperty("trials").GetArrayLength());
+        var absurd = CliProcess.Run(_dir, (IDictionary<string, string>?)null, "automl", "--train", Table(), "--label", "mood", "--time", "1e300");
+        Assert.Equal(2, absurd.ExitCode);
+        Assert.Contains("--time must be a positive number of seconds, got 1E+300", absurd.StdErr);
     }
 }

@@ -35,4 +35,15 @@ public class CliShellTests
         bool ok = doc.RootElement.GetProperty("ok").GetBoolean();
         Assert.Equal(ok ? 0 : 1, r.ExitCode);
     }
+
+    [Fact]
+    public void Doctor_checks_the_ffmpeg_the_decoder_would_start_and_a_missing_one_is_exit_code_3()
+    {
+        var r = CliProcess.Run(Path.GetTempPath(), new Dictionary<string, string> { ["MMCS_FFMPEG"] = "/nonexistent/ffmpeg" }, "doctor", "--json");
+        Assert.Equal(3, r.ExitCode);
+        using var doc = JsonDocument.Parse(r.StdOut);
+        var ffmpeg = doc.RootElement.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "ffmpeg");
+        Assert.Equal("missing", ffmpeg.GetProperty("status").GetString());
+        Assert.Contains("MMCS_FFMPEG=/nonexistent/ffmpeg cannot be started", ffmpeg.GetProperty("detail").GetString());
+    }
 }

@@ -32,6 +32,25 @@ public sealed class DataCommandTests : IDisposable
     }
 
     [Fact]
+    public void Data_synth_refuses_to_write_into_a_folder_that_is_not_empty_or_onto_a_file()
+    {
+        string corpus = Path.Combine(_dir, "corpus");
+        Directory.CreateDirectory(Path.Combine(corpus, "sad"));
+        File.WriteAllText(Path.Combine(corpus, "sad", "old.wav"), "an older corpus");
+        var r = CliProcess.Run("data", "synth", "--out", corpus, "--per-class", "1", "--seconds", "1");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("exists and is not empty", r.StdErr);
+        Assert.Single(Directory.GetFiles(corpus, "*", SearchOption.AllDirectories));
+
+        string file = Path.Combine(_dir, "afile");
+        File.WriteAllText(file, "x");
+        var onFile = CliProcess.Run("data", "synth", "--out", file, "--per-class", "1", "--seconds", "1");
+        Assert.Equal(2, onFile.ExitCode);
+        Assert.Contains("is a file", onFile.StdErr);
+        Assert.DoesNotContain("unexpected", onFile.StdErr);
+    }
+
+    [Fact]
     public void Data_synth_without_out_is_a_usage_error()
     {
         var r = CliProcess.Run("data", "synth");

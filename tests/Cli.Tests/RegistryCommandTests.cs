@@ -191,6 +191,11 @@ public sealed class RegistryCommandTests : IDisposable
         Assert.Contains("not created yet", fresh.Detail, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(_dir, "not-yet")));
 
+        File.WriteAllText(Path.Combine(_dir, "afile"), "x");
+        var under = DoctorCommand.CheckTracking(Path.Combine(_dir, "afile", "mlruns"));
+        Assert.Equal("missing", under.Status);
+        Assert.Contains($"cannot be created: {Path.Combine(_dir, "afile")} is a file", under.Detail, StringComparison.Ordinal);
+
         var bad = DoctorCommand.CheckTracking("sqlite:///x.db");
         Assert.Equal("missing", bad.Status);
         Assert.Contains("sqlite:///x.db", bad.Detail, StringComparison.Ordinal);

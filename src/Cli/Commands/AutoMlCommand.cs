@@ -98,10 +98,12 @@ internal static class AutoMlCommand
             if (parse.GetValue(test) is { } testPath)
                 testSet = TableReader.Read(testPath, readOptions with { GroupColumn = null }).Dataset;
             double seconds = parse.GetValue(time);
-            if (!(seconds > 0) || !double.IsFinite(seconds))
-                throw new MmcsException(ErrorCodes.InvalidParameterValue, $"--time must be a positive number of seconds, got {seconds}");
+            if (!(seconds > 0) || !double.IsFinite(seconds) || seconds > TimeSpan.MaxValue.TotalSeconds / 2)
+                throw new MmcsException(ErrorCodes.InvalidParameterValue, $"--time must be a positive number of seconds, got {seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
             string? outDir = parse.GetValue(output);
             string artifacts = outDir ?? Path.Combine(Path.GetTempPath(), "mmcs-automl-" + Guid.NewGuid().ToString("N"));
+            if (outDir != null && File.Exists(outDir))
+                throw new MmcsException(ErrorCodes.InvalidParameterValue, $"--out '{outDir}' is a file; give a folder");
             if (outDir != null && Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any())
                 throw new MmcsException(ErrorCodes.ResourceAlreadyExists, $"--out '{outDir}' exists and is not empty");
             var options = new AutoMlOptions
@@ -116,6 +118,7 @@ internal static class AutoMlCommand
                 Seed = parse.GetValue(seed),
                 ArtifactDirectory = artifacts,
             };
+            options.Validate(); // a typo (--cv 1, --trainers foo) is refused before a run is tracked, not as a FAILED run
             if (!asJson)
             {
                 foreach (var notice in table.Notices) Console.Error.WriteLine($"note: {notice}");
@@ -211,7 +214,7 @@ internal static class AutoMlCommand
         importances = result.Importances.Take(20).Select(f => new { feature = f.Feature, columns = f.Columns, importance = f.Importance, std = f.StdDev }),
         search_seconds = result.SearchTime.TotalSeconds,
         rows = table.Dataset.RowCount,
-        notices = table.Notices,
+        notices = table.Notices.Concat(result.Notices).ToArray(), // the table's, then the search's
         ignored_columns = table.IgnoredColumns,
         output = outDir is null ? null : Path.GetFullPath(outDir),
     };
@@ -227,6 +230,13 @@ internal static class AutoMlCommand
                 F(t.CvAccuracy), F(t.CvMacroF1), t.Seconds.ToString("F1", Invariant.Culture),
                 t.Error ?? string.Join(" ", t.Parameters.Select(kv => $"{kv.Key}={kv.Value}")),
             ]));
+        int notShown = result.Trials.Count - 15;
+        if (notShown > 0)
+        {
+            int unfinished = result.Trials.Skip(15).Count(t => t.Status != "succeeded");
+            CliConsole.Info($"({notShown} more trials not shown{(unfinished > 0 ? $", {unfinished} of them failed or cancelled" : "")}; --json lists every trial)");
+        }
+        foreach (var notice in result.Notices) Console.Error.WriteLine($"note: {notice}");
         var b = result.Best;
         CliConsole.Info($"best: {b.Trainer} (trial {b.TrialId}): CV accuracy {F(b.CvAccuracy)} {b.CvAccuracyCi}, " +
                         $"macro-F1 {F(b.CvMacroF1)} {b.CvMacroF1Ci} (95% bootstrap intervals, out-of-fold)");

@@ -33,7 +33,8 @@ internal static class DoctorCommand
                     checks.Select(c => (IReadOnlyList<string>)[c.Name, c.Status, c.Detail, c.Fix ?? ""]));
                 CliConsole.Info(ok ? "All required checks passed." : "Some required checks failed; see 'how to fix'.");
             }
-            return ok ? 0 : 1;
+            // 3: a missing dependency (README's exit codes); 1: another required check (the tracking store)
+            return ok ? 0 : checks.Any(c => c.Required && c.Status == "missing" && c.Name is "ffmpeg" or "libtorch") ? 3 : 1;
         });
         return command;
     }
@@ -45,11 +46,15 @@ internal static class DoctorCommand
             new(".NET runtime", "ok", $"{RuntimeInformation.FrameworkDescription} ({RuntimeInformation.RuntimeIdentifier})",
                 null, true),
         };
-        var ffmpeg = ToolVersion("ffmpeg", "-version");
+        // the ffmpeg the decoder would start: $MMCS_FFMPEG when set, else ffmpeg on PATH
+        string ffmpegPath = new Mmcs.Featurize.Audio.FfmpegOptions().ExecutablePath;
+        bool fromEnv = ffmpegPath != "ffmpeg";
+        var ffmpeg = ToolVersion(ffmpegPath, "-version");
         checks.Add(ffmpeg is null
-            ? new Check("ffmpeg", "missing", "not found on PATH (needed to decode MP3, OGG, FLAC, M4A)",
-                "install it: sudo apt-get install ffmpeg", true)
-            : new Check("ffmpeg", "ok", ffmpeg, null, true));
+            ? new Check("ffmpeg", "missing", (fromEnv ? $"MMCS_FFMPEG={ffmpegPath} cannot be started" : "not found on PATH") +
+                " (needed to decode MP3, OGG, FLAC, M4A)",
+                fromEnv ? "point MMCS_FFMPEG at an ffmpeg executable, or unset it to use the one on PATH" : "install it: sudo apt-get install ffmpeg", true)
+            : new Check("ffmpeg", "ok", fromEnv ? $"{ffmpeg} (MMCS_FFMPEG={ffmpegPath})" : ffmpeg, null, true));
         checks.Add(CheckTorch());
         var chromium = ToolVersion("chromium", "--version") ?? ToolVersion("chromium-browser", "--version");
         checks.Add(chromium is null
@@ -78,7 +83,12 @@ internal static class DoctorCommand
             }
             using var store = Registry.TrackingStores.Open(uri);
             if (store is Registry.FileStore.FileStore fs && !Directory.Exists(fs.RootDirectory))
-                return new Check(name, "ok", $"{uri} (from {source}): not created yet; the first run creates it", null, true);
+            {
+                return CreatableProblem(fs.RootDirectory) is { } problem
+                    ? new Check(name, "missing", $"{uri} (from {source}): cannot be created: {problem}",
+                        "pass --tracking-uri or set MLFLOW_TRACKING_URI to a folder that can be written", true)
+                    : new Check(name, "ok", $"{uri} (from {source}): not created yet; the first run creates it", null, true);
+            }
             int experiments = store.SearchExperiments(maxResults: 1000).Items.Count;
             return new Check(name, "ok", $"{uri} (from {source}): MLflow file store, {experiments} experiment(s)", null, true);
         }
@@ -86,6 +96,30 @@ internal static class DoctorCommand
         {
             return new Check(name, "missing", $"{uri} (from {source}): {e.Message.ReplaceLineEndings(" ")}",
                 "pass --tracking-uri or set MLFLOW_TRACKING_URI to a folder, file:///abs/path or a running MLflow server (http://host:5000)", true);
+        }
+    }
+
+    /// <summary>Why a folder that does not exist yet could not be created (an ancestor is a file, or the nearest
+    /// existing one cannot be written), or null.</summary>
+    internal static string? CreatableProblem(string folder)
+    {
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(folder));
+        while (dir != null && !Directory.Exists(dir))
+        {
+            if (File.Exists(dir)) return $"{dir} is a file";
+            dir = Path.GetDirectoryName(dir);
+        }
+        if (dir == null) return "no existing folder above it";
+        string probe = Path.Combine(dir, $".mmcs-doctor-{Environment.ProcessId}");
+        try
+        {
+            Directory.CreateDirectory(probe);
+            Directory.Delete(probe);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"{dir} cannot be written ({e.Message})";
         }
     }
 

@@ -119,7 +119,8 @@ public static class TabularAutoMl
         ITuner tuner = options.Tuner == TunerKind.Cfo ? new CfoTuner(spaces, options.Seed) : new RandomSearchTuner(spaces, options.Seed);
         var clock = Stopwatch.StartNew();
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        budget.CancelAfter(options.TimeBudget);
+        // a timer waits at most about 49.7 days: a longer budget (stop on max trials instead) is no time limit
+        if (options.TimeBudget < TimeSpan.FromDays(49)) budget.CancelAfter(options.TimeBudget);
         var trials = new List<TrialRecord>();
         CrossValidationResult? bestCv = null;
         TrialRecord? bestTrial = null;

@@ -37,6 +37,16 @@ public class ClassificationMetricsTests
     }
 
     [Fact]
+    public void A_fold_interval_of_a_proportion_stays_inside_zero_and_one()
+    {
+        var wide = ConfidenceIntervals.FromFoldScores([0.4, 1.0, 0.9]); // t(2) = 4.30: the mean 0.767 +- 0.80
+        Assert.Equal(1.0, wide.High);
+        Assert.Equal(0.0, wide.Low);
+        var narrow = ConfidenceIntervals.FromFoldScores([0.70, 0.72, 0.74, 0.71]);
+        Assert.True(narrow.Low > 0.68 && narrow.High < 0.76, narrow.ToString());
+    }
+
+    [Fact]
     public void A_bootstrap_interval_contains_the_estimate_and_narrows_with_more_data()
     {
         var rng = new Random(1);
