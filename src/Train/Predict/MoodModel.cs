@@ -106,7 +106,10 @@ public sealed class MoodModel : IDisposable
             throw new MmcsException(ErrorCodes.ResourceDoesNotExist, $"model folder '{directory}' does not exist");
         string manifestPath = Path.Combine(directory, ManifestFileName);
         if (!File.Exists(manifestPath))
-            throw new MmcsException(ErrorCodes.DataInvalid, $"'{directory}' is not an MMCS model package: {ManifestFileName} is missing");
+            throw new MmcsException(ErrorCodes.DataInvalid, $"'{directory}' is not an MMCS model package: {ManifestFileName} is missing" +
+                (File.Exists(Path.Combine(directory, "MLmodel"))
+                    ? " (it is an MLflow model: `mmcs automl` models classify rows of a feature table, not songs; predict and evaluate take the models pipelines register)"
+                    : ""));
         MoodModelManifest manifest;
         try
         {

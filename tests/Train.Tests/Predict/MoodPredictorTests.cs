@@ -57,6 +57,20 @@ public sealed class MoodPredictorTests(TrainedModelFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public void A_folder_that_is_an_mlflow_model_but_not_a_mood_model_says_what_it_is()
+    {
+        string dir = Path.Combine(fixture.Root, "table-model");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "MLmodel"), "flavors: {}\n");
+        var e = Assert.Throws<Mmcs.Core.MmcsException>(() => MoodModel.Load(dir));
+        Assert.Contains("mmcs-model.json is missing", e.Message);
+        Assert.Contains("`mmcs automl` models classify rows of a feature table, not songs", e.Message);
+        string empty = Path.Combine(fixture.Root, "not-a-model");
+        Directory.CreateDirectory(empty);
+        Assert.DoesNotContain("automl", Assert.Throws<Mmcs.Core.MmcsException>(() => MoodModel.Load(empty)).Message);
+    }
+
+    [Fact]
     public void A_saved_model_loads_back_with_its_manifest_and_gives_the_same_probabilities()
     {
         using var model = MoodModel.Load(fixture.ModelDir);
