@@ -55,21 +55,29 @@ public static class Cnn2dTrainer
         progress ??= Core.Progress.None;
 
         TorchRuntime.EnsureInitialized();
-        torch.set_num_threads(options.Threads ?? Environment.ProcessorCount);
-        var normalizer = ImageNormalizer.Fit(train, options.Normalization, cancellationToken);
-        var network = new Cnn2dNetwork(architecture, train.Size, train.Labels.Count, options.Seed);
+        TorchRuntime.FitGate.Wait(cancellationToken); // libtorch's thread count is process-wide: one fit at a time
         try
         {
-            var (history, bestEpoch, stoppedEarly) = Fit(network, normalizer, train, validation, options, observer, progress,
-                cancellationToken);
-            var summary = new Cnn2dTrainingSummary(variantName, options, bestEpoch, history.Count, train.Count, validation.Count);
-            var model = new Cnn2dClassifier(network, normalizer, train.Kind, train.Labels, summary);
-            return new Cnn2dTrainingResult(model, history, bestEpoch, stoppedEarly);
+            torch.set_num_threads(options.Threads ?? Environment.ProcessorCount);
+            var normalizer = ImageNormalizer.Fit(train, options.Normalization, cancellationToken);
+            var network = new Cnn2dNetwork(architecture, train.Size, train.Labels.Count, options.Seed);
+            try
+            {
+                var (history, bestEpoch, stoppedEarly) = Fit(network, normalizer, train, validation, options, observer, progress,
+                    cancellationToken);
+                var summary = new Cnn2dTrainingSummary(variantName, options, bestEpoch, history.Count, train.Count, validation.Count);
+                var model = new Cnn2dClassifier(network, normalizer, train.Kind, train.Labels, summary);
+                return new Cnn2dTrainingResult(model, history, bestEpoch, stoppedEarly);
+            }
+            catch
+            {
+                network.Dispose();
+                throw;
+            }
         }
-        catch
+        finally
         {
-            network.Dispose();
-            throw;
+            TorchRuntime.FitGate.Release();
         }
     }
 

@@ -22,15 +22,23 @@ internal static class TorchTabularTraining
         if (x.Length != y.Length) throw new ArgumentException($"{x.Length} rows but {y.Length} labels");
         if (x.Length < 2) throw new MmcsException(ErrorCodes.DataInvalid, $"{s.What}: cannot train on {x.Length} row(s)");
         Torch.TorchRuntime.EnsureInitialized();
-        var network = build(x[0].Length);
+        Torch.TorchRuntime.FitGate.Wait(cancellationToken);
         try
         {
-            return (network, Fit(network, x, y, s, cancellationToken));
+            var network = build(x[0].Length);
+            try
+            {
+                return (network, Fit(network, x, y, s, cancellationToken));
+            }
+            catch
+            {
+                network.Dispose();
+                throw;
+            }
         }
-        catch
+        finally
         {
-            network.Dispose();
-            throw;
+            Torch.TorchRuntime.FitGate.Release();
         }
     }
 

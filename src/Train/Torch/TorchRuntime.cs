@@ -17,6 +17,14 @@ public static class TorchRuntime
     private static readonly object Gate = new();
     private static bool _initialized;
 
+    /// <summary>
+    /// One torch fit at a time in a process. libtorch's intra-op thread count is process-wide (each fit sets its own:
+    /// the MLP 1, a CNN the cores), and a fit whose thread count another fit changes midway sums in another order:
+    /// the same seed then gave other losses (a reproducibility test failed when CNN tests ran beside it). The product
+    /// trains one model at a time anyway; this keeps that true wherever fits are started from.
+    /// </summary>
+    internal static readonly SemaphoreSlim FitGate = new(1, 1);
+
     /// <summary>The shim that was loaded, or null when none was needed.</summary>
     public static string? LoadedShim { get; private set; }
 
