@@ -1077,6 +1077,14 @@ public sealed class PipelineRunner
                 var rows = IsCv ? Enumerable.Range(0, f.Originals.Count).ToArray() : plan.Test;
                 champion = ScoreChampion(store, current, f, rows, p.Metric, ct);
                 Log($"promote: champion version {current.Version} scores {champion:0.000} on " + (IsCv ? "every clip (no comparable cross-validation on record)" : "the same test clips"));
+                if (!IsCv)
+                {
+                    // scored the same way as the champion: the evaluation above may score a clip otherwise (a model of
+                    // whole excerpts is evaluated on the clip's excerpt, a registered model predicts songs over
+                    // windows), and the same model must not lose to itself (0.872 against 0.914 in the demo)
+                    challenger = ScoreChampion(store, version, f, rows, p.Metric, ct);
+                    Log($"promote: challenger version {version.Version} scores {challenger:0.000} on the same test clips, predicted the same way");
+                }
             }
         }
         var decision = PromotionPolicy.Decide(p.Metric, challenger, champion, p.Margin);
@@ -1105,8 +1113,8 @@ public sealed class PipelineRunner
         return decision;
     }
 
-    /// <summary>The champion's score on some of this run's clips, predicted the way it predicts songs (with its own
-    /// featuriser configuration): the same evaluation `mmcs evaluate` makes.</summary>
+    /// <summary>A registered version's score on some of this run's clips, predicted the way it predicts songs (with its
+    /// own featuriser configuration): the same evaluation `mmcs evaluate` makes.</summary>
     private static double ScoreChampion(ITrackingStore store, ModelVersion champion, Featurised f, IReadOnlyList<int> rows, string metric, CancellationToken ct)
     {
         var resolved = new ModelUriResolver(store).Resolve($"models:/{champion.Name}/{champion.Version}");
