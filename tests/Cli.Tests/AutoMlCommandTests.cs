@@ -71,6 +71,28 @@ public sealed class AutoMlCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_held_out_table_with_only_some_of_the_classes_is_scored()
+    {
+        string train = Table();
+        string test = Path.Combine(_dir, "test.csv");
+        var lines = File.ReadAllLines(train);
+        File.WriteAllLines(test, lines.Take(1).Concat(lines.Skip(1).Where(l => l.EndsWith(",happy", StringComparison.Ordinal)).Take(10)));
+        var result = CliProcess.Run(_dir, (IDictionary<string, string>?)null, "automl", "--train", train, "--test", test, "--label", "mood",
+            "--group", "song", "--ignore", "song", "--time", "20", "--max-trials", "1", "--cv", "2", "--trainers", "lbfgs_maxent",
+            "--tracking-uri", Path.Combine(_dir, "mlruns"), "--json");
+        Assert.True(result.ExitCode == 0, result.StdErr);
+        var held = JsonDocument.Parse(result.StdOut).RootElement.GetProperty("test");
+        Assert.Equal(10, held.GetProperty("rows").GetInt32());
+        Assert.InRange(held.GetProperty("accuracy").GetDouble(), 0.5, 1.0);
+
+        File.AppendAllText(test, "0.1,0.2,0.3,s999,furious\n");
+        var unknown = CliProcess.Run(_dir, (IDictionary<string, string>?)null, "automl", "--train", train, "--test", test, "--label", "mood",
+            "--time", "5", "--tracking-uri", Path.Combine(_dir, "mlruns"));
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("'furious', not one of angry, happy, relaxed, sad", unknown.StdErr);
+    }
+
+    [Fact]
     public void A_time_budget_beyond_what_a_timer_can_wait_means_no_limit_and_max_trials_ends_the_search()
     {
         var result = CliProcess.Run(_dir, (IDictionary<string, string>?)null, "automl", "--train", Table(), "--label", "mood", "--group", "song", "--ignore", "song",

@@ -96,7 +96,7 @@ internal static class AutoMlCommand
             var table = TableReader.Read(parse.GetValue(train)!, readOptions);
             TabularDataset? testSet = null;
             if (parse.GetValue(test) is { } testPath)
-                testSet = TableReader.Read(testPath, readOptions with { GroupColumn = null }).Dataset;
+                testSet = TableReader.Read(testPath, readOptions with { GroupColumn = null, ClassNames = table.Dataset.ClassNames }).Dataset;
             double seconds = parse.GetValue(time);
             if (!(seconds > 0) || !double.IsFinite(seconds) || seconds > TimeSpan.MaxValue.TotalSeconds / 2)
                 throw new MmcsException(ErrorCodes.InvalidParameterValue, $"--time must be a positive number of seconds, got {seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}");

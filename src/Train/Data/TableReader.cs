@@ -20,6 +20,10 @@ public sealed record TableReadOptions
 
     /// <summary>A text column with more distinct values than this is not one-hot encoded but ignored (with a notice).</summary>
     public int MaxCategoryLevels { get; init; } = 100;
+
+    /// <summary>The classes, in order, when they are known beforehand: a held-out table is read with the training
+    /// table's, so it may hold only some of them (a label outside them is an error naming its row).</summary>
+    public IReadOnlyList<string>? ClassNames { get; init; }
 }
 
 /// <summary>A typed table and what was decided while typing it.</summary>
@@ -115,7 +119,7 @@ public static class TableReader
             throw new MmcsException(ErrorCodes.DataInvalid,
                 $"{src}: no feature columns left besides the label{(groupIndex >= 0 ? " and group" : "")}" +
                 (ignored.Count > 0 ? $" (ignored: {string.Join(", ", ignored)})" : ""));
-        var dataset = TabularDataset.Create(new TabularFrame(columns), labels, groups, src);
+        var dataset = TabularDataset.Create(new TabularFrame(columns), labels, groups, src, options.ClassNames);
         return new TableReadResult(dataset, notices, ignored);
     }
 
