@@ -146,10 +146,7 @@ public sealed record AudioWindow
         get
         {
             if (_signal != null) return _signal;
-            var w = new float[_length];
-            var song = _song!.Samples;
-            if (_start < song.Length) Array.Copy(song, _start, w, 0, Math.Min(_length, song.Length - _start));
-            return new AudioSignal(w, _song.SampleRate, _song.Source);
+            return new AudioSignal(AudioLoader.ZeroPaddedSlice(_song!.Samples, _start, _length), _song.SampleRate, _song.Source);
         }
     }
 
@@ -388,11 +385,16 @@ public sealed class AudioLoader
     }
 
     /// <summary><paramref name="length"/> samples of <paramref name="y"/> from <paramref name="start"/>, zero-padded past its end.</summary>
-    private AudioSignal Cut(float[] y, int start, int length, string path)
+    private AudioSignal Cut(float[] y, int start, int length, string path) =>
+        new(ZeroPaddedSlice(y, start, length), Options.SampleRate, path);
+
+    /// <summary>A new array of <paramref name="length"/> samples of <paramref name="y"/> from <paramref name="start"/>,
+    /// zero-padded past its end.</summary>
+    internal static float[] ZeroPaddedSlice(float[] y, int start, int length)
     {
         var w = new float[length];
-        Array.Copy(y, start, w, 0, Math.Min(length, y.Length - start));
-        return new AudioSignal(w, Options.SampleRate, path);
+        if (start < y.Length) Array.Copy(y, start, w, 0, Math.Min(length, y.Length - start));
+        return w;
     }
 
     private sealed record Decoded(PcmAudio? Audio, AudioSourceInfo? Info, Exception? Error)
