@@ -77,7 +77,8 @@ public static class DatasetReader
         var folderLabels = subs.Select(s => Path.GetFileName(s)!).ToList();
         // the labels are moods when every folder that holds audio names one (in any case): an artwork/ or empty folder
         // beside Happy/ and Sad/ does not turn them into the labels "Happy" and "Sad"
-        var labelled = subs.Where(HoldsAudio).Select(s => Path.GetFileName(s)!).ToList();
+        var filesOf = subs.ToDictionary(s => s, AudioFilesUnder);
+        var labelled = subs.Where(s => filesOf[s].Count > 0).Select(s => Path.GetFileName(s)!).ToList();
         bool moods = labelled.Count > 0 && labelled.All(l => Moods.Normalize(l) != null);
         if (layout == DatasetLayout.TurkishEmotion && !moods)
             throw new DatasetException($"{root}: a Turkish-emotion layout holds only happy/sad/angry/relax folders, found {string.Join(", ", folderLabels)}");
@@ -86,7 +87,7 @@ public static class DatasetReader
         foreach (string sub in subs)
         {
             string name = Path.GetFileName(sub)!;
-            var files = AudioFilesUnder(sub);
+            var files = filesOf[sub];
             if (files.Count == 0)
             {
                 warnings.Add($"{sub}: no audio files");
@@ -246,7 +247,7 @@ public static class DatasetReader
     }
 
     /// <summary>True when audio is found under <paramref name="folder"/> (hidden files and folders aside).</summary>
-    public static bool HoldsAudio(string folder) => AudioFilesUnder(folder).Count > 0;
+    public static bool HoldsAudio(string folder) => AudioFilesIn(folder).Any();
 
     /// <summary>Folders a dataset reader never reads as data: hidden ones and macOS zip resource forks.</summary>
     public static bool IsIgnoredFolder(string name) => name.StartsWith('.') || name == "__MACOSX";
@@ -257,12 +258,12 @@ public static class DatasetReader
             .Order(StringComparer.Ordinal)
             .ToList();
 
-    private static List<string> AudioFilesUnder(string folder) =>
+    private static List<string> AudioFilesUnder(string folder) => AudioFilesIn(folder).Order(StringComparer.Ordinal).ToList();
+
+    private static IEnumerable<string> AudioFilesIn(string folder) =>
         Directory.EnumerateFiles(folder, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.Hidden })
             .Where(IsAudioFile)
-            .Where(f => !Path.GetFileName(f).StartsWith('.'))
-            .Order(StringComparer.Ordinal)
-            .ToList();
+            .Where(f => !Path.GetFileName(f).StartsWith('.'));
 
     private static string SongIdOf(string root, string file)
     {
