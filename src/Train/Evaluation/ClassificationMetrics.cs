@@ -36,12 +36,14 @@ public sealed record ClassificationReport(
             if (truth[i] == predicted[i]) correct++;
         }
         var perClass = new List<ClassMetrics>();
+        var predictedCounts = new int[k];
         for (int c = 0; c < k; c++)
         {
             int tp = confusion[c][c];
             int support = confusion[c].Sum();
             int predictedCount = 0;
             for (int r = 0; r < k; r++) predictedCount += confusion[r][c];
+            predictedCounts[c] = predictedCount;
             double precision = predictedCount == 0 ? 0 : (double)tp / predictedCount;
             double recall = support == 0 ? 0 : (double)tp / support;
             double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
@@ -50,7 +52,7 @@ public sealed record ClassificationReport(
         // Macro-F1 over the classes present in the truth or in the predictions, as scikit-learn's f1_score(average=
         // "macro") without labels=: a class predicted but never true counts with F1 0 (predicting it was only wrong);
         // a class neither true nor predicted is left out. With every class present, as in the 4Q folds, all agree.
-        var present = perClass.Where((m, c) => m.Support > 0 || Enumerable.Range(0, k).Any(r => confusion[r][c] > 0)).ToList();
+        var present = perClass.Where((m, c) => m.Support > 0 || predictedCounts[c] > 0).ToList();
         double macroF1 = present.Count == 0 ? 0 : present.Average(m => m.F1);
         return new ClassificationReport(labels.ToArray(), truth.Count == 0 ? 0 : (double)correct / truth.Count,
             macroF1, perClass, confusion, truth.Count);
