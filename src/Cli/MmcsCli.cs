@@ -30,22 +30,14 @@ public static class MmcsCli
             switch (option)
             {
                 case Option<double> d when d.CustomParser == null:
-                    d.CustomParser = r => r.Tokens.Count == 0 ? (d.DefaultValueFactory is { } f ? f(r) : default) : ParseNumber(r, d.Name) ?? default;
+                    d.CustomParser = r => r.Tokens.Count == 0 ? (d.DefaultValueFactory is { } f ? f(r) : default) : CommonOptions.ParseNumber(r, d.Name) ?? default;
                     break;
                 case Option<double?> n when n.CustomParser == null:
-                    n.CustomParser = r => r.Tokens.Count == 0 ? (n.DefaultValueFactory is { } f ? f(r) : null) : ParseNumber(r, n.Name);
+                    n.CustomParser = r => r.Tokens.Count == 0 ? (n.DefaultValueFactory is { } f ? f(r) : null) : CommonOptions.ParseNumber(r, n.Name);
                     break;
             }
         }
         foreach (var sub in command.Subcommands) ParseNumbersInvariantly(sub);
-    }
-
-    private static double? ParseNumber(System.CommandLine.Parsing.ArgumentResult result, string name)
-    {
-        string text = result.Tokens[^1].Value;
-        if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v)) return v;
-        result.AddError(ParseErrorText($"Cannot parse argument '{text}' for option '{name}' as expected type 'System.Double'."));
-        return null;
     }
 
     private static readonly System.Text.RegularExpressions.Regex TypedValueError = new(

@@ -24,17 +24,22 @@ internal static class CommonOptions
     {
         option.CustomParser = result =>
         {
-            if (result.Tokens.Count == 0) return null;
-            string text = result.Tokens[^1].Value;
-            if (!double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v))
-                result.AddError($"{option.Name}: '{text}' is not a number.");
-            else if (!(v > 0 && double.IsFinite(v)))
-                result.AddError($"{option.Name} must be a positive number of seconds, got {text}.");
-            else
-                return v;
+            if (result.Tokens.Count == 0 || ParseNumber(result, option.Name) is not { } v) return null;
+            if (v > 0 && double.IsFinite(v)) return v;
+            result.AddError($"{option.Name} must be a positive number of seconds, got {result.Tokens[^1].Value}.");
             return null;
         };
         return option;
+    }
+
+    /// <summary>The option's last token as a number in the invariant culture, without group separators (System.CommandLine
+    /// alone reads "1,5" as 15); else null, with the error in words ("--time: 'soon' is not a number.").</summary>
+    public static double? ParseNumber(System.CommandLine.Parsing.ArgumentResult result, string name)
+    {
+        string text = result.Tokens[^1].Value;
+        if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v)) return v;
+        result.AddError(MmcsCli.ParseErrorText($"Cannot parse argument '{text}' for option '{name}' as expected type 'System.Double'."));
+        return null;
     }
 
     public static Option<string?> TrackingUri() => new("--tracking-uri")
