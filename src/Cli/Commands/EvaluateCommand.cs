@@ -53,7 +53,7 @@ internal static class EvaluateCommand
                     confusion = r.Confusion,
                     failures = result.Failures.Select(f => new { file = f.Path, message = f.Error }).ToArray(),
                 });
-                foreach (var (path, error) in result.Failures) CliConsole.Error(Naming(path, error));
+                foreach (var (path, error) in result.Failures) CliConsole.FileError(path, error);
                 return exit;
             }
             string F(double v) => v.ToString("0.000", Invariant.Culture);
@@ -64,12 +64,9 @@ internal static class EvaluateCommand
                 r.PerClass.Select(c => (IReadOnlyList<string>)[c.Label, F(c.Precision), F(c.Recall), F(c.F1), c.Support.ToString(Invariant.Culture)]));
             CliConsole.Table("Confusion (rows: truth, columns: predicted)", new[] { "" }.Concat(r.Labels).ToArray(),
                 r.Labels.Select((l, i) => (IReadOnlyList<string>)new[] { l }.Concat(r.Confusion[i].Select(v => v.ToString(Invariant.Culture))).ToArray()));
-            foreach (var (path, error) in result.Failures) CliConsole.Error(Naming(path, error));
+            foreach (var (path, error) in result.Failures) CliConsole.FileError(path, error);
             return exit;
         });
         return command;
     }
-
-    /// <summary>The error, prefixed with its file unless it names it already.</summary>
-    private static string Naming(string path, string error) => error.Contains(path, StringComparison.Ordinal) ? error : $"{path}: {error}";
 }

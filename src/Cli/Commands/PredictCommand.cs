@@ -65,7 +65,7 @@ internal static class PredictCommand
             {
                 if (results.Count > 0) Print(results, loaded.Labels, answering, parse.GetValue(timeline));
                 foreach (var (file, error) in errors)
-                    CliConsole.Error(error.Message.Contains(file, StringComparison.Ordinal) ? error.Message : $"{file}: {error.Message}");
+                    CliConsole.FileError(file, error.Message);
             }
             if (errors.Count == 0) return 0;
             return errors.Count == files.Count && files.Count == 1 ? errors[0].Error.ExitCode : 2;

@@ -30,6 +30,10 @@ internal static class CliConsole
         Console.Error.WriteLine($"error: {oneLine}");
     }
 
+    /// <summary>An error about a file, naming it once: prefixed with the file unless the message names it already.</summary>
+    public static void FileError(string file, string message) =>
+        Error(message.Contains(file, StringComparison.Ordinal) ? message : $"{file}: {message}");
+
     public static void Info(string message) => Console.Out.WriteLine(message);
 
     /// <summary>A warning on stderr ("warning: …"), one line.</summary>
