@@ -9,6 +9,11 @@ public sealed record PipelineDefinition
     [RequiredKey, Doc("Name of the pipeline (the parent MLflow run's name).")]
     public string Name { get; init; } = "";
 
+    /// <summary>Whether <paramref name="name"/> can name a pipeline's lock and schedule state files: not blank, at most
+    /// 200 characters, no '/' or '\', no control characters, not starting with '.'.</summary>
+    public static bool IsFileSafeName(string name) =>
+        name.Trim().Length > 0 && name.Length <= 200 && !name.StartsWith('.') && !name.Any(c => c is '/' or '\\' || char.IsControl(c));
+
     [Doc("Free text.")]
     public string? Description { get; init; }
 

@@ -36,8 +36,7 @@ public static class PipelineLoader
         var definition = YamlBinder.Bind<PipelineDefinition>(root, file);
         var issues = new List<PipelineIssue>();
         // the name also names the pipeline's lock and schedule state files: no path separators, no leading dot
-        if (definition.Name.Trim().Length == 0 || definition.Name.Length > 200 || definition.Name.StartsWith('.') ||
-            definition.Name.Any(c => c is '/' or '\\' || char.IsControl(c)))
+        if (!PipelineDefinition.IsFileSafeName(definition.Name))
             issues.Add(new PipelineIssue(file, Line(root, "name"), 1, "name",
                 $"'{definition.Name}' cannot name the pipeline's lock and schedule files: not empty, no '/' or '\\', not starting with '.', at most 200 characters"));
         CheckSize(definition.Features.Images.Spectrogram, "features.images.spectrogram", root, file, issues);

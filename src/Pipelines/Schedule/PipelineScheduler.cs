@@ -58,7 +58,7 @@ public sealed class PipelineScheduler
         _cron = cron;
         _zone = zone;
         _pipelineName = pipelineName;
-        if (pipelineName.Length == 0 || pipelineName.IndexOfAny(['/', '\\']) >= 0 || pipelineName.StartsWith('.'))
+        if (!Definition.PipelineDefinition.IsFileSafeName(pipelineName))
             throw new MmcsException(ErrorCodes.InvalidParameterValue, $"'{pipelineName}' cannot name a schedule's state file");
         _stateFile = Path.Combine(stateDirectory, pipelineName + ".schedule.json");
         _lockDirectory = lockDirectory;
