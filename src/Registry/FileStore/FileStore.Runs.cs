@@ -269,9 +269,8 @@ public sealed partial class FileStore
     {
         string metaPath = Path.Combine(runDir, "meta.yaml");
         var meta = ReadMeta(metaPath);
-        if (Str(meta, "run_id") == null && Str(meta, "run_uuid") == null)
-            throw new MlflowException(Core.ErrorCodes.InvalidState, $"{metaPath} is not a run's metadata (it has no run_id); the run is in an invalid state.");
-        string runId = Str(meta, "run_id") ?? Str(meta, "run_uuid")!;
+        string runId = Str(meta, "run_id") ?? Str(meta, "run_uuid")
+            ?? throw new MlflowException(Core.ErrorCodes.InvalidState, $"{metaPath} is not a run's metadata (it has no run_id); the run is in an invalid state.");
         string expId = Str(meta, "experiment_id") ?? Path.GetFileName(Path.GetDirectoryName(runDir)!);
         long status = Long(meta, "status") ?? 1;
         var info = new RunInfo(

@@ -22,7 +22,7 @@ public sealed partial class FileStore : ITrackingStore, Models.ILocalArtifactAcc
     private readonly Func<long> _clock;
     private readonly ConcurrentDictionary<string, string> _runDirs = new(StringComparer.Ordinal);
     private volatile bool _initialised;
-    private readonly ConcurrentDictionary<string, string> _skipped = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _skipped = new(StringComparer.Ordinal); // a set of messages
 
     /// <summary>Opens the store at <paramref name="rootOrUri"/>: a folder path or a <c>file://</c> URI. The folder is created on the first write.</summary>
     /// <param name="rootOrUri">The mlruns folder.</param>
@@ -43,10 +43,10 @@ public sealed partial class FileStore : ITrackingStore, Models.ILocalArtifactAcc
     public string RootDirectory { get; }
 
     /// <inheritdoc />
-    public IReadOnlyCollection<string> SkippedEntries => _skipped.Values.Order(StringComparer.Ordinal).ToList();
+    public IReadOnlyCollection<string> SkippedEntries => _skipped.Keys.Order(StringComparer.Ordinal).ToList();
 
     /// <summary>Notes an entry a listing skipped (once per message).</summary>
-    private void Skipped(MlflowException e) => _skipped.TryAdd(e.Message, e.Message);
+    private void Skipped(MlflowException e) => _skipped.TryAdd(e.Message, 0);
 
     public string? DefaultArtifactRoot { get; }
 
