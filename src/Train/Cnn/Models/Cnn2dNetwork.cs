@@ -1,5 +1,6 @@
 using Mmcs.Featurize;
 using TorchSharp;
+using Mmcs.Train.Torch;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -35,7 +36,7 @@ public sealed class Cnn2dNetwork : nn.Module<Tensor, Tensor>
             blocks.Add(($"conv{b + 1}", nn.Conv2d(channels, filters, (3, 3), Padding.Same)));
             blocks.Add(($"relu{b + 1}", nn.ReLU()));
             blocks.Add(($"pool{b + 1}", nn.MaxPool2d((architecture.PoolRows, architecture.PoolCols))));
-            blocks.Add(($"norm{b + 1}", nn.BatchNorm2d(filters)));
+            blocks.Add(($"norm{b + 1}", StableBatchNorm.TwoD(filters)));
             channels = filters;
         }
         features = nn.Sequential(blocks);

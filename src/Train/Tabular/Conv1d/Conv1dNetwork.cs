@@ -1,5 +1,6 @@
 using Mmcs.Core;
 using TorchSharp;
+using Mmcs.Train.Torch;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -64,7 +65,7 @@ public sealed class Conv1dNetwork : nn.Module<Tensor, Tensor>, ITabularNetwork
             long filters = architecture.Filters[b];
             int k = architecture.Kernels[b];
             layers.Add(($"conv{b + 1}", nn.Conv1d(channels, filters, k, padding: k / 2)));
-            layers.Add(($"norm{b + 1}", nn.BatchNorm1d(filters)));
+            layers.Add(($"norm{b + 1}", StableBatchNorm.OneD(filters)));
             layers.Add(($"relu{b + 1}", nn.ReLU()));
             if (length >= 2)
             {

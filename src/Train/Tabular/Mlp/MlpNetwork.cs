@@ -1,5 +1,6 @@
 using Mmcs.Core;
 using TorchSharp;
+using Mmcs.Train.Torch;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -34,7 +35,7 @@ public sealed record MlpArchitecture
 public sealed class MlpNetwork : nn.Module<Tensor, Tensor>, ITabularNetwork
 {
     private readonly ModuleList<Linear> hidden;
-    private readonly ModuleList<BatchNorm1d> norms;
+    private readonly ModuleList<StableBatchNorm> norms;
     private readonly Linear logits;
     private readonly Generator _generator;
 
@@ -48,12 +49,12 @@ public sealed class MlpNetwork : nn.Module<Tensor, Tensor>, ITabularNetwork
         Classes = classes;
         _generator = new Generator((ulong)seed);
         var layers = new List<Linear>();
-        var batchNorms = new List<BatchNorm1d>();
+        var batchNorms = new List<StableBatchNorm>();
         long width = inputLength;
         foreach (int units in architecture.HiddenUnits())
         {
             layers.Add(nn.Linear(width, units));
-            batchNorms.Add(nn.BatchNorm1d(units));
+            batchNorms.Add(StableBatchNorm.OneD(units));
             width = units;
         }
         hidden = nn.ModuleList(layers.ToArray());
