@@ -221,7 +221,7 @@ public sealed record FittedPreprocessor
             {
                 double v = encoded[i][k];
                 if (SignedLog && numeric[k]) v = Math.Sign(v) * Math.Log(1 + Math.Abs(v));
-                r[k] = (v - Offset[k]) * Scale[k];
+                r[k] = Scaled(v, Offset[k], Scale[k]);
             }
             result[i] = r;
         }
@@ -238,6 +238,21 @@ public sealed record FittedPreprocessor
             else k += Levels[j].Count;
         }
         return mask;
+    }
+
+    /// <summary>(v − offset) · scale, without overflowing where v and the offset are far apart near ±1e308.</summary>
+    private static double Scaled(double v, double offset, double scale)
+    {
+        double r = (v - offset) * scale;
+        return double.IsFinite(r) || !double.IsFinite(v) ? r : v * scale - offset * scale;
+    }
+
+    /// <summary>1 / (hi − lo) for a positive spread, computed from halves where hi − lo overflows (±1e308); else 1.</summary>
+    private static double InverseSpread(double hi, double lo, double floor)
+    {
+        double spread = hi - lo;
+        if (double.IsFinite(spread)) return spread > floor ? 1 / spread : 1;
+        return 0.5 / (hi / 2 - lo / 2);
     }
 
     private static (double[] Offset, double[] Scale) FitScaler(double[][] encoded, IReadOnlyList<bool> isNumeric, string normalizer)
@@ -257,13 +272,21 @@ public sealed record FittedPreprocessor
                 {
                     double min = v.Min(), max = v.Max();
                     offset[k] = min;
-                    scale[k] = max > min ? 1 / (max - min) : 1;
+                    scale[k] = InverseSpread(max, min, 0);
                     break;
                 }
                 case Normalizers.Standard or Normalizers.LogStandard:
                 {
                     double mean = v.Average();
                     double sd = Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / v.Length);
+                    if (!double.IsFinite(mean) || !double.IsFinite(sd))
+                    {
+                        // values near ±1e308 overflow the sums: the same in units of the largest magnitude
+                        double unit = v.Max(Math.Abs);
+                        double m = v.Average(x => x / unit);
+                        mean = m * unit;
+                        sd = Math.Sqrt(v.Sum(x => (x / unit - m) * (x / unit - m)) / v.Length) * unit;
+                    }
                     offset[k] = mean;
                     scale[k] = sd > 1e-12 ? 1 / sd : 1;
                     break;
@@ -271,9 +294,8 @@ public sealed record FittedPreprocessor
                 case Normalizers.Robust:
                 {
                     var sorted = v.Order().ToArray();
-                    double median = Quantile(sorted, 0.5), iqr = Quantile(sorted, 0.75) - Quantile(sorted, 0.25);
-                    offset[k] = median;
-                    scale[k] = iqr > 1e-12 ? 1 / iqr : 1;
+                    offset[k] = Quantile(sorted, 0.5);
+                    scale[k] = InverseSpread(Quantile(sorted, 0.75), Quantile(sorted, 0.25), 1e-12);
                     break;
                 }
             }

@@ -66,6 +66,27 @@ public sealed class PipelineTests : IDisposable
         Assert.True(t[3][0] > 1); // an unseen extreme stays outside [0, 1]: nothing was refitted on it
     }
 
+    [Theory]
+    [InlineData(Normalizers.Standard)]
+    [InlineData(Normalizers.MinMax)]
+    [InlineData(Normalizers.Robust)]
+    public void Values_near_the_largest_double_scale_to_finite_numbers_as_small_ones_do(string normalizer)
+    {
+        // the same column at two magnitudes: 1e-300 times the other; scaling must not care
+        double[] small = [-1.0, -0.5, 0, 0.25, 1.0];
+        var names = new[] { "a" };
+        var huge = TabularDataset.FromVectors(names, small.Select(v => new[] { v * 1.7e308 }).ToList(), ["x", "y", "x", "y", "x"]);
+        var plain = TabularDataset.FromVectors(names, small.Select(v => new[] { v }).ToList(), ["x", "y", "x", "y", "x"]);
+        int[] rows = [0, 1, 2, 3, 4];
+        var preHuge = FittedPreprocessor.Fit(huge.Frame, huge.Labels, 2, rows, new PreprocessOptions(normalizer));
+        var prePlain = FittedPreprocessor.Fit(plain.Frame, plain.Labels, 2, rows, new PreprocessOptions(normalizer));
+        Assert.True(double.IsFinite(preHuge.Offset[0]) && double.IsFinite(preHuge.Scale[0]) && preHuge.Scale[0] > 0,
+            $"offset {preHuge.Offset[0]}, scale {preHuge.Scale[0]}");
+        var a = preHuge.Transform(huge.Frame);
+        var b = prePlain.Transform(plain.Frame);
+        for (int i = 0; i < rows.Length; i++) Assert.Equal(b[i][0], a[i][0], 5);
+    }
+
     [Fact]
     public void Categorical_columns_are_one_hot_encoded_with_training_levels_and_unseen_levels_encode_as_zeros()
     {
