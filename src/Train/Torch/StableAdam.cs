@@ -60,6 +60,7 @@ public sealed class StableAdam : IDisposable
         using var oneMinusBeta2 = (1 - _beta2).ToScalar();
         using var decay = (1 - LearningRate * WeightDecay).ToScalar();
         using var eps = _eps.ToScalar();
+        using var one = 1.0.ToScalar(); // add_(eps) alone would pass a temporary alpha of 1
         for (int i = 0; i < _parameters.Length; i++)
         {
             using var scope = NewDisposeScope();
@@ -80,7 +81,7 @@ public sealed class StableAdam : IDisposable
             if (WeightDecay > 0) p.mul_(decay);
             m.mul_(beta1).add_(g, oneMinusBeta1);
             v.mul_(beta2).addcmul_(g, g, oneMinusBeta2);
-            var denominator = v.sqrt().mul_(rootCorrection2).add_(eps);
+            var denominator = v.sqrt().mul_(rootCorrection2).add_(eps, one);
             p.addcdiv_(m, denominator, stepSize);
         }
     }

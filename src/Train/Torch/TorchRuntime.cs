@@ -79,7 +79,7 @@ public static class TorchSelfTest
         var x = TorchSharp.torch.randn([2, 1, 8, 8], generator: generator);
         var conv = TorchSharp.torch.nn.Conv2d(1, 2, 3, padding: 1);
         var output = conv.forward(x);
-        var loss = output.square().mean(); // no temporary Scalar (see StableBatchNorm)
+        var loss = output.mul(output).mean(); // not pow(2) or square(): no temporary Scalar (see StableBatchNorm)
         loss.backward();
         var grad = conv.weight!.grad ?? throw new InvalidOperationException("libtorch produced no gradient");
         double gradNorm = grad.norm().item<float>();
