@@ -147,10 +147,11 @@ public static class Cnn2dTrainer
                     if (options.L2 > 0)
                     {
                         // total + L2·Σw²: the penalty weight is an explicit Scalar held for the whole training. Operators with
-                        // numbers (t + u, t * 0.001, t.pow(2), and TorchSharp's t.square(), t.add(u), t.add_(s)) make temporary Scalars whose native memory the finalizer may
-                        // free during the native call under GC pressure; seen once as libtorch's "Expected false to be true"
-                        // in Scalar::toFloat from add_Tensor.
-                        foreach (var w in denseWeights) total = total.add(w.mul(w).sum(), l2Scalar); // square() is pow(2): a temporary Scalar
+                        // numbers (t + u, t * 0.001, t.pow(2)) and TorchSharp's hidden defaults (t.square() is pow(2),
+                        // t.add(u) passes alpha 1) make temporary Scalars whose native memory the finalizer may free during
+                        // the native call under GC pressure; seen as libtorch's "Expected false to be true" in
+                        // Scalar::toFloat (FinalizerPressureTests).
+                        foreach (var w in denseWeights) total = total.add(w.mul(w).sum(), l2Scalar);
                     }
                     optimizer.ZeroGrad();
                     total.backward();

@@ -1,6 +1,6 @@
 using Mmcs.Core;
-using TorchSharp;
 using Mmcs.Train.Torch;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
