@@ -35,7 +35,9 @@
 // Trainers are "name[:key=value...][@k]": the default configuration with some values replaced, seeded with seed + k
 // ("mlp@1": another MLP seed; "rbf_svm:c=4"); "name~av" learns arousal and valence as two binary tasks on the same
 // rows and folds and scores each quadrant by the product of its arousal's and its valence's probabilities. Suffixes
-// go in this order: name[:key=value...][@k][+aug][~av], e.g. "mlp@1+aug~av". With several trainers or window lengths
+// go in this order: name[:key=value...][@k][+aug][~av], e.g. "mlp@1+aug~av". "name~low" trains a specialist of the
+// low-arousal pair (sad against relaxed, on those songs' windows only) whose --oof columns hold P(sad | low) and
+// P(relaxed | low). With several trainers or window lengths
 // it prints the best soft votes (the mean of song probabilities) over every subset of them, window lengths mixed.
 //
 // Tables are cached in bench/out/windows/ (window length, hop, set and the featuriser's code version in the name).
@@ -248,6 +250,10 @@ FeatureTable Table(string path, double window, double tableHop, AugmentationPlan
             var perRepeat = new double[repeats][][];
             // "name~av": two binary models, arousal and valence, whose product gives the quadrant probabilities
             bool factorised = trainerName.EndsWith("~av", StringComparison.Ordinal);
+            // "name~low": a specialist of the low-arousal pair, trained on the windows of sad and relaxed training songs only,
+            // labelled by valence; its probabilities go to the sad and relaxed columns (happy and angry 0), for analyses of
+            // the --oof file (e.g. redistributing a vote's low-arousal mass), not as a quadrant classifier
+            bool lowPair = trainerName.EndsWith("~low", StringComparison.Ordinal);
             string baseName = WithoutAv(trainerName);
             // "name+aug": this trainer trains on the augmented copies too (with --augment); the others on the originals only
             bool withCopies = baseName.EndsWith("+aug", StringComparison.Ordinal) ||
@@ -275,13 +281,21 @@ FeatureTable Table(string path, double window, double tableHop, AugmentationPlan
                     {
                         if (test.Contains(songIndex[allRows[i].Song!])) te.Add(i);
                         else if (!kept.Contains(songIndex[allRows[i].Song!])) continue;
+                        else if (lowPair && Arousal(allRows[i].Label!) != "low") continue;
                         else if (i < originalRows ? WindowIndex(allRows[i].Id) % stride == 0 : withCopies) tr.Add(i);
                     }
                     trainingSongs.Add(kept.Count);
                     return (tr.ToArray(), te.ToArray());
                 }).ToList();
                 double[][] rowProbabilities;
-                if (!factorised)
+                if (lowPair)
+                {
+                    var (axis, axisTab) = axisTabs.Value[1]; // valence
+                    using var cv = CrossValidation.Run(axisTab, rowFolds, trainer, config, seed + seedOffset);
+                    var column = classNames.Select(c => Arousal(c) == "low" ? axisTab.ClassNames.ToList().IndexOf(axis(c)) : -1).ToArray();
+                    rowProbabilities = cv.OutOfFoldProbabilities.Select(p => column.Select(k => k < 0 ? 0.0 : p[k]).ToArray()).ToArray();
+                }
+                else if (!factorised)
                 {
                     using var cv = CrossValidation.Run(tab, rowFolds, trainer, config, seed + seedOffset);
                     rowProbabilities = [.. cv.OutOfFoldProbabilities];
@@ -543,8 +557,9 @@ static void PrintLearningCurve(IReadOnlyList<(double Fraction, double Songs, Cla
     }
 }
 
-// a trainer's name without its "~av" suffix
-static string WithoutAv(string trainer) => trainer.EndsWith("~av", StringComparison.Ordinal) ? trainer[..^3] : trainer;
+// a trainer's name without its "~av" or "~low" suffix
+static string WithoutAv(string trainer) =>
+    trainer.EndsWith("~av", StringComparison.Ordinal) ? trainer[..^3] : trainer.EndsWith("~low", StringComparison.Ordinal) ? trainer[..^4] : trainer;
 
 // The quadrants' arousal and valence (Russell): happy Q1 (high, positive), angry Q2 (high, negative), sad Q3 (low,
 // negative), relaxed Q4 (low, positive).
