@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Votes computed from bench/Windows' --oof files (out-of-fold song probabilities), for hypotheses about how the
+members are combined. Standard library only.
+
+  python3 bench/Windows/analyses/oof_votes.py bag OOF.csv
+      the vote of the RBF SVM, the LightGBM and each MLP seed, against the vote with the MLP seeds' mean as one member
+  python3 bench/Windows/analyses/oof_votes.py lowpair OOF.csv [SPECIALISTS.csv]
+      the vote of the RBF SVM, the LightGBM and the first MLP, with its low-arousal mass (sad + relaxed) shared out by
+      the "name~low" specialists (all of them: their mean; a = 0) or half by them and half by the vote (a = 0.5)
+
+Macro-F1 and accuracy are pooled over the repetitions, as the bench prints them.
+"""
+import collections
+import csv
+import sys
+
+CLASSES = ['angry', 'happy', 'relaxed', 'sad']
+
+
+def load(path):
+    probs, labels = collections.defaultdict(dict), {}
+    with open(path, newline='') as f:
+        for r in csv.DictReader(f):
+            key = (r['repeat'], r['song'])
+            probs[r['model']][key] = [float(r[c]) for c in CLASSES]
+            labels[key] = r['label']
+    return probs, labels
+
+
+def scores(pred, labels):
+    tp, fp, fn, right = collections.Counter(), collections.Counter(), collections.Counter(), 0
+    for key, p in pred.items():
+        guess, truth = CLASSES[max(range(4), key=lambda i: p[i])], labels[key]
+        if guess == truth:
+            tp[truth] += 1
+            right += 1
+        else:
+            fp[guess] += 1
+            fn[truth] += 1
+    f1 = {c: 2 * tp[c] / max(1, 2 * tp[c] + fp[c] + fn[c]) for c in CLASSES}
+    return sum(f1.values()) / 4, right / len(pred), f1
+
+
+def mean(members):
+    keys = members[0].keys()
+    return {k: [sum(m[k][i] for m in members) / len(members) for i in range(4)] for k in keys}
+
+
+def show(name, pred, labels):
+    f1, acc, per = scores(pred, labels)
+    print(f'{name}: macro-F1 {f1:.4f}, accuracy {acc:.4f}; ' + ', '.join(f'{c} {v:.3f}' for c, v in per.items()))
+
+
+def base_members(probs):
+    pick = lambda prefix: [m for m in probs if m.startswith(prefix) and not m.endswith('~low')]
+    return pick('rbf_svm'), pick('lightgbm'), pick('mlp')
+
+
+def bag(path):
+    probs, labels = load(path)
+    rbf, lgb, mlps = base_members(probs)
+    for m in mlps:
+        show(f'{m} alone', probs[m], labels)
+        show(f'  vote with {m}', mean([probs[rbf[0]], probs[lgb[0]], probs[m]]), labels)
+    bagged = mean([probs[m] for m in mlps])
+    show(f'the mean of {len(mlps)} MLPs alone', bagged, labels)
+    show(f'  vote with the mean of {len(mlps)} MLPs', mean([probs[rbf[0]], probs[lgb[0]], bagged]), labels)
+
+
+def auc_relaxed_vs_sad(pair, labels):
+    pos = [pair[k][0] for k in pair if labels[k] == 'relaxed']
+    neg = [pair[k][0] for k in pair if labels[k] == 'sad']
+    return sum((p > n) + 0.5 * (p == n) for p in pos for n in neg) / (len(pos) * len(neg))
+
+
+def lowpair(path, specialists_path=None):
+    probs, labels = load(path)
+    special = load(specialists_path)[0] if specialists_path else probs
+    special = {m: v for m, v in special.items() if m.endswith('~low')}
+    rbf, lgb, mlps = base_members(probs)
+    vote = mean([probs[rbf[0]], probs[lgb[0]], probs[mlps[0]]])
+    show('vote', vote, labels)
+    own = {k: (v[2] / (v[2] + v[3]), v[3] / (v[2] + v[3])) for k, v in vote.items()}
+    print(f'  AUC relaxed against sad of the vote\'s own split of the pair: {auc_relaxed_vs_sad(own, labels):.3f}')
+    for name, members in [(m, [m]) for m in special] + [('the mean of the specialists', list(special))]:
+        pair = {}
+        for k in vote:
+            r, s = sum(special[m][k][2] for m in members), sum(special[m][k][3] for m in members)
+            pair[k] = (r / (r + s), s / (r + s))
+        print(f'{name}: AUC relaxed against sad {auc_relaxed_vs_sad(pair, labels):.3f}')
+        for a in (0.0, 0.5):
+            shared = {}
+            for k, v in vote.items():
+                low = v[2] + v[3]
+                shared[k] = [v[0], v[1], low * (a * v[2] / low + (1 - a) * pair[k][0]), low * (a * v[3] / low + (1 - a) * pair[k][1])]
+            show(f'  vote, low pair shared out (a = {a})', shared, labels)
+
+
+if __name__ == '__main__':
+    if len(sys.argv) < 3 or sys.argv[1] not in ('bag', 'lowpair'):
+        sys.exit(__doc__)
+    (bag if sys.argv[1] == 'bag' else lowpair)(*sys.argv[2:])
