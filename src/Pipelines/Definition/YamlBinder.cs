@@ -75,12 +75,27 @@ public static class YamlBinder
         }
         catch (YamlException e)
         {
-            throw new PipelineValidationException([new PipelineIssue(file, (int)e.Start.Line, (int)e.Start.Column, "",
-                "YAML syntax error: " + (e.InnerException?.Message ?? e.Message))]);
+            string message = e.InnerException?.Message ?? e.Message;
+            var (line, column) = ((int)e.Start.Line, (int)e.Start.Column);
+            // a tab in an indentation is reported at the token before it (often 1:1); name the tab itself
+            if (message.Contains("tab", StringComparison.OrdinalIgnoreCase) && FirstIndentationTab(text) is { } tab) (line, column) = tab;
+            throw new PipelineValidationException([new PipelineIssue(file, line, column, "", "YAML syntax error: " + message)]);
         }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
             throw new PipelineValidationException([new PipelineIssue(file, 1, 1, "", "expected a mapping of keys at the top level")]);
         return root;
+    }
+
+    /// <summary>Line and column (1-based) of the first tab among a line's leading white space, or null.</summary>
+    internal static (int Line, int Column)? FirstIndentationTab(string text)
+    {
+        var lines = text.Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+        {
+            for (int c = 0; c < lines[i].Length && (lines[i][c] == ' ' || lines[i][c] == '\t'); c++)
+                if (lines[i][c] == '\t') return (i + 1, c + 1);
+        }
+        return null;
     }
 
     public static string SnakeCase(string name)

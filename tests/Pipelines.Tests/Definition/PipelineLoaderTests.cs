@@ -150,6 +150,15 @@ public class PipelineLoaderTests
     }
 
     [Fact]
+    public void A_tab_in_an_indentation_is_reported_where_the_tab_is()
+    {
+        // YamlDotNet reports it at the token before (here 1:1)
+        var e = Assert.Throws<PipelineValidationException>(() => Parse("name: x\ndataset:\n  path: data\n  reader: auto\nsplit:\n  seed: 1\n\tseed: 2\n"));
+        Assert.Contains("tab", e.Issues[0].Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal((7, 1), (e.Issues[0].Line, e.Issues[0].Column));
+    }
+
+    [Fact]
     public void Overrides_replace_values_and_create_missing_sections()
     {
         var p = Parse(Valid, "train.automl.time=120", "train.cnn.models=[mel]", "split.seed=9", "registry.model_name=moody").Definition;
