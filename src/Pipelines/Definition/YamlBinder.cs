@@ -78,7 +78,7 @@ public static class YamlBinder
             string message = e.InnerException?.Message ?? e.Message;
             var (line, column) = ((int)e.Start.Line, (int)e.Start.Column);
             // a tab in an indentation is reported at the token before it (often 1:1); name the tab itself
-            if (message.Contains("tab", StringComparison.OrdinalIgnoreCase) && FirstIndentationTab(text) is { } tab) (line, column) = tab;
+            if (message.Contains("tab", StringComparison.OrdinalIgnoreCase) && FirstIndentationTab(text, line) is { } tab) (line, column) = tab;
             throw new PipelineValidationException([new PipelineIssue(file, line, column, "", "YAML syntax error: " + message)]);
         }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
@@ -86,11 +86,12 @@ public static class YamlBinder
         return root;
     }
 
-    /// <summary>Line and column (1-based) of the first tab among a line's leading white space, or null.</summary>
-    internal static (int Line, int Column)? FirstIndentationTab(string text)
+    /// <summary>Line and column (1-based) of the first tab among a line's leading white space from line
+    /// <paramref name="fromLine"/> on (a tab inside an earlier block scalar is text, not the error), or null.</summary>
+    internal static (int Line, int Column)? FirstIndentationTab(string text, int fromLine)
     {
         var lines = text.Split('\n');
-        for (int i = 0; i < lines.Length; i++)
+        for (int i = Math.Max(0, fromLine - 1); i < lines.Length; i++)
         {
             for (int c = 0; c < lines[i].Length && (lines[i][c] == ' ' || lines[i][c] == '\t'); c++)
                 if (lines[i][c] == '\t') return (i + 1, c + 1);

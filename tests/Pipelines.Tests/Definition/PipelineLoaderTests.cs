@@ -156,6 +156,10 @@ public class PipelineLoaderTests
         var e = Assert.Throws<PipelineValidationException>(() => Parse("name: x\ndataset:\n  path: data\n  reader: auto\nsplit:\n  seed: 1\n\tseed: 2\n"));
         Assert.Contains("tab", e.Issues[0].Message, StringComparison.OrdinalIgnoreCase);
         Assert.Equal((7, 1), (e.Issues[0].Line, e.Issues[0].Column));
+        // a tab inside an earlier block scalar is text, not the error
+        e = Assert.Throws<PipelineValidationException>(() => Parse(
+            "name: x\ndescription: |\n  one\n  \ttwo\ndataset:\n  path: data\nsplit:\n  seed: 1\n\tseed: 2\n"));
+        Assert.Equal((9, 1), (e.Issues[0].Line, e.Issues[0].Column));
     }
 
     [Fact]
