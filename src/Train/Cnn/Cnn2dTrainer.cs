@@ -54,31 +54,17 @@ public static class Cnn2dTrainer
         observer ??= TrainingObservers.None;
         progress ??= Core.Progress.None;
 
-        TorchRuntime.EnsureInitialized();
-        TorchRuntime.FitGate.Wait(cancellationToken); // libtorch's thread count is process-wide: one fit at a time
-        try
-        {
-            torch.set_num_threads(options.Threads ?? Environment.ProcessorCount);
-            var normalizer = ImageNormalizer.Fit(train, options.Normalization, cancellationToken);
-            var network = new Cnn2dNetwork(architecture, train.Size, train.Labels.Count, options.Seed);
-            try
+        var normalizer = ImageNormalizer.Fit(train, options.Normalization, cancellationToken);
+        return TorchRuntime.ExclusiveFit(options.Threads ?? Environment.ProcessorCount,
+            () => new Cnn2dNetwork(architecture, train.Size, train.Labels.Count, options.Seed),
+            network =>
             {
                 var (history, bestEpoch, stoppedEarly) = Fit(network, normalizer, train, validation, options, observer, progress,
                     cancellationToken);
                 var summary = new Cnn2dTrainingSummary(variantName, options, bestEpoch, history.Count, train.Count, validation.Count);
                 var model = new Cnn2dClassifier(network, normalizer, train.Kind, train.Labels, summary);
                 return new Cnn2dTrainingResult(model, history, bestEpoch, stoppedEarly);
-            }
-            catch
-            {
-                network.Dispose();
-                throw;
-            }
-        }
-        finally
-        {
-            TorchRuntime.FitGate.Release();
-        }
+            }, cancellationToken);
     }
 
     private static (List<EpochMetrics> History, int BestEpoch, bool StoppedEarly) Fit(Cnn2dNetwork network,

@@ -21,31 +21,14 @@ internal static class TorchTabularTraining
     {
         if (x.Length != y.Length) throw new ArgumentException($"{x.Length} rows but {y.Length} labels");
         if (x.Length < 2) throw new MmcsException(ErrorCodes.DataInvalid, $"{s.What}: cannot train on {x.Length} row(s)");
-        Torch.TorchRuntime.EnsureInitialized();
-        Torch.TorchRuntime.FitGate.Wait(cancellationToken);
-        try
-        {
-            var network = build(x[0].Length);
-            try
-            {
-                return (network, Fit(network, x, y, s, cancellationToken));
-            }
-            catch
-            {
-                network.Dispose();
-                throw;
-            }
-        }
-        finally
-        {
-            Torch.TorchRuntime.FitGate.Release();
-        }
+        return Torch.TorchRuntime.ExclusiveFit(s.Threads, () => build(x[0].Length), network => (network, Fit(network, x, y, s, cancellationToken)),
+            cancellationToken);
     }
 
-    public static List<double> Fit(nn.Module<Tensor, Tensor> network, float[][] x, int[] y, MiniBatchSettings s, CancellationToken cancellationToken)
+    /// <summary>The training loop (inside <see cref="Torch.TorchRuntime.ExclusiveFit"/>, which sets the thread count).</summary>
+    private static List<double> Fit(nn.Module<Tensor, Tensor> network, float[][] x, int[] y, MiniBatchSettings s, CancellationToken cancellationToken)
     {
         int width = x[0].Length;
-        set_num_threads(s.Threads);
         var rng = new Random(s.Seed);
         var losses = new List<double>();
         var flat = new float[x.Length * width];

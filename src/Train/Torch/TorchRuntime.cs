@@ -23,7 +23,36 @@ public static class TorchRuntime
     /// the same seed then gave other losses (a reproducibility test failed when CNN tests ran beside it). The product
     /// trains one model at a time anyway; this keeps that true wherever fits are started from.
     /// </summary>
-    internal static readonly SemaphoreSlim FitGate = new(1, 1);
+    private static readonly SemaphoreSlim FitGate = new(1, 1);
+
+    /// <summary>
+    /// Builds a network and fits it alone in the process (<see cref="FitGate"/>), with libtorch's thread count set to
+    /// <paramref name="threads"/>; the network is disposed when fitting fails. Every torch fit goes through here.
+    /// </summary>
+    internal static TResult ExclusiveFit<TNetwork, TResult>(int threads, Func<TNetwork> build, Func<TNetwork, TResult> fit,
+        CancellationToken cancellationToken) where TNetwork : IDisposable
+    {
+        EnsureInitialized();
+        FitGate.Wait(cancellationToken);
+        try
+        {
+            TorchSharp.torch.set_num_threads(threads);
+            var network = build();
+            try
+            {
+                return fit(network);
+            }
+            catch
+            {
+                network.Dispose();
+                throw;
+            }
+        }
+        finally
+        {
+            FitGate.Release();
+        }
+    }
 
     /// <summary>The shim that was loaded, or null when none was needed.</summary>
     public static string? LoadedShim { get; private set; }
