@@ -102,10 +102,7 @@ internal static class AutoMlCommand
                 throw new MmcsException(ErrorCodes.InvalidParameterValue, $"--time must be a positive number of seconds, got {seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
             string? outDir = parse.GetValue(output);
             string artifacts = outDir ?? Path.Combine(Path.GetTempPath(), "mmcs-automl-" + Guid.NewGuid().ToString("N"));
-            if (outDir != null && File.Exists(outDir))
-                throw new MmcsException(ErrorCodes.InvalidParameterValue, $"--out '{outDir}' is a file; give a folder");
-            if (outDir != null && Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any())
-                throw new MmcsException(ErrorCodes.ResourceAlreadyExists, $"--out '{outDir}' exists and is not empty");
+            if (outDir != null) CommonOptions.CheckNewOutputFolder(outDir);
             var options = new AutoMlOptions
             {
                 TimeBudget = TimeSpan.FromSeconds(seconds),

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Mmcs.Cli.Output;
-using Mmcs.Core;
 using Mmcs.Featurize.Synthesis;
 
 namespace Mmcs.Cli.Commands;
@@ -39,11 +38,8 @@ internal static class DataCommands
             };
             options.Validate();
             string outDir = parse.GetValue(output)!;
-            if (string.IsNullOrWhiteSpace(outDir)) throw new MmcsException(ErrorCodes.InvalidParameterValue, "--out is empty");
             // a corpus written over another would mix their clips (other lengths, other counts) under one folder
-            if (File.Exists(outDir)) throw new MmcsException(ErrorCodes.InvalidParameterValue, $"--out {outDir} is a file; give a folder");
-            if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any())
-                throw new MmcsException(ErrorCodes.InvalidParameterValue, $"--out {outDir} exists and is not empty; give a new folder (or delete this one)");
+            CommonOptions.CheckNewOutputFolder(outDir);
             bool asJson = parse.GetValue(json);
             var summary = await CliConsole.WithProgressAsync(asJson, progress =>
                 Task.Run(() => SyntheticCorpus.Generate(outDir, options, progress, ct), ct));
