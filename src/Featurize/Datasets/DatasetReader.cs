@@ -37,9 +37,13 @@ public static class DatasetReader
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (File.Exists(path))
         {
-            // an audio file or any other file is not a list of labelled files
-            if (IsAudioFile(path) || !Path.GetExtension(path).Equals(".csv", StringComparison.OrdinalIgnoreCase))
-                throw new DatasetException($"{Path.GetFullPath(path)}: a labelled dataset is a folder (4Q layout, or one folder per mood) or a manifest .csv of path,label rows; this is a {(IsAudioFile(path) ? "song" : Path.GetExtension(path) is { Length: > 0 } e ? e + " file" : "file without an extension")}");
+            // a song or any other file than a .csv is not a list of labelled files
+            string extension = Path.GetExtension(path);
+            if (!extension.Equals(".csv", StringComparison.OrdinalIgnoreCase))
+            {
+                string what = IsAudioFile(path) ? "song" : extension.Length > 0 ? extension + " file" : "file without an extension";
+                throw new DatasetException($"{Path.GetFullPath(path)}: a labelled dataset is a folder (4Q layout, or one folder per mood) or a manifest .csv of path,label rows; this is a {what}");
+            }
             return ReadManifest(path);
         }
         if (!Directory.Exists(path)) throw new DatasetException($"{path}: no such dataset folder or manifest");
