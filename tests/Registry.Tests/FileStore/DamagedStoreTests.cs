@@ -142,12 +142,7 @@ public sealed class DamagedStoreTests : IDisposable
     [Fact]
     public void A_store_moved_to_another_folder_reads_its_runs_artifacts_from_their_new_place()
     {
-        var store = NewStore();
-        string exp = store.CreateExperiment("e");
-        string runId = store.CreateRun(exp, "r").Info.RunId;
-        string file = _temp.Sub("report.txt");
-        File.WriteAllText(file, "figures");
-        store.LogArtifact(runId, file, "reports");
+        var (store, exp, runId, _) = RunWithArtifact("report.txt", "figures", "reports");
         string recorded = store.LocalArtifactDirectory(runId);
 
         string moved = _temp.Sub("elsewhere");
@@ -163,12 +158,7 @@ public sealed class DamagedStoreTests : IDisposable
     [Fact]
     public void A_copied_store_uses_its_own_artifacts_not_the_original_s_and_an_artifact_root_outside_the_store_is_kept()
     {
-        var store = NewStore();
-        string exp = store.CreateExperiment("e");
-        string runId = store.CreateRun(exp, "r").Info.RunId;
-        string file = _temp.Sub("a.txt");
-        File.WriteAllText(file, "original");
-        store.LogArtifact(runId, file);
+        var (store, exp, runId, file) = RunWithArtifact("a.txt", "original");
 
         string copy = _temp.Sub("copy");
         CopyTree(store.RootDirectory, copy);
@@ -185,6 +175,19 @@ public sealed class DamagedStoreTests : IDisposable
         string run2 = rooted.CreateRun(exp2, "r").Info.RunId;
         rooted.LogArtifact(run2, file);
         Assert.True(File.Exists(Path.Combine(outside, exp2, run2, "artifacts", "a.txt")));
+    }
+
+    /// <summary>A new store with one run that logged one file (<paramref name="name"/>, holding <paramref name="text"/>).</summary>
+    private (Registry.FileStore.FileStore Store, string Experiment, string RunId, string File) RunWithArtifact(string name, string text,
+        string? artifactPath = null)
+    {
+        var store = NewStore();
+        string exp = store.CreateExperiment("e");
+        string runId = store.CreateRun(exp, "r").Info.RunId;
+        string file = _temp.Sub(name);
+        File.WriteAllText(file, text);
+        store.LogArtifact(runId, file, artifactPath);
+        return (store, exp, runId, file);
     }
 
     private static void CopyTree(string from, string to)
