@@ -242,7 +242,7 @@ FeatureTable Table(string path, double window, double tableHop, AugmentationPlan
             [.. new Func<string, string>[] { Arousal, Valence }.Select(axis => (axis, Labelled(axis)))]);
         var songY = songLabel.Select(l => classNames.ToList().IndexOf(l)).ToArray();
         Console.WriteLine($"window {w} s, hop {hop} s{(stride > 1 ? $" (scored every {tableHop} s)" : "")}{(excerptArg is { } ex ? $", inside the first {ex} s" : "")}: {rows.Count} rows of {songs.Length} songs ({(double)rows.Count / songs.Length:F1} per song), {featureNames.Count} features" +
-                          (plan != null ? $"; {allRows.Count - originalRows} augmented rows ({(trainCopies || trainers.Any(t => WithoutAv(t).EndsWith("+aug", StringComparison.Ordinal)) ? "trained on for training songs only" : "never trained on")}" +
+                          (plan != null ? $"; {allRows.Count - originalRows} augmented rows ({(trainCopies || trainers.Any(t => WithoutTaskSuffix(t).EndsWith("+aug", StringComparison.Ordinal)) ? "trained on for training songs only" : "never trained on")}" +
                                           $"{(tta ? ", scored" : "")})" : ""));
         // song-level probabilities of every trainer, per repetition, for the ensemble (mean over trainers) at the end
         foreach (string trainerName in trainers)
@@ -254,10 +254,10 @@ FeatureTable Table(string path, double window, double tableHop, AugmentationPlan
             // labelled by valence; its probabilities go to the sad and relaxed columns (happy and angry 0), for analyses of
             // the --oof file (e.g. redistributing a vote's low-arousal mass), not as a quadrant classifier
             bool lowPair = trainerName.EndsWith("~low", StringComparison.Ordinal);
-            string baseName = WithoutAv(trainerName);
+            string baseName = WithoutTaskSuffix(trainerName);
             // "name+aug": this trainer trains on the augmented copies too (with --augment); the others on the originals only
             bool withCopies = baseName.EndsWith("+aug", StringComparison.Ordinal) ||
-                              (plan != null && trainCopies && !trainers.Any(t => WithoutAv(t).EndsWith("+aug", StringComparison.Ordinal)));
+                              (plan != null && trainCopies && !trainers.Any(t => WithoutTaskSuffix(t).EndsWith("+aug", StringComparison.Ordinal)));
             var (trainer, config, seedOffset) = ParseTrainer(baseName.EndsWith("+aug", StringComparison.Ordinal) ? baseName[..^4] : baseName);
             var truth = new List<int>();
             var predicted = new List<int>();
@@ -557,8 +557,8 @@ static void PrintLearningCurve(IReadOnlyList<(double Fraction, double Songs, Cla
     }
 }
 
-// a trainer's name without its "~av" or "~low" suffix
-static string WithoutAv(string trainer) =>
+// a trainer's name without its "~av" or "~low" suffix (the task it learns)
+static string WithoutTaskSuffix(string trainer) =>
     trainer.EndsWith("~av", StringComparison.Ordinal) ? trainer[..^3] : trainer.EndsWith("~low", StringComparison.Ordinal) ? trainer[..^4] : trainer;
 
 // The quadrants' arousal and valence (Russell): happy Q1 (high, positive), angry Q2 (high, negative), sad Q3 (low,
