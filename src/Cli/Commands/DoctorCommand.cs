@@ -129,8 +129,9 @@ internal static class DoctorCommand
         {
             var r = TorchSelfTest.Run();
             var shim = r.ShimLoaded ? ", GLIBCXX_3.4.32 shim loaded" : "";
+            var isa = TorchRuntime.OneDnnIsaLimit is { } limit ? $", oneDNN kernels capped at {limit}" : "";
             return new Check("libtorch", "ok",
-                $"libtorch {r.LibTorchVersion}, {r.Threads} threads, conv forward+backward ran (grad norm {r.GradientNorm:G4}){shim}",
+                $"libtorch {r.LibTorchVersion}, {r.Threads} threads, conv forward+backward ran (grad norm {r.GradientNorm:G4}){shim}{isa}",
                 null, true);
         }
         catch (Exception e)

@@ -8,6 +8,11 @@ namespace Mmcs.Train.Torch;
 /// leaves libmmcs_glibcxx_shim.so next to the patched libLibTorchSharp.so (build/torch/TorchNativeFix.cs);
 /// it must be loaded with RTLD_GLOBAL before TorchSharp loads its native library, so that
 /// std::ios_base_library_init() resolves. Runs automatically when Mmcs.Train is loaded.
+/// <para>It also keeps oneDNN (libtorch's convolution library) to its SSE4.1 kernels on x86-64
+/// (<see cref="OneDnnIsaVariable"/>, unless the environment sets it): on this project's machine (AMD EPYC with AVX-512)
+/// its AVX-512 convolution backward returned a NaN gradient towards the layer's input in 112 of 300 passes of a small
+/// convolution, and with AVX2 the CNN tests still diverged in 4 of 4 runs; with SSE4.1 none did in 300 passes or in 6 runs
+/// of those tests (bench/README, "A NaN in libtorch's convolution backward").</para>
 /// </summary>
 public static class TorchRuntime
 {
@@ -57,6 +62,17 @@ public static class TorchRuntime
     /// <summary>The shim that was loaded, or null when none was needed.</summary>
     public static string? LoadedShim { get; private set; }
 
+    /// <summary>The environment variable that caps the instruction set of oneDNN's kernels (read once, when libtorch first
+    /// runs a convolution).</summary>
+    public const string OneDnnIsaVariable = "ONEDNN_MAX_CPU_ISA";
+
+    /// <summary>What MMCS capped oneDNN's kernels at.</summary>
+    public const string OneDnnIsa = "SSE41";
+
+    /// <summary>oneDNN's instruction-set cap in this process: <see cref="OneDnnIsa"/>, or the environment's own value when it
+    /// set one (null: none, e.g. not on x86-64).</summary>
+    public static string? OneDnnIsaLimit { get; private set; }
+
 #pragma warning disable CA2255 // a library module initializer is what makes TorchSharp usable from any entry point
     [ModuleInitializer]
 #pragma warning restore CA2255
@@ -69,6 +85,7 @@ public static class TorchRuntime
         {
             if (_initialized) return;
             _initialized = true;
+            LimitOneDnnIsa();
             if (!OperatingSystem.IsLinux()) return;
             string shim = Path.Combine(AppContext.BaseDirectory, ShimFileName);
             if (!File.Exists(shim)) return;
@@ -80,6 +97,37 @@ public static class TorchRuntime
             LoadedShim = shim;
         }
     }
+
+    /// <summary>Sets <see cref="OneDnnIsaVariable"/> in the native environment (where oneDNN reads it; .NET's own
+    /// Environment.SetEnvironmentVariable does not reach it on Unix) before libtorch is loaded.</summary>
+    private static void LimitOneDnnIsa()
+    {
+        if (Environment.GetEnvironmentVariable(OneDnnIsaVariable) is { Length: > 0 } preset)
+        {
+            OneDnnIsaLimit = preset;
+            return;
+        }
+        if (RuntimeInformation.ProcessArchitecture != Architecture.X64) return;
+        if (OperatingSystem.IsWindows())
+        {
+            Environment.SetEnvironmentVariable(OneDnnIsaVariable, OneDnnIsa); // the process environment libtorch reads
+        }
+        else if (setenv(OneDnnIsaVariable, OneDnnIsa, 0) != 0)
+        {
+            throw new Core.MmcsException(Core.ErrorCodes.InternalError, $"cannot set {OneDnnIsaVariable} (errno {Marshal.GetLastPInvokeError()})");
+        }
+        OneDnnIsaLimit = OneDnnIsa;
+    }
+
+    [DllImport("libc", EntryPoint = "setenv", SetLastError = true)]
+    private static extern int setenv([MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string value, int overwrite);
+
+    [DllImport("libc", EntryPoint = "getenv")]
+    private static extern IntPtr getenv([MarshalAs(UnmanagedType.LPUTF8Str)] string name);
+
+    /// <summary>A variable of the native environment, as libtorch sees it.</summary>
+    internal static string? NativeEnvironmentVariable(string name) =>
+        OperatingSystem.IsWindows() ? Environment.GetEnvironmentVariable(name) : Marshal.PtrToStringUTF8(getenv(name));
 
     [DllImport("libc", EntryPoint = "dlopen")]
     private static extern IntPtr dlopen([MarshalAs(UnmanagedType.LPUTF8Str)] string fileName, int flags);
