@@ -36,7 +36,8 @@ internal static class MoodApi
             .WithDescription("Any audio file ffmpeg decodes (checked by content, not by name), up to the server's size limit. " +
                              "A clip up to the model's excerpt length is analysed once; a longer song in excerpt-length windows whose " +
                              "probabilities are averaged ('windows' is the timeline). 'members' holds each ensemble member's own " +
-                             "probabilities. ?spectrogram=true adds the mel spectrogram as a PNG data URL. ?model=models:/NAME/VERSION " +
+                             "probabilities over the song (a pair specialist's only over its two moods; the song's answer then " +
+                             "splits the vote's probability of that pair by the specialists' mean). ?spectrogram=true adds the mel spectrogram as a PNG data URL. ?model=models:/NAME/VERSION " +
                              "or models:/NAME@ALIAS asks another registered model.")
             .AddOpenApiOperationTransformer((operation, _, _) =>
             {

@@ -7,8 +7,8 @@ namespace Mmcs.Web;
 /// <summary>
 /// Predicts a song with its windows split over several threads when cores are idle (one request on a 2-core server
 /// uses both), and merges the parts into exactly what <see cref="MoodPredictor.Predict(string, CancellationToken)"/>
-/// returns: the song's probabilities and each member's are the means over all windows (the parts' means weighted by
-/// their window counts), the timeline is the parts' timelines in order.
+/// returns: each member's probabilities are the means over all windows (the parts' means weighted by their window
+/// counts), the song's are the members' combined (else the mean over all windows), the timeline is the parts' in order.
 /// </summary>
 public static class WindowParallelism
 {
@@ -33,12 +33,13 @@ public static class WindowParallelism
         var results = new SongPrediction[parts];
         Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts, CancellationToken = cancellationToken },
             p => results[p] = predictor.Predict(name, chunks[p], songSeconds, cancellationToken));
-        return Merge(name, results, predictor.Model.Labels, songSeconds);
+        return Merge(name, results, predictor, songSeconds);
     }
 
-    /// <summary>Merges predictions of consecutive window ranges of one song.</summary>
-    public static SongPrediction Merge(string name, IReadOnlyList<SongPrediction> parts, IReadOnlyList<string> labels, double songSeconds)
+    /// <summary>Merges predictions of consecutive window ranges of one song (by <paramref name="predictor"/>'s model).</summary>
+    public static SongPrediction Merge(string name, IReadOnlyList<SongPrediction> parts, MoodPredictor predictor, double songSeconds)
     {
+        var labels = predictor.Model.Labels;
         int total = parts.Sum(p => p.Windows.Count);
         IReadOnlyDictionary<string, double> Mean(Func<SongPrediction, IReadOnlyDictionary<string, double>> pick)
         {
@@ -46,10 +47,16 @@ public static class WindowParallelism
             foreach (var label in labels) mean[label] = parts.Sum(p => pick(p)[label] * p.Windows.Count) / total;
             return mean;
         }
-        var probabilities = Mean(p => p.Probabilities);
         var members = new Dictionary<string, IReadOnlyDictionary<string, double>>();
         foreach (var member in parts[0].Members.Keys) members[member] = Mean(p => p.Members[member]);
-        var mean = labels.Select(l => probabilities[l]).ToArray();
+        // an ensemble's song is its members' means combined, as MoodPredictor does for the whole song
+        var mean = predictor.CombineMembers(members);
+        if (mean == null)
+        {
+            var windowMean = Mean(p => p.Probabilities);
+            mean = labels.Select(l => windowMean[l]).ToArray();
+        }
+        var probabilities = labels.Select((l, c) => (l, c)).ToDictionary(x => x.l, x => mean[x.c]);
         return new SongPrediction(name, labels[ClassificationReport.ArgMax(mean)], probabilities, parts.SelectMany(p => p.Windows).ToArray(), members,
             songSeconds, parts[0].Model);
     }

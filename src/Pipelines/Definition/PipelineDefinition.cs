@@ -214,6 +214,9 @@ public sealed record AutomlSection
     [Doc("Where the search of a trainer starts instead of its defaults, as trainer:key=value[:key=value...] (e.g. lightgbm:iterations=200:leaves=15); its first trial is that configuration.")]
     public string[]? Start { get; init; }
 
+    [Doc("Two labels (e.g. [sad, relaxed], the low-arousal pair most errors are in): each trainer of the vote is also fitted on the windows of those two classes' songs alone, and the mean of these specialists shares out the vote's probability of the pair between its two classes.")]
+    public string[]? PairSpecialists { get; init; }
+
     [Range(0, 86400), Doc("Seconds allowed for the final model's permutation importances (per column, else per feature family; skipped with a notice when even that would take longer).")]
     public double ImportanceSeconds { get; init; } = 120;
 

@@ -75,6 +75,10 @@ public static class PipelineLoader
         if (definition.Train.Automl.Trainers is { } trainers && definition.Train.Automl.TopTrainers > trainers.Distinct(StringComparer.OrdinalIgnoreCase).Count())
             issues.Add(new PipelineIssue(file, Line(root, "train.automl.top_trainers"), 1, "train.automl.top_trainers",
                 $"a vote of {definition.Train.Automl.TopTrainers} trainers needs at least that many in train.automl.trainers ({trainers.Length} listed)"));
+        if (definition.Train.Automl.PairSpecialists is { } pair &&
+            (pair.Length != 2 || pair.Any(string.IsNullOrWhiteSpace) || string.Equals(pair[0], pair[1], StringComparison.Ordinal)))
+            issues.Add(new PipelineIssue(file, Line(root, "train.automl.pair_specialists"), 1, "train.automl.pair_specialists",
+                $"two different labels are needed, e.g. [sad, relaxed] ({pair.Length} given: [{string.Join(", ", pair)}])"));
         if (augmentation.RefitTrainers is { Length: > 0 } refitTrainers)
         {
             string[] names = definition.Train.Automl.Trainers ?? [.. Mmcs.Train.Tabular.Trainers.TrainerCatalog.Names];

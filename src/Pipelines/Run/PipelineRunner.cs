@@ -250,6 +250,9 @@ public sealed class PipelineRunner
             throw new MmcsException(ErrorCodes.ResourceDoesNotExist, $"dataset '{path}' does not exist (set dataset.path or give --data DIR)");
         var dataset = ReadDataset(path);
         if (dataset.Items.Count == 0) throw new DatasetException($"dataset '{path}' holds no labelled audio");
+        if (_def.Train.Automl is { Enabled: true, PairSpecialists: { } pair } && pair.FirstOrDefault(l => !dataset.Labels.Contains(l, StringComparer.Ordinal)) is { } unknown)
+            throw new MmcsException(ErrorCodes.InvalidParameterValue,
+                $"{_pipeline.File}: train.automl.pair_specialists names '{unknown}', which is not a label of dataset '{path}' ({string.Join(", ", dataset.Labels)})");
         string fingerprint = DataFingerprint.Compute(path, cancellationToken: ct);
         stage.LogParam("layout", dataset.Layout.ToString());
         stage.LogParam("clips", dataset.Items.Count);
@@ -656,7 +659,18 @@ public sealed class PipelineRunner
             var result = TabularAutoMl.Run(data, options, tracking, null,
                 new Progress<ProgressUpdate>(p => _progress.Report(p with { Task = "train_1d" })), ct);
             IMoodClassifier model = result.Model ?? throw new MmcsException(ErrorCodes.InternalError, "the AutoML search returned no model");
-            if (result.TopModels.Count > 1)
+            if (a.PairSpecialists is { } pair)
+            {
+                // the vote's trainers fitted again on the pair's songs alone; their mean splits the vote's P(a) + P(b)
+                var specialists = PairSpecialists(f, fit, pair, result.TopModels, refitTrainers, a.Seed, ct);
+                var voters = result.TopModels.ToArray<IMoodClassifier>();
+                model = new EnsembleClassifier([.. voters, .. specialists],
+                    [.. result.TopModels.Select(m => "tabular-" + m.Trainer), .. result.TopModels.Select(m => $"pair-{m.Trainer}")],
+                    roles: [.. voters.Select(_ => EnsembleRole.Vote), .. specialists.Select(_ => EnsembleRole.Pair)]);
+                stage.LogParam(keyPrefix.Replace('/', '.') + "vote_trainers", string.Join(",", result.TopModels.Select(m => m.Trainer)));
+                stage.LogParam(keyPrefix.Replace('/', '.') + "pair_specialists", $"{string.Join(",", pair)}: {string.Join(",", result.TopModels.Select(m => m.Trainer))}");
+            }
+            else if (result.TopModels.Count > 1)
             {
                 // soft vote of the best configuration of each of the top trainers (equal weights)
                 model = new EnsembleClassifier(result.TopModels.ToArray(), result.TopModels.Select(m => "tabular-" + m.Trainer).ToArray());
@@ -672,6 +686,46 @@ public sealed class PipelineRunner
         finally
         {
             if (Directory.Exists(artifacts)) Directory.Delete(artifacts, recursive: true);
+        }
+    }
+
+    /// <summary>Each of <paramref name="voters"/>' configurations fitted on the windows of the training songs of the two
+    /// <paramref name="pair"/> classes alone (labelled by them, in the dataset's label order; with the copies for the
+    /// trainers of augmentation.refit_trainers, as their votes were).</summary>
+    private List<IMoodClassifier> PairSpecialists(Featurised f, int[] fit, string[] pair, IReadOnlyList<TabularClassifier> voters,
+        string[] refitTrainers, int seed, CancellationToken ct)
+    {
+        var classes = f.Labels.Where(l => pair.Contains(l, StringComparer.Ordinal)).ToArray();
+        if (classes.Length != 2)
+            throw new MmcsException(ErrorCodes.InvalidParameterValue, $"train.automl.pair_specialists [{string.Join(", ", pair)}] are not two of the labels ({string.Join(", ", f.Labels)})");
+        var inPair = fit.Where(i => classes.Contains(f.Labels[f.Originals[i].Label], StringComparer.Ordinal)).ToArray();
+        TabularDataset Table(IEnumerable<Clip> clips)
+        {
+            var rows = clips.SelectMany(c => c.Windows.Select(w => (w.Values, Clip: c))).ToArray();
+            return TabularDataset.FromVectors(f.FeatureNames, rows.Select(r => r.Values).ToArray(),
+                rows.Select(r => f.Labels[r.Clip.Label]).ToArray(), rows.Select(r => r.Clip.Group).ToArray(), classes,
+                $"pipeline:{_def.Name} {classes[0]}/{classes[1]}");
+        }
+        var originals = inPair.Select(i => f.Originals[i]).ToList();
+        var data = Table(originals.Concat(TrainingCopies(f, inPair)));
+        TabularDataset? withCopies = null;
+        var specialists = new List<IMoodClassifier>();
+        try
+        {
+            foreach (var voter in voters)
+            {
+                ct.ThrowIfCancellationRequested();
+                bool copies = refitTrainers.Contains(voter.Trainer, StringComparer.OrdinalIgnoreCase);
+                if (copies) withCopies ??= Table(originals.Concat(AugmentedFor(f, inPair)));
+                var fitted = FittedPipeline.Fit(copies ? withCopies! : data, null, voter.Pipeline.Trainer, voter.Configuration, seed, ct);
+                specialists.Add(new TabularClassifier(fitted, classes, voter.VectorSet));
+            }
+            return specialists;
+        }
+        catch
+        {
+            foreach (var m in specialists) m.Dispose();
+            throw;
         }
     }
 
@@ -841,7 +895,9 @@ public sealed class PipelineRunner
         if (final is EnsembleClassifier ensemble)
         {
             var perMember = BatchedMembers(f, rows, ensemble);
-            for (int m = 0; m < perMember.Count; m++) members[ensemble.Names[m]] = ClassificationReport.ArgMax(perMember[m]);
+            // a pair specialist alone would name one of its two classes for every song: no member report of its own
+            for (int m = 0; m < perMember.Count; m++)
+                if (ensemble.Roles[m] == EnsembleRole.Vote) members[ensemble.Names[m]] = ClassificationReport.ArgMax(perMember[m]);
             return (ClassificationReport.ArgMax(ensemble.Combine(perMember)), members);
         }
         return (ClassificationReport.ArgMax(Batched(f, rows, final.PredictProbabilities)), members);

@@ -148,11 +148,26 @@ public sealed class MoodPredictor
         {
             for (int m = 0; m < ensemble.Members.Count; m++)
                 members[ensemble.Names[m]] = ToMap(labels, memberSums![m].Select(v => v / windows.Count).ToArray());
+            // the song is its members' means combined (as the pipeline scores songs): for a vote the same as the mean of
+            // the windows' answers, not with pair specialists, whose split is not linear
+            mean = CombineMembers(members)!;
         }
         var timeline = windows.Select((w, i) => new WindowPrediction(w.StartSeconds,
             labels[ClassificationReport.ArgMax(windowProbabilities[i])], ToMap(labels, windowProbabilities[i]))).ToArray();
         return new SongPrediction(name, labels[ClassificationReport.ArgMax(mean)], ToMap(labels, mean), timeline, members,
             songSeconds, _model.Source);
+    }
+
+    /// <summary>A song's probabilities (in <see cref="MoodModel.Labels"/> order) from its ensemble members' mean
+    /// probabilities (by member name, as in <see cref="SongPrediction.Members"/>); null when the model is no ensemble.</summary>
+    public double[]? CombineMembers(IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> members)
+    {
+        if (_model.Classifier is not EnsembleClassifier ensemble) return null;
+        var labels = _model.Labels;
+        var rows = ensemble.Names.Select(name => members.TryGetValue(name, out var p)
+            ? new[] { labels.Select(l => p[l]).ToArray() }
+            : throw new ArgumentException($"no probabilities for member '{name}'", nameof(members))).ToArray();
+        return ensemble.Combine(rows)[0];
     }
 
     /// <summary>A window's signal, then its test-time copies: its span of the song's copies when it carries them

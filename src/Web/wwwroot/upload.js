@@ -98,6 +98,7 @@
     if (name === "tabular") return "1D features (AutoML)";
     if (name.startsWith("cnn2d-")) return "2D CNN · " + name.slice(6);
     if (name.startsWith("cnn1d")) return "1D CNN";
+    if (name.startsWith("pair-")) return "Pair specialist · " + name.slice(5);
     return name;
   }
 

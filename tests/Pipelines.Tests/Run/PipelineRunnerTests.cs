@@ -6,6 +6,7 @@ using Mmcs.Pipelines.Run;
 using Mmcs.Registry;
 using Mmcs.Registry.Models;
 using Mmcs.Registry.Tracking;
+using Mmcs.Train.Ensemble;
 using Mmcs.Train.Predict;
 
 namespace Mmcs.Pipelines.Tests.Run;
@@ -374,6 +375,120 @@ public sealed class CrossValidationTests(CorpusFixture fixture) : IClassFixture<
         Assert.Equal(without.Windows.Count, with.Windows.Count);
         Assert.Equal(1.0, with.Probabilities.Values.Sum(), 6);
         Assert.NotEqual(without.Probabilities["happy"], with.Probabilities["happy"]);
+    }
+
+    [Fact]
+    public async Task Pair_specialists_are_trained_on_the_pairs_songs_and_the_registered_model_splits_the_votes_pair_by_their_mean()
+    {
+        const string yaml = """
+            name: tiny-pair
+            experiment: tiny-pair
+            dataset:
+              reader: folder
+            clip:
+              excerpt_seconds: 3
+              window_seconds: 1.5
+            features:
+              set: seed
+            augmentation:
+              copies: 1
+              gain_db: 3
+              pitch_semitones: 1
+              use: test
+              refit_trainers: [lbfgs_maxent]
+            split:
+              protocol: cv
+              folds: 3
+              group_by: song
+            train:
+              automl:
+                time: 20
+                max_trials: 2
+                cv: 2
+                trainers: [lbfgs_maxent, sdca_maxent]
+                top_trainers: 2
+                pair_specialists: [relaxed, sad]
+                importance_seconds: 0
+              cnn:
+                enabled: false
+            evaluation:
+              bootstrap: 20
+            registry:
+              model_name: tiny-pair
+            """;
+        var result = await RunAsync(yaml);
+        Assert.Equal(32, result.Evaluation.Count);
+        // the cross-validation reports the voters alone; a specialist alone would call every song sad or relaxed
+        Assert.Equal(["tabular-lbfgs_maxent", "tabular-sdca_maxent"], result.Members.Keys.Order(StringComparer.Ordinal).ToArray());
+        using var store = TrackingStores.Open(Path.Combine(_work, "mlruns"));
+        var train = store.SearchRuns(new RunQuery([result.ExperimentId], $"tags.`mlflow.parentRunId` = '{result.RunId}' and attributes.run_name = 'train_1d'")).Items.Single();
+        string trainers = train.Data.Params["vote_trainers"]; // best first
+        Assert.Equal(["lbfgs_maxent", "sdca_maxent"], trainers.Split(',').Order(StringComparer.Ordinal).ToArray());
+        Assert.Equal($"relaxed,sad: {trainers}", train.Data.Params["pair_specialists"]);
+
+        var resolved = new ModelUriResolver(store).Resolve($"models:/tiny-pair/{result.Version!.Version}");
+        using var model = MoodModel.Load(resolved.LocalPath, resolved.Uri);
+        var ensemble = Assert.IsType<EnsembleClassifier>(model.Classifier);
+        Assert.Equal([.. trainers.Split(',').Select(t => "tabular-" + t), .. trainers.Split(',').Select(t => "pair-" + t)], ensemble.Names);
+        Assert.Equal([EnsembleRole.Vote, EnsembleRole.Vote, EnsembleRole.Pair, EnsembleRole.Pair], ensemble.Roles);
+        Assert.Equal(["sad", "relaxed"], ensemble.Pair); // the dataset's label order, whatever order the pipeline names them in
+        Assert.All(ensemble.Members.Skip(2), m => Assert.Equal(["sad", "relaxed"], m.Labels));
+
+        // a song: the voters' mean keeps P(sad) + P(relaxed); the specialists' mean (over the song's windows) splits it
+        string song = Directory.EnumerateFiles(fixture.Corpus, "*.wav", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
+        var p = new MoodPredictor(model).Predict(song);
+        var voters = new[] { p.Members["tabular-lbfgs_maxent"], p.Members["tabular-sdca_maxent"] };
+        var specialists = new[] { p.Members["pair-lbfgs_maxent"], p.Members["pair-sdca_maxent"] };
+        Assert.All(specialists, s => Assert.Equal(0.0, s["happy"] + s["angry"]));
+        double Vote(string label) => voters.Average(v => v[label]);
+        Assert.Equal(Vote("happy"), p.Probabilities["happy"], 9);
+        Assert.Equal(Vote("angry"), p.Probabilities["angry"], 9);
+        double pair = Vote("sad") + Vote("relaxed");
+        Assert.Equal(pair * specialists.Average(s => s["sad"]), p.Probabilities["sad"], 9);
+        Assert.Equal(pair * specialists.Average(s => s["relaxed"]), p.Probabilities["relaxed"], 9);
+    }
+
+    [Fact]
+    public void Pair_specialists_need_two_different_labels_of_the_dataset()
+    {
+        const string yaml = """
+            name: bad-pair
+            dataset:
+              reader: folder
+            train:
+              automl:
+                trainers: [lbfgs_maxent]
+                pair_specialists: [sad, relaxed]
+              cnn:
+                enabled: false
+            """;
+        _ = PipelineLoader.Parse(yaml, "p.yaml", _work);
+        foreach (var bad in new[] { "[sad]", "[sad, sad]", "[sad, relaxed, happy]" })
+        {
+            var e = Assert.Throws<PipelineValidationException>(() => PipelineLoader.Parse(yaml.Replace("[sad, relaxed]", bad), "p.yaml", _work));
+            Assert.Contains("train.automl.pair_specialists", e.Message);
+            Assert.Contains("two different labels", e.Message);
+        }
+    }
+
+    [Fact]
+    public async Task A_pair_specialist_of_a_label_the_dataset_lacks_is_refused_before_featurising()
+    {
+        const string yaml = """
+            name: calm-pair
+            experiment: calm-pair
+            dataset:
+              reader: folder
+            train:
+              automl:
+                trainers: [lbfgs_maxent]
+                pair_specialists: [sad, calm]
+              cnn:
+                enabled: false
+            """;
+        var e = await Assert.ThrowsAsync<MmcsException>(() => RunAsync(yaml));
+        Assert.Contains("pair_specialists names 'calm', which is not a label of dataset", e.Message);
+        Assert.False(Directory.Exists(Path.Combine(_work, "cache")), "nothing is featurised");
     }
 
     [Fact]

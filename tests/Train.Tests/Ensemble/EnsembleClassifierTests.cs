@@ -1,9 +1,12 @@
 using Mmcs.Core;
 using Mmcs.Featurize;
 using Mmcs.Train.Cnn;
+using Mmcs.Train.Data;
 using Mmcs.Train.Ensemble;
 using Mmcs.Train.Evaluation;
 using Mmcs.Train.Models;
+using Mmcs.Train.Tabular;
+using Mmcs.Train.Tabular.Trainers;
 using Mmcs.Train.Tests.Cnn;
 
 namespace Mmcs.Train.Tests.Ensemble;
@@ -183,5 +186,144 @@ public sealed class EnsembleClassifierTests : IDisposable
             Assert.Equal(before[i], after[i]);
             Assert.Equal(1.0, after[i].Sum(), 9);
         }
+    }
+
+    [Fact]
+    public void Pair_specialists_share_out_the_votes_probability_of_their_pair_and_leave_the_other_classes_alone()
+    {
+        // labels happy, angry, sad, relaxed; the specialists answer in their own order (relaxed, sad)
+        var voterA = new FixedMember([[0.1, 0.2, 0.3, 0.4], [0.4, 0.4, 0.1, 0.1]]);
+        var voterB = new FixedMember([[0.3, 0.2, 0.4, 0.1], [0.2, 0.2, 0.3, 0.3]]);
+        var pair1 = new FixedMember([[0.2, 0.8], [0.5, 0.5]], labels: ["relaxed", "sad"]);
+        var pair2 = new FixedMember([[0.4, 0.6], [0.9, 0.1]], labels: ["relaxed", "sad"]);
+        using var ensemble = new EnsembleClassifier([voterA, pair1, voterB, pair2], ["a", "p1", "b", "p2"],
+            roles: [EnsembleRole.Vote, EnsembleRole.Pair, EnsembleRole.Vote, EnsembleRole.Pair]);
+        Assert.Equal(["sad", "relaxed"], ensemble.Pair);
+        Assert.Equal([0.5, 0.5, 0.5, 0.5], ensemble.Weights); // normalised within each role
+
+        var members = ensemble.PredictMembers(Clips(2));
+        Assert.Equal([0, 0, 0.8, 0.2], members[1][0]); // the specialist's two classes in the ensemble's columns, zeros elsewhere
+        var p = ensemble.PredictProbabilities(Clips(2));
+        // clip 0: vote [0.2, 0.2, 0.35, 0.25]; the pair's 0.6 split by the specialists' mean P(sad) 0.7
+        Assert.Equal([0.2, 0.2, 0.6 * 0.7, 0.6 * 0.3], p[0], new ToleranceComparer(1e-12));
+        // clip 1: vote [0.3, 0.3, 0.2, 0.2]; mean P(sad) 0.3
+        Assert.Equal([0.3, 0.3, 0.4 * 0.3, 0.4 * 0.7], p[1], new ToleranceComparer(1e-12));
+        Assert.All(p, row => Assert.Equal(1.0, row.Sum(), 12));
+
+        // without specialists the same voters give the plain vote
+        using var plain = new EnsembleClassifier([new FixedMember([[0.1, 0.2, 0.3, 0.4]]), new FixedMember([[0.3, 0.2, 0.4, 0.1]])]);
+        Assert.Equal([0.2, 0.2, 0.35, 0.25], plain.PredictProbabilities(Clips(1))[0], new ToleranceComparer(1e-12));
+        Assert.Null(plain.Pair);
+    }
+
+    [Fact]
+    public void Combining_members_means_is_not_the_mean_of_combined_windows_once_a_specialist_splits_a_pair()
+    {
+        // two windows of one song: the specialist is sure of sad where the vote gives the pair little, and of relaxed where
+        // it gives it much; the song's answer is Combine of the members' means (as the pipeline scores songs)
+        var voter = new FixedMember([[0.5, 0.3, 0.1, 0.1], [0.1, 0.1, 0.4, 0.4]]);
+        var specialist = new FixedMember([[1.0, 0.0], [0.0, 1.0]], labels: ["sad", "relaxed"]);
+        using var ensemble = new EnsembleClassifier([voter, specialist], roles: [EnsembleRole.Vote, EnsembleRole.Pair]);
+        var members = ensemble.PredictMembers(Clips(2));
+        var means = members.Select(m => ProbabilityRuns.Mean(m, 2)).ToArray();
+        var song = ensemble.Combine(means)[0];
+        Assert.Equal([0.3, 0.2, 0.25, 0.25], song, new ToleranceComparer(1e-12));
+        var windows = ProbabilityRuns.Mean(ensemble.Combine(members), 2)[0];
+        Assert.Equal([0.3, 0.2, 0.1, 0.4], windows, new ToleranceComparer(1e-12));
+    }
+
+    [Fact]
+    public void Pair_specialists_of_other_labels_or_of_two_pairs_or_without_a_voter_are_refused()
+    {
+        var voter = new FixedMember([[0.25, 0.25, 0.25, 0.25]]);
+        static FixedMember Specialist(params string[] labels) => new([[0.5, 0.5]], labels: labels);
+        var unknown = Assert.Throws<MmcsException>(() => new EnsembleClassifier([voter, Specialist("sad", "calm")], roles: [EnsembleRole.Vote, EnsembleRole.Pair]));
+        Assert.Contains("not two of the ensemble's", unknown.Message);
+        var three = new FixedMember([[0.3, 0.3, 0.4]], labels: ["sad", "relaxed", "happy"]);
+        Assert.Throws<MmcsException>(() => new EnsembleClassifier([voter, three], roles: [EnsembleRole.Vote, EnsembleRole.Pair]));
+        var two = Assert.Throws<MmcsException>(() => new EnsembleClassifier([voter, Specialist("sad", "relaxed"), Specialist("happy", "angry")],
+            ["v", "low", "high"], roles: [EnsembleRole.Vote, EnsembleRole.Pair, EnsembleRole.Pair]));
+        Assert.Contains("another splits", two.Message);
+        var alone = Assert.Throws<MmcsException>(() => new EnsembleClassifier([Specialist("sad", "relaxed")], roles: [EnsembleRole.Pair]));
+        Assert.Contains("voting member", alone.Message);
+        Assert.Throws<MmcsException>(() => new EnsembleClassifier([voter], roles: [EnsembleRole.Vote, EnsembleRole.Pair]));
+        Assert.Throws<MmcsException>(() => new EnsembleClassifier([voter, Specialist("sad", "relaxed")], weights: [1, 0],
+            roles: [EnsembleRole.Vote, EnsembleRole.Pair]));
+    }
+
+    /// <summary>Tabular members on a small 4-class table: two voters and a specialist of sad/relaxed.</summary>
+    private static (TabularClassifier[] Voters, TabularClassifier Specialist, ClipFeatures[] Clips) TabularMembers()
+    {
+        string[] labels = ["happy", "angry", "sad", "relaxed"];
+        string[] names = ["x0", "x1", "x2"];
+        var rng = new Random(4);
+        var rows = new List<double[]>();
+        var truth = new List<string>();
+        for (int i = 0; i < 160; i++)
+        {
+            int c = i % 4;
+            rows.Add([c % 2 + rng.NextDouble(), c / 2 + rng.NextDouble(), rng.NextDouble()]);
+            truth.Add(labels[c]);
+        }
+        var all = TabularDataset.FromVectors(names, rows, truth, classNames: labels);
+        var low = Enumerable.Range(0, rows.Count).Where(i => truth[i] is "sad" or "relaxed").ToArray();
+        var pairData = TabularDataset.FromVectors(names, low.Select(i => rows[i]).ToArray(), low.Select(i => truth[i]).ToArray(), classNames: ["sad", "relaxed"]);
+        TabularClassifier Fit(TabularDataset data, string trainerName)
+        {
+            var trainer = TrainerCatalog.Get(trainerName);
+            return new TabularClassifier(FittedPipeline.Fit(data, null, trainer, trainer.Space.DefaultConfiguration(), 1), data.ClassNames);
+        }
+        var clips = Enumerable.Range(0, 12).Select(i => new ClipFeatures(new FeatureVector(names, rows[i * 13]), null)).ToArray();
+        return ([Fit(all, "lbfgs_maxent"), Fit(all, "sdca_maxent")], Fit(pairData, "lbfgs_maxent"), clips);
+    }
+
+    [Fact]
+    public void An_ensemble_with_a_pair_specialist_loads_back_with_its_roles_and_identical_outputs()
+    {
+        var (voters, specialist, clips) = TabularMembers();
+        using var ensemble = new EnsembleClassifier([.. voters, specialist], ["tabular-lbfgs", "tabular-sdca", "pair-lbfgs"],
+            roles: [EnsembleRole.Vote, EnsembleRole.Vote, EnsembleRole.Pair]);
+        var before = ensemble.PredictProbabilities(clips);
+        string folder = Path.Combine(_dir, "pair");
+        ClassifierStore.Save(ensemble, folder);
+        Assert.Contains("\"format_version\": 2", File.ReadAllText(Path.Combine(folder, EnsembleClassifier.StateFileName)));
+        using var loaded = Assert.IsType<EnsembleClassifier>(ClassifierStore.Load(folder));
+        Assert.Equal([EnsembleRole.Vote, EnsembleRole.Vote, EnsembleRole.Pair], loaded.Roles);
+        Assert.Equal(["sad", "relaxed"], loaded.Pair);
+        Assert.Equal(["sad", "relaxed"], loaded.Members[2].Labels);
+        var after = loaded.PredictProbabilities(clips);
+        for (int i = 0; i < before.Length; i++) Assert.Equal(before[i], after[i]);
+        // the specialist changed the split: not the two voters' plain vote
+        using var vote = new EnsembleClassifier(TabularMembers().Voters);
+        Assert.Contains(Enumerable.Range(0, clips.Length), i => Math.Abs(vote.PredictProbabilities(clips)[i][2] - after[i][2]) > 1e-3);
+    }
+
+    [Fact]
+    public void A_plain_vote_is_still_written_as_version_1_and_a_pair_role_in_a_version_1_file_or_an_unknown_role_is_refused()
+    {
+        var (voters, specialist, _) = TabularMembers();
+        specialist.Dispose();
+        string folder = Path.Combine(_dir, "vote");
+        using (var vote = new EnsembleClassifier(voters)) ClassifierStore.Save(vote, folder);
+        string state = Path.Combine(folder, EnsembleClassifier.StateFileName);
+        string json = File.ReadAllText(state);
+        Assert.Contains("\"format_version\": 1", json);
+        Assert.DoesNotContain("role", json); // what an older MMCS reads
+        using (var loaded = Assert.IsType<EnsembleClassifier>(ClassifierStore.Load(folder)))
+            Assert.All(loaded.Roles, r => Assert.Equal(EnsembleRole.Vote, r));
+
+        File.WriteAllText(state, json.Replace("\"weight\": 0.5", "\"weight\": 0.5, \"role\": \"pair\""));
+        Assert.Contains("role 'pair' needs format version 2", Assert.Throws<MmcsException>(() => ClassifierStore.Load(folder)).Message);
+        File.WriteAllText(state, json.Replace("\"format_version\": 1", "\"format_version\": 2").Replace("\"weight\": 0.5", "\"weight\": 0.5, \"role\": \"judge\""));
+        var unknown = Assert.Throws<MmcsException>(() => ClassifierStore.Load(folder));
+        Assert.Contains("role 'judge' (expected vote or pair)", unknown.Message);
+        File.WriteAllText(state, json.Replace("\"format_version\": 1", "\"format_version\": 3"));
+        Assert.Contains("format version 3 is not supported", Assert.Throws<MmcsException>(() => ClassifierStore.Load(folder)).Message);
+    }
+
+    private sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>
+    {
+        public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance;
+        public int GetHashCode(double obj) => 0;
     }
 }
