@@ -79,6 +79,9 @@ public static class PipelineLoader
             (pair.Length != 2 || pair.Any(string.IsNullOrWhiteSpace) || string.Equals(pair[0], pair[1], StringComparison.Ordinal)))
             issues.Add(new PipelineIssue(file, Line(root, "train.automl.pair_specialists"), 1, "train.automl.pair_specialists",
                 $"two different labels are needed, e.g. [sad, relaxed] ({pair.Length} given: [{string.Join(", ", pair)}])"));
+        else if (definition.Train.Automl.PairSpecialists != null && !definition.Train.Automl.Enabled)
+            issues.Add(new PipelineIssue(file, Line(root, "train.automl.pair_specialists"), 1, "train.automl.pair_specialists",
+                "pair specialists are fitted with the 1D models' vote; train.automl is disabled"));
         if (augmentation.RefitTrainers is { Length: > 0 } refitTrainers)
         {
             string[] names = definition.Train.Automl.Trainers ?? [.. Mmcs.Train.Tabular.Trainers.TrainerCatalog.Names];

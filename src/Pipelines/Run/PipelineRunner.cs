@@ -212,8 +212,7 @@ public sealed class PipelineRunner
                 decision = await Stage(run, "promote", stage => Promote(tracker, run, stage, version, evaluation, features, split, fingerprint, ct));
 
             cache.Clear();
-            if (finalOwner is EnsembleClassifier) finalOwner.Dispose();
-            else foreach (var (_, m) in members) m.Dispose();
+            DisposeModels(finalOwner, members);
             members.Clear();
             return new PipelineRunResult(run.RunId, run.ExperimentId, tracker.TrackingUri, dataPath, features.Originals.Count,
                 features.Summary, evaluation.Report, evaluation.AccuracyCi, evaluation.MacroF1Ci, evaluation.MemberReports,
@@ -662,11 +661,29 @@ public sealed class PipelineRunner
             if (a.PairSpecialists is { } pair)
             {
                 // the vote's trainers fitted again on the pair's songs alone; their mean splits the vote's P(a) + P(b)
-                var specialists = PairSpecialists(f, fit, pair, result.TopModels, refitTrainers, a.Seed, ct);
+                List<IMoodClassifier> specialists;
+                try
+                {
+                    specialists = PairSpecialists(f, fit, pair, result.TopModels, refitTrainers, a.Seed, ct);
+                }
+                catch
+                {
+                    result.Dispose();
+                    throw;
+                }
                 var voters = result.TopModels.ToArray<IMoodClassifier>();
-                model = new EnsembleClassifier([.. voters, .. specialists],
-                    [.. result.TopModels.Select(m => "tabular-" + m.Trainer), .. result.TopModels.Select(m => $"pair-{m.Trainer}")],
-                    roles: [.. voters.Select(_ => EnsembleRole.Vote), .. specialists.Select(_ => EnsembleRole.Pair)]);
+                try
+                {
+                    model = new EnsembleClassifier([.. voters, .. specialists],
+                        [.. result.TopModels.Select(m => "tabular-" + m.Trainer), .. result.TopModels.Select(m => $"pair-{m.Trainer}")],
+                        roles: [.. voters.Select(_ => EnsembleRole.Vote), .. specialists.Select(_ => EnsembleRole.Pair)]);
+                }
+                catch
+                {
+                    result.Dispose();
+                    foreach (var m in specialists) m.Dispose();
+                    throw;
+                }
                 stage.LogParam(keyPrefix.Replace('/', '.') + "vote_trainers", string.Join(",", result.TopModels.Select(m => m.Trainer)));
                 stage.LogParam(keyPrefix.Replace('/', '.') + "pair_specialists", $"{string.Join(",", pair)}: {string.Join(",", result.TopModels.Select(m => m.Trainer))}");
             }
@@ -699,6 +716,8 @@ public sealed class PipelineRunner
         if (classes.Length != 2)
             throw new MmcsException(ErrorCodes.InvalidParameterValue, $"train.automl.pair_specialists [{string.Join(", ", pair)}] are not two of the labels ({string.Join(", ", f.Labels)})");
         var inPair = fit.Where(i => classes.Contains(f.Labels[f.Originals[i].Label], StringComparer.Ordinal)).ToArray();
+        if (classes.FirstOrDefault(c => !inPair.Any(i => f.Labels[f.Originals[i].Label] == c)) is { } absent)
+            throw new MmcsException(ErrorCodes.DataInvalid, $"train.automl.pair_specialists: no '{absent}' song to train the {classes[0]}/{classes[1]} specialists on");
         TabularDataset Table(IEnumerable<Clip> clips)
         {
             var rows = clips.SelectMany(c => c.Windows.Select(w => (w.Values, Clip: c))).ToArray();
@@ -871,6 +890,15 @@ public sealed class PipelineRunner
         return ensemble;
     }
 
+    /// <summary>Disposes what a training produced: the final ensemble, which owns the members it was built from, or else
+    /// every member (the final model, when there is one, being one of them: the one chosen with the ensemble disabled,
+    /// perhaps the tabular vote, itself an ensemble).</summary>
+    internal static void DisposeModels(IMoodClassifier? final, IReadOnlyList<(string Name, IMoodClassifier Model)> members)
+    {
+        if (final is EnsembleClassifier && !members.Any(m => ReferenceEquals(m.Model, final))) final.Dispose();
+        else foreach (var (_, m) in members) m.Dispose();
+    }
+
     // ------------------------------------------------------------------ evaluate
 
     internal sealed record EvaluationResult(
@@ -961,8 +989,7 @@ public sealed class PipelineRunner
             }
             finally
             {
-                if (final is EnsembleClassifier) final.Dispose();
-                else foreach (var (_, m) in members) m.Dispose();
+                DisposeModels(final, members);
             }
         }
         _progress.Report(new ProgressUpdate("cross-validation", plan.Folds.Count, plan.Folds.Count));

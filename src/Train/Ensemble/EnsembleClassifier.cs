@@ -34,7 +34,7 @@ public sealed class EnsembleClassifier : IMoodClassifier
 
     /// <param name="members">The members (owned from now on).</param>
     /// <param name="names">A unique name per member (e.g. "tabular", "cnn2d-mel"); null: the members' kinds, numbered.</param>
-    /// <param name="weights">Non-negative weights (normalised to sum 1); null: equal.</param>
+    /// <param name="weights">Non-negative weights (normalised to sum 1 within each role); null: equal.</param>
     /// <param name="weighting">How the weights were chosen (recorded in the package).</param>
     /// <param name="roles">Each member's role; null: every member votes. Pair specialists must all predict the same
     /// two of the voters' labels, and at least one member must vote.</param>

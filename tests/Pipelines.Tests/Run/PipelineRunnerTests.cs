@@ -469,6 +469,42 @@ public sealed class CrossValidationTests(CorpusFixture fixture) : IClassFixture<
             Assert.Contains("train.automl.pair_specialists", e.Message);
             Assert.Contains("two different labels", e.Message);
         }
+        var disabled = Assert.Throws<PipelineValidationException>(() => PipelineLoader.Parse(yaml, "p.yaml", _work, ["train.automl.enabled=false"]));
+        Assert.Contains("train.automl is disabled", disabled.Message);
+    }
+
+    private sealed class OwnedModel(string kind = "fixed") : Mmcs.Train.Models.IMoodClassifier
+    {
+        public bool Disposed { get; private set; }
+        public string Kind => kind;
+        public IReadOnlyList<string> Labels { get; } = ["happy", "angry", "sad", "relaxed"];
+        public Mmcs.Train.Models.FeatureRequirements Requirements { get; } = new();
+        public double[][] PredictProbabilities(IReadOnlyList<Mmcs.Featurize.ClipFeatures> clips) => throw new NotSupportedException();
+        public void Save(string directory) => throw new NotSupportedException();
+        public void Dispose() => Disposed = true;
+    }
+
+    [Fact]
+    public void A_trainings_models_are_all_disposed_whether_the_final_model_is_an_ensemble_of_them_or_one_of_them()
+    {
+        // the final model is the tabular vote (an ensemble) chosen alone while the CNNs are not in it (ensemble disabled)
+        var voterA = new OwnedModel();
+        var voterB = new OwnedModel();
+        var vote = new EnsembleClassifier([voterA, voterB]);
+        var cnn = new OwnedModel("cnn2d");
+        PipelineRunner.DisposeModels(vote, [("tabular", vote), ("cnn2d-mel", cnn)]);
+        Assert.True(voterA.Disposed && voterB.Disposed && cnn.Disposed);
+
+        // the final model is an ensemble built from the members: it owns them
+        var tabular = new OwnedModel();
+        var mel = new OwnedModel("cnn2d");
+        PipelineRunner.DisposeModels(new EnsembleClassifier([tabular, mel]), [("tabular", tabular), ("cnn2d-mel", mel)]);
+        Assert.True(tabular.Disposed && mel.Disposed);
+
+        // no final model (the training failed before it): every member
+        var alone = new OwnedModel();
+        PipelineRunner.DisposeModels(null, [("tabular", alone)]);
+        Assert.True(alone.Disposed);
     }
 
     [Fact]
