@@ -313,44 +313,46 @@ public sealed class CrossValidationTests(CorpusFixture fixture) : IClassFixture<
         Assert.Equal(["tabular-lbfgs_maxent", "tabular-sdca_maxent"], prediction.Members.Keys.Order(StringComparer.Ordinal).ToArray());
     }
 
+    /// <summary>Texture windows with test-time augmentation, the copies refitting lbfgs_maxent.</summary>
+    private const string TinyTtaYaml = """
+        name: tiny-tta
+        experiment: tiny-tta
+        dataset:
+          reader: folder
+        clip:
+          excerpt_seconds: 3
+          window_seconds: 1.5
+        features:
+          set: seed
+        augmentation:
+          copies: 1
+          gain_db: 3
+          pitch_semitones: 1
+          use: test
+          refit_trainers: [lbfgs_maxent]
+        split:
+          protocol: cv
+          folds: 3
+          group_by: song
+        train:
+          automl:
+            time: 20
+            max_trials: 1
+            cv: 2
+            trainers: [lbfgs_maxent]
+            importance_seconds: 0
+          cnn:
+            enabled: false
+        evaluation:
+          bootstrap: 20
+        registry:
+          model_name: tiny-tta
+        """;
+
     [Fact]
     public async Task With_test_time_augmentation_only_the_refit_trainers_train_on_copies_and_the_registered_model_scores_songs_with_them()
     {
-        const string yaml = """
-            name: tiny-tta
-            experiment: tiny-tta
-            dataset:
-              reader: folder
-            clip:
-              excerpt_seconds: 3
-              window_seconds: 1.5
-            features:
-              set: seed
-            augmentation:
-              copies: 1
-              gain_db: 3
-              pitch_semitones: 1
-              use: test
-              refit_trainers: [lbfgs_maxent]
-            split:
-              protocol: cv
-              folds: 3
-              group_by: song
-            train:
-              automl:
-                time: 20
-                max_trials: 1
-                cv: 2
-                trainers: [lbfgs_maxent]
-                importance_seconds: 0
-              cnn:
-                enabled: false
-            evaluation:
-              bootstrap: 20
-            registry:
-              model_name: tiny-tta
-            """;
-        var result = await RunAsync(yaml);
+        var result = await RunAsync(TinyTtaYaml);
         Assert.Equal(32 * 3 * 2, result.Features.RowsWritten); // every song's windows and its copy's windows
         Assert.Equal(32, result.Evaluation.Count);
         using var store = TrackingStores.Open(Path.Combine(_work, "mlruns"));
@@ -380,43 +382,9 @@ public sealed class CrossValidationTests(CorpusFixture fixture) : IClassFixture<
     [Fact]
     public async Task Pair_specialists_are_trained_on_the_pairs_songs_and_the_registered_model_splits_the_votes_pair_by_their_mean()
     {
-        const string yaml = """
-            name: tiny-pair
-            experiment: tiny-pair
-            dataset:
-              reader: folder
-            clip:
-              excerpt_seconds: 3
-              window_seconds: 1.5
-            features:
-              set: seed
-            augmentation:
-              copies: 1
-              gain_db: 3
-              pitch_semitones: 1
-              use: test
-              refit_trainers: [lbfgs_maxent]
-            split:
-              protocol: cv
-              folds: 3
-              group_by: song
-            train:
-              automl:
-                time: 20
-                max_trials: 2
-                cv: 2
-                trainers: [lbfgs_maxent, sdca_maxent]
-                top_trainers: 2
-                pair_specialists: [relaxed, sad]
-                importance_seconds: 0
-              cnn:
-                enabled: false
-            evaluation:
-              bootstrap: 20
-            registry:
-              model_name: tiny-pair
-            """;
-        var result = await RunAsync(yaml);
+        var result = await RunAsync(TinyTtaYaml, "name=tiny-pair", "experiment=tiny-pair", "registry.model_name=tiny-pair",
+            "train.automl.max_trials=2", "train.automl.trainers=[lbfgs_maxent, sdca_maxent]", "train.automl.top_trainers=2",
+            "train.automl.pair_specialists=[relaxed, sad]");
         Assert.Equal(32, result.Evaluation.Count);
         // the cross-validation reports the voters alone; a specialist alone would call every song sad or relaxed
         Assert.Equal(["tabular-lbfgs_maxent", "tabular-sdca_maxent"], result.Members.Keys.Order(StringComparer.Ordinal).ToArray());
