@@ -623,12 +623,7 @@ public sealed class PipelineRunner
         bool alone = !(_def.Train.Cnn.Enabled && _def.Train.Cnn.Models.Length > 0);
         int[] fit = alone ? [.. plan.Fit, .. plan.Validation] : plan.Fit;
         var clips = TrainingClips(f, plan with { Fit = fit });
-        TabularDataset Table(IEnumerable<Clip> tableClips, string source)
-        {
-            var rows = tableClips.SelectMany(c => c.Windows.Select(w => (Values: w.Values, Clip: c))).ToArray(); // every window is a row
-            return TabularDataset.FromVectors(f.FeatureNames, rows.Select(r => r.Values).ToArray(),
-                rows.Select(r => f.Labels[r.Clip.Label]).ToArray(), rows.Select(r => r.Clip.Group).ToArray(), f.Labels, source);
-        }
+        TabularDataset Table(IEnumerable<Clip> tableClips, string source) => WindowTable(f, tableClips, f.Labels, source);
         var data = Table(clips, "pipeline:" + _def.Name);
         // augmentation.refit_trainers (with use: test): those trainers' final fits also take the training songs' copies
         var refitTrainers = _def.Augmentation.RefitTrainers ?? [];
@@ -658,25 +653,17 @@ public sealed class PipelineRunner
             var result = TabularAutoMl.Run(data, options, tracking, null,
                 new Progress<ProgressUpdate>(p => _progress.Report(p with { Task = "train_1d" })), ct);
             IMoodClassifier model = result.Model ?? throw new MmcsException(ErrorCodes.InternalError, "the AutoML search returned no model");
+            string voteTrainers = string.Join(",", result.TopModels.Select(m => m.Trainer));
             if (a.PairSpecialists is { } pair)
             {
                 // the vote's trainers fitted again on the pair's songs alone; their mean splits the vote's P(a) + P(b)
-                List<IMoodClassifier> specialists;
+                List<IMoodClassifier> specialists = [];
                 try
                 {
                     specialists = PairSpecialists(f, fit, pair, result.TopModels, refitTrainers, a.Seed, ct);
-                }
-                catch
-                {
-                    result.Dispose();
-                    throw;
-                }
-                var voters = result.TopModels.ToArray<IMoodClassifier>();
-                try
-                {
-                    model = new EnsembleClassifier([.. voters, .. specialists],
+                    model = new EnsembleClassifier([.. result.TopModels, .. specialists],
                         [.. result.TopModels.Select(m => "tabular-" + m.Trainer), .. result.TopModels.Select(m => $"pair-{m.Trainer}")],
-                        roles: [.. voters.Select(_ => EnsembleRole.Vote), .. specialists.Select(_ => EnsembleRole.Pair)]);
+                        roles: [.. result.TopModels.Select(_ => EnsembleRole.Vote), .. specialists.Select(_ => EnsembleRole.Pair)]);
                 }
                 catch
                 {
@@ -684,15 +671,14 @@ public sealed class PipelineRunner
                     foreach (var m in specialists) m.Dispose();
                     throw;
                 }
-                stage.LogParam(keyPrefix.Replace('/', '.') + "vote_trainers", string.Join(",", result.TopModels.Select(m => m.Trainer)));
-                stage.LogParam(keyPrefix.Replace('/', '.') + "pair_specialists", $"{string.Join(",", pair)}: {string.Join(",", result.TopModels.Select(m => m.Trainer))}");
+                stage.LogParam(keyPrefix.Replace('/', '.') + "pair_specialists", $"{string.Join(",", pair)}: {voteTrainers}");
             }
             else if (result.TopModels.Count > 1)
             {
                 // soft vote of the best configuration of each of the top trainers (equal weights)
                 model = new EnsembleClassifier(result.TopModels.ToArray(), result.TopModels.Select(m => "tabular-" + m.Trainer).ToArray());
-                stage.LogParam(keyPrefix.Replace('/', '.') + "vote_trainers", string.Join(",", result.TopModels.Select(m => m.Trainer)));
             }
+            if (model is EnsembleClassifier) stage.LogParam(keyPrefix.Replace('/', '.') + "vote_trainers", voteTrainers);
             stage.LogParam(keyPrefix.Replace('/', '.') + "best_trainer", result.Best.Trainer);
             stage.LogMetric(keyPrefix.Replace('/', '.') + "inner_cv_macro_f1", result.Best.CvMacroF1);
             foreach (var notice in result.Notices) Log($"{key}: note: {notice}");
@@ -718,13 +704,7 @@ public sealed class PipelineRunner
         var inPair = fit.Where(i => classes.Contains(f.Labels[f.Originals[i].Label], StringComparer.Ordinal)).ToArray();
         if (classes.FirstOrDefault(c => !inPair.Any(i => f.Labels[f.Originals[i].Label] == c)) is { } absent)
             throw new MmcsException(ErrorCodes.DataInvalid, $"train.automl.pair_specialists: no '{absent}' song to train the {classes[0]}/{classes[1]} specialists on");
-        TabularDataset Table(IEnumerable<Clip> clips)
-        {
-            var rows = clips.SelectMany(c => c.Windows.Select(w => (w.Values, Clip: c))).ToArray();
-            return TabularDataset.FromVectors(f.FeatureNames, rows.Select(r => r.Values).ToArray(),
-                rows.Select(r => f.Labels[r.Clip.Label]).ToArray(), rows.Select(r => r.Clip.Group).ToArray(), classes,
-                $"pipeline:{_def.Name} {classes[0]}/{classes[1]}");
-        }
+        TabularDataset Table(IEnumerable<Clip> clips) => WindowTable(f, clips, classes, $"pipeline:{_def.Name} {classes[0]}/{classes[1]}");
         var originals = inPair.Select(i => f.Originals[i]).ToList();
         var data = Table(originals.Concat(TrainingCopies(f, inPair)));
         TabularDataset? withCopies = null;
@@ -746,6 +726,15 @@ public sealed class PipelineRunner
             foreach (var m in specialists) m.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The 1D models' training table: every window of the clips is a row, labelled by its clip's label among
+    /// <paramref name="classNames"/> and grouped by its clip's group.</summary>
+    private static TabularDataset WindowTable(Featurised f, IEnumerable<Clip> clips, IReadOnlyList<string> classNames, string source)
+    {
+        var rows = clips.SelectMany(c => c.Windows.Select(w => (w.Values, Clip: c))).ToArray();
+        return TabularDataset.FromVectors(f.FeatureNames, rows.Select(r => r.Values).ToArray(),
+            rows.Select(r => f.Labels[r.Clip.Label]).ToArray(), rows.Select(r => r.Clip.Group).ToArray(), classNames, source);
     }
 
     // ------------------------------------------------------------------ train 2D

@@ -140,10 +140,8 @@ public sealed class MoodPredictor
                 windowProbabilities.AddRange(MeanOfViews(_model.Classifier.PredictProbabilities(batch), views));
             }
         }
-        var mean = new double[labels.Count];
-        foreach (var p in windowProbabilities)
-            for (int c = 0; c < mean.Length; c++) mean[c] += p[c] / windowProbabilities.Count;
         var members = new Dictionary<string, IReadOnlyDictionary<string, double>>();
+        double[] mean;
         if (ensemble != null)
         {
             for (int m = 0; m < ensemble.Members.Count; m++)
@@ -151,6 +149,12 @@ public sealed class MoodPredictor
             // the song is its members' means combined (as the pipeline scores songs): for a vote the same as the mean of
             // the windows' answers, not with pair specialists, whose split is not linear
             mean = CombineMembers(members)!;
+        }
+        else
+        {
+            mean = new double[labels.Count];
+            foreach (var p in windowProbabilities)
+                for (int c = 0; c < mean.Length; c++) mean[c] += p[c] / windowProbabilities.Count;
         }
         var timeline = windows.Select((w, i) => new WindowPrediction(w.StartSeconds,
             labels[ClassificationReport.ArgMax(windowProbabilities[i])], ToMap(labels, windowProbabilities[i]))).ToArray();

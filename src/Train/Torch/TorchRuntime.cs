@@ -12,7 +12,7 @@ namespace Mmcs.Train.Torch;
 /// (<see cref="OneDnnIsaVariable"/>, unless the environment sets it): on this project's machine (AMD EPYC with AVX-512)
 /// its AVX-512 convolution backward returned a NaN gradient towards the layer's input in 112 of 300 passes of a small
 /// convolution, and with AVX2 the CNN tests still diverged in 4 of 4 runs; with SSE4.1 none did in 300 passes or in 6 runs
-/// of those tests (bench/README, "A NaN in libtorch's convolution backward").</para>
+/// of those tests (README, "oneDNN's AVX-512 convolution kernels").</para>
 /// </summary>
 public static class TorchRuntime
 {
