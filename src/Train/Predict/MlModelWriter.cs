@@ -37,6 +37,12 @@ public static class MlModelWriter
                 ["excerpt_offset_seconds"] = f.ExcerptOffsetSeconds,
             },
         };
+        if (classifier is EnsembleClassifier { Pair: { } pair } ensemble)
+        {
+            // pair specialists (roles in ensemble.json): the members that split two classes' probability rather than vote
+            flavor["pair"] = pair.ToList();
+            flavor["pair_specialists"] = ensemble.Names.Where((_, m) => ensemble.Roles[m] == EnsembleRole.Pair).ToList();
+        }
         string inputs = JsonSerializer.Serialize(new[] { new { type = "binary", name = "audio", required = true } });
         string outputs = JsonSerializer.Serialize(classifier.Labels.Select(l => new { type = "double", name = l, required = true }).ToArray());
         var file = new MlModelFile { ArtifactPath = artifactPath, RunId = runId, Signature = new ModelSignature(inputs, outputs) }

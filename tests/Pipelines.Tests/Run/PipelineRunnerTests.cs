@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Mmcs.Core;
 using Mmcs.Featurize.Storage;
 using Mmcs.Featurize.Synthesis;
@@ -371,6 +372,7 @@ public sealed class CrossValidationTests(CorpusFixture fixture) : IClassFixture<
         using var model = MoodModel.Load(resolved.LocalPath, resolved.Uri);
         var plan = model.Manifest.TestTimeAugmentation!;
         Assert.Equal("aug1", Assert.Single(plan.Copies).Name);
+        Assert.False(MlModelFile.Read(resolved.LocalPath).Flavors[MlModelFile.MmcsFlavor].ContainsKey("pair")); // a plain vote
         string song = Directory.EnumerateFiles(fixture.Corpus, "*.wav", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
         var with = new MoodPredictor(model).Predict(song);
         var without = new MoodPredictor(model, new PredictOptions { TestTimeAugmentation = false }).Predict(song);
@@ -401,6 +403,10 @@ public sealed class CrossValidationTests(CorpusFixture fixture) : IClassFixture<
         Assert.Equal([EnsembleRole.Vote, EnsembleRole.Vote, EnsembleRole.Pair, EnsembleRole.Pair], ensemble.Roles);
         Assert.Equal(["sad", "relaxed"], ensemble.Pair); // the dataset's label order, whatever order the pipeline names them in
         Assert.All(ensemble.Members.Skip(2), m => Assert.Equal(["sad", "relaxed"], m.Labels));
+        // and the MLmodel file says so to whoever lists the registered model
+        var flavor = MlModelFile.Read(resolved.LocalPath).Flavors[MlModelFile.MmcsFlavor];
+        Assert.Equal("[\"sad\",\"relaxed\"]", JsonSerializer.Serialize(flavor["pair"]));
+        Assert.Equal(JsonSerializer.Serialize(ensemble.Names.Skip(2)), JsonSerializer.Serialize(flavor["pair_specialists"]));
 
         // a song: the voters' mean keeps P(sad) + P(relaxed); the specialists' mean (over the song's windows) splits it
         string song = Directory.EnumerateFiles(fixture.Corpus, "*.wav", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
