@@ -37,7 +37,7 @@
 // rows and folds and scores each quadrant by the product of its arousal's and its valence's probabilities. Suffixes
 // go in this order: name[:key=value...][@k][+aug][~av], e.g. "mlp@1+aug~av". "name~low" trains a specialist of the
 // low-arousal pair (sad against relaxed, on those songs' windows only) whose --oof columns hold P(sad | low) and
-// P(relaxed | low). With several trainers or window lengths
+// P(relaxed | low); "name~high" the same for the high-arousal pair (angry against happy). With several trainers or window lengths
 // it prints the best soft votes (the mean of song probabilities) over every subset of them, window lengths mixed.
 //
 // Tables are cached in bench/out/windows/ (window length, hop, set and the featuriser's code version in the name).
@@ -253,7 +253,8 @@ FeatureTable Table(string path, double window, double tableHop, AugmentationPlan
             // "name~low": a specialist of the low-arousal pair, trained on the windows of sad and relaxed training songs only,
             // labelled by valence; its probabilities go to the sad and relaxed columns (happy and angry 0), for analyses of
             // the --oof file (e.g. redistributing a vote's low-arousal mass), not as a quadrant classifier
-            bool lowPair = trainerName.EndsWith("~low", StringComparison.Ordinal);
+            // "name~high": the same for the high-arousal pair (angry against happy)
+            string? pairArousal = trainerName.EndsWith("~low", StringComparison.Ordinal) ? "low" : trainerName.EndsWith("~high", StringComparison.Ordinal) ? "high" : null;
             string baseName = WithoutTaskSuffix(trainerName);
             // "name+aug": this trainer trains on the augmented copies too (with --augment); the others on the originals only
             bool withCopies = baseName.EndsWith("+aug", StringComparison.Ordinal) ||
@@ -281,18 +282,18 @@ FeatureTable Table(string path, double window, double tableHop, AugmentationPlan
                     {
                         if (test.Contains(songIndex[allRows[i].Song!])) te.Add(i);
                         else if (!kept.Contains(songIndex[allRows[i].Song!])) continue;
-                        else if (lowPair && Arousal(allRows[i].Label!) != "low") continue;
+                        else if (pairArousal != null && Arousal(allRows[i].Label!) != pairArousal) continue;
                         else if (i < originalRows ? WindowIndex(allRows[i].Id) % stride == 0 : withCopies) tr.Add(i);
                     }
                     trainingSongs.Add(kept.Count);
                     return (tr.ToArray(), te.ToArray());
                 }).ToList();
                 double[][] rowProbabilities;
-                if (lowPair)
+                if (pairArousal != null)
                 {
                     var (axis, axisTab) = axisTabs.Value[1]; // valence
                     using var cv = CrossValidation.Run(axisTab, rowFolds, trainer, config, seed + seedOffset);
-                    var column = classNames.Select(c => Arousal(c) == "low" ? axisTab.ClassNames.ToList().IndexOf(axis(c)) : -1).ToArray();
+                    var column = classNames.Select(c => Arousal(c) == pairArousal ? axisTab.ClassNames.ToList().IndexOf(axis(c)) : -1).ToArray();
                     rowProbabilities = cv.OutOfFoldProbabilities.Select(p => column.Select(k => k < 0 ? 0.0 : p[k]).ToArray()).ToArray();
                 }
                 else if (!factorised)
@@ -557,9 +558,10 @@ static void PrintLearningCurve(IReadOnlyList<(double Fraction, double Songs, Cla
     }
 }
 
-// a trainer's name without its "~av" or "~low" suffix (the task it learns)
+// a trainer's name without its "~av", "~low" or "~high" suffix (the task it learns)
 static string WithoutTaskSuffix(string trainer) =>
-    trainer.EndsWith("~av", StringComparison.Ordinal) ? trainer[..^3] : trainer.EndsWith("~low", StringComparison.Ordinal) ? trainer[..^4] : trainer;
+    trainer.EndsWith("~av", StringComparison.Ordinal) ? trainer[..^3] : trainer.EndsWith("~low", StringComparison.Ordinal) ? trainer[..^4]
+    : trainer.EndsWith("~high", StringComparison.Ordinal) ? trainer[..^5] : trainer;
 
 // The quadrants' arousal and valence (Russell): happy Q1 (high, positive), angry Q2 (high, negative), sad Q3 (low,
 // negative), relaxed Q4 (low, positive).

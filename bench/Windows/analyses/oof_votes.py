@@ -7,6 +7,11 @@ members are combined. Standard library only.
   python3 bench/Windows/analyses/oof_votes.py lowpair OOF.csv [SPECIALISTS.csv]
       the vote of the RBF SVM, the LightGBM and the first MLP, with its low-arousal mass (sad + relaxed) shared out by
       the "name~low" specialists (all of them: their mean; a = 0) or half by them and half by the vote (a = 0.5)
+  python3 bench/Windows/analyses/oof_votes.py pairs OOF.csv [SPECIALISTS.csv]
+      the same vote with its low-arousal mass shared out by the mean of the "name~low" specialists, its high-arousal
+      mass (angry + happy) by the mean of the "name~high" ones, and both
+  python3 bench/Windows/analyses/oof_votes.py agreement OOF.csv METADATA.csv
+      the same vote's accuracy by the dataset's PQuad (the share of a song's mood tags in its quadrant)
 
 Macro-F1 and accuracy are pooled over the repetitions, as the bench prints them.
 """
@@ -52,7 +57,7 @@ def show(name, pred, labels):
 
 
 def base_members(probs):
-    pick = lambda prefix: [m for m in probs if m.startswith(prefix) and not m.endswith('~low')]
+    pick = lambda prefix: [m for m in probs if m.startswith(prefix) and not m.endswith(('~low', '~high'))]
     return pick('rbf_svm'), pick('lightgbm'), pick('mlp')
 
 
@@ -96,7 +101,54 @@ def lowpair(path, specialists_path=None):
             show(f'  vote, low pair shared out (a = {a})', shared, labels)
 
 
+def share_out(vote, special, columns):
+    """The vote's mass on the two columns, split as the specialists' mean splits it."""
+    shared = {}
+    for k, v in vote.items():
+        a, b = (sum(special[m][k][c] for m in special) for c in columns)
+        mass, row = v[columns[0]] + v[columns[1]], list(v)
+        row[columns[0]], row[columns[1]] = mass * a / (a + b), mass * b / (a + b)
+        shared[k] = row
+    return shared
+
+
+def pairs(path, specialists_path=None):
+    probs, labels = load(path)
+    special = load(specialists_path)[0] if specialists_path else probs
+    low = {m: v for m, v in special.items() if m.endswith('~low')}
+    high = {m: v for m, v in special.items() if m.endswith('~high')}
+    rbf, lgb, mlps = base_members(probs)
+    vote = mean([probs[rbf[0]], probs[lgb[0]], probs[mlps[0]]])
+    show('vote', vote, labels)
+    if low:
+        show(f'  low pair shared out by {len(low)} specialists', share_out(vote, low, (2, 3)), labels)
+    if high:
+        show(f'  high pair shared out by {len(high)} specialists', share_out(vote, high, (0, 1)), labels)
+        for m in high:
+            show(f'    by {m} alone', share_out(vote, {m: high[m]}, (0, 1)), labels)
+    if low and high:
+        show('  both pairs shared out', share_out(share_out(vote, low, (2, 3)), high, (0, 1)), labels)
+
+
+def agreement(path, metadata_path):
+    probs, labels = load(path)
+    rbf, lgb, mlps = base_members(probs)
+    vote = mean([probs[rbf[0]], probs[lgb[0]], probs[mlps[0]]])
+    with open(metadata_path, newline='', encoding='latin-1') as f:
+        pquad = {r['Song']: float(r['PQuad']) for r in csv.DictReader(f)}
+    bins = [(0.0, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 1.01)]
+    print('PQuad      songs x repeats  accuracy of the vote')
+    for lo, hi in bins:
+        keys = [k for k in vote if lo <= pquad[k[1]] < hi]
+        right = sum(CLASSES[max(range(4), key=lambda i: vote[k][i])] == labels[k] for k in keys)
+        print(f'{lo:.1f}-{min(hi, 1.0):.1f}    {len(keys):5d}            {right / max(1, len(keys)):.3f}')
+    wrong = [pquad[k[1]] for k in vote if CLASSES[max(range(4), key=lambda i: vote[k][i])] != labels[k]]
+    right = [pquad[k[1]] for k in vote if CLASSES[max(range(4), key=lambda i: vote[k][i])] == labels[k]]
+    print(f'mean PQuad of right {sum(right) / len(right):.3f}, of wrong {sum(wrong) / len(wrong):.3f}')
+
+
 if __name__ == '__main__':
-    if len(sys.argv) < 3 or sys.argv[1] not in ('bag', 'lowpair'):
+    commands = {'bag': bag, 'lowpair': lowpair, 'pairs': pairs, 'agreement': agreement}
+    if len(sys.argv) < 3 or sys.argv[1] not in commands:
         sys.exit(__doc__)
-    (bag if sys.argv[1] == 'bag' else lowpair)(*sys.argv[2:])
+    commands[sys.argv[1]](*sys.argv[2:])
