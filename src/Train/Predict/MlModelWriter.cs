@@ -37,11 +37,14 @@ public static class MlModelWriter
                 ["excerpt_offset_seconds"] = f.ExcerptOffsetSeconds,
             },
         };
-        if (classifier is EnsembleClassifier { Pair: { } pair } ensemble)
+        // pair specialists (roles in ensemble.json): the members that split two classes' probability rather than vote,
+        // named by their path from the top ("tabular/pair-mlp" when the 1D vote is itself a member of the CNN ensemble)
+        var pairs = PairSpecialists(classifier, "").ToList();
+        if (pairs.Count > 0)
         {
-            // pair specialists (roles in ensemble.json): the members that split two classes' probability rather than vote
-            flavor["pair"] = pair.ToList();
-            flavor["pair_specialists"] = ensemble.Names.Where((_, m) => ensemble.Roles[m] == EnsembleRole.Pair).ToList();
+            var distinct = pairs.Select(p => string.Join(",", p.Pair)).Distinct(StringComparer.Ordinal).ToList();
+            flavor["pair"] = distinct.Count == 1 ? pairs[0].Pair.ToList() : distinct;
+            flavor["pair_specialists"] = pairs.Select(p => p.Path).ToList();
         }
         string inputs = JsonSerializer.Serialize(new[] { new { type = "binary", name = "audio", required = true } });
         string outputs = JsonSerializer.Serialize(classifier.Labels.Select(l => new { type = "double", name = l, required = true }).ToArray());
@@ -50,5 +53,15 @@ public static class MlModelWriter
         foreach (var (k, v) in manifest.Metrics) file.Metadata[k] = v;
         file.Write(packageFolder);
         return file;
+    }
+
+    private static IEnumerable<(string Path, IReadOnlyList<string> Pair)> PairSpecialists(IMoodClassifier classifier, string prefix)
+    {
+        if (classifier is not EnsembleClassifier ensemble) yield break;
+        for (int m = 0; m < ensemble.Members.Count; m++)
+        {
+            if (ensemble.Roles[m] == EnsembleRole.Pair) yield return (prefix + ensemble.Names[m], ensemble.Pair!);
+            foreach (var nested in PairSpecialists(ensemble.Members[m], prefix + ensemble.Names[m] + "/")) yield return nested;
+        }
     }
 }
