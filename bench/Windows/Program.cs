@@ -6,7 +6,7 @@
 //   dotnet run -c Release --project bench/Windows -- [--windows 25.5,10,6,3] [--trainers sdca_maxent,rbf_svm,lightgbm]
 //       [--folds 10] [--repeats 1] [--seed 42] [--hop S] [--excerpt S] [--set seed|full] [--context true] [--context-columns a,b]
 //       [--aggregate mean|geometric] [--augment N] [--train-copies false] [--tta true] [--tta-copies K] [--test-hop S] [--member FILE#MODEL]
-//       [--train-fraction F[,F...]] [--oof FILE] [--class-bias true] [--extra-columns FILE] [--stereo true] [--layers true] [--data DIR]
+//       [--train-fraction F[,F...]] [--oof FILE] [--class-bias true] [--extra-columns FILE] [--stereo true] [--layers true] [--agreement-weight T] [--data DIR]
 //
 // --context true appends to every window row its song's whole-excerpt features (prefixed "song_"); --context-columns a,b
 // only those.
@@ -31,6 +31,9 @@
 // a copy takes its original window's values. Every window row must find its line.
 // --stereo true: such columns from the clips' two channels (StereoColumns below; written once to bench/out/windows/);
 // --layers true: the number of simultaneous pitched sources ("musical layers", LayerColumns below). They can be combined.
+// --agreement-weight T counts the training windows (and copies) of songs whose PQuad (the share of their AllMusic mood
+// tags in their quadrant, panda_dataset_taffc_metadata.csv in the dataset folder) is T or more twice: the rows are
+// repeated, a weight of 2 for every trainer. Test songs are scored as always.
 // --aggregate geometric scores a song by the geometric mean of its windows' probabilities instead of their mean.
 // Trainers are "name[:key=value...][@k]": the default configuration with some values replaced, seeded with seed + k
 // ("mlp@1": another MLP seed; "rbf_svm:c=4"); "name~av" learns arousal and valence as two binary tasks on the same
@@ -61,7 +64,8 @@ using Mmcs.Train.Tabular.Trainers;
 var opts = ParseArgs(args);
 // a misspelt option would otherwise run the baseline unnoticed
 string[] known = ["windows", "trainers", "folds", "repeats", "seed", "hop", "excerpt", "set", "context", "context-columns", "aggregate",
-    "augment", "train-copies", "tta", "tta-copies", "test-hop", "member", "train-fraction", "oof", "class-bias", "extra-columns", "stereo", "layers", "data"];
+    "augment", "train-copies", "tta", "tta-copies", "test-hop", "member", "train-fraction", "oof", "class-bias", "extra-columns", "stereo", "layers",
+    "agreement-weight", "data"];
 foreach (string name in opts.Keys)
     if (!known.Contains(name)) throw new ArgumentException($"--{name}: not an option of this bench (options: --{string.Join(", --", known)})");
 foreach (string flag in new[] { "context", "tta", "train-copies", "stereo", "layers" })
@@ -206,6 +210,15 @@ FeatureTable Table(string path, double window, double tableHop, AugmentationPlan
         // Songs in a fixed order; the folds are made over songs, then mapped to their windows.
         var songs = rows.Select(r => r.Song!).Distinct().ToArray();
         var songIndex = songs.Select((s, i) => (s, i)).ToDictionary(t => t.s, t => t.i);
+        // --agreement-weight T: the songs whose training rows count twice
+        HashSet<string>? agreed = null;
+        if (opts.TryGetValue("agreement-weight", out var agreementArg))
+        {
+            double threshold = double.Parse(agreementArg, Invariant.Culture);
+            var pquad = ReadPQuad(Path.Combine(data, "panda_dataset_taffc_metadata.csv"));
+            agreed = songs.Where(song => (pquad.TryGetValue(song, out var v) ? v : throw new InvalidDataException($"no PQuad for song {song} in the metadata")) >= threshold).ToHashSet();
+            Console.WriteLine($"--agreement-weight {agreementArg}: the training rows of {agreed.Count} of {songs.Length} songs (PQuad >= {agreementArg}) count twice");
+        }
         var songLabel = new string[songs.Length];
         var songGroup = new string[songs.Length];
         foreach (var r in rows) { songLabel[songIndex[r.Song!]] = r.Label!; songGroup[songIndex[r.Song!]] = r.Group ?? "song:" + r.Song; }
@@ -283,7 +296,11 @@ FeatureTable Table(string path, double window, double tableHop, AugmentationPlan
                         if (test.Contains(songIndex[allRows[i].Song!])) te.Add(i);
                         else if (!kept.Contains(songIndex[allRows[i].Song!])) continue;
                         else if (pairArousal != null && Arousal(allRows[i].Label!) != pairArousal) continue;
-                        else if (i < originalRows ? WindowIndex(allRows[i].Id) % stride == 0 : withCopies) tr.Add(i);
+                        else if (i < originalRows ? WindowIndex(allRows[i].Id) % stride == 0 : withCopies)
+                        {
+                            tr.Add(i);
+                            if (agreed != null && agreed.Contains(allRows[i].Song!)) tr.Add(i);
+                        }
                     }
                     trainingSongs.Add(kept.Count);
                     return (tr.ToArray(), te.ToArray());
@@ -764,6 +781,34 @@ static void LayerColumns(Dataset dataset, double window, double hop, string path
 }
 
 // "song,window,name...": the names and, by song and window index, the values
+// Song -> PQuad from the 4Q metadata (quoted CSV, Latin-1; titles may hold commas inside their quotes).
+static Dictionary<string, double> ReadPQuad(string path)
+{
+    if (!File.Exists(path)) throw new FileNotFoundException($"--agreement-weight needs the 4Q metadata {path}");
+    static List<string> Fields(string line)
+    {
+        var fields = new List<string>();
+        var field = new System.Text.StringBuilder();
+        bool quoted = false;
+        for (int i = 0; i < line.Length; i++)
+        {
+            char ch = line[i];
+            if (quoted && ch == '"' && i + 1 < line.Length && line[i + 1] == '"') { field.Append('"'); i++; }
+            else if (ch == '"') quoted = !quoted;
+            else if (ch == ',' && !quoted) { fields.Add(field.ToString()); field.Clear(); }
+            else field.Append(ch);
+        }
+        fields.Add(field.ToString());
+        return fields;
+    }
+    var lines = File.ReadAllLines(path, System.Text.Encoding.Latin1);
+    var header = Fields(lines[0]);
+    int song = header.IndexOf("Song"), pquad = header.IndexOf("PQuad");
+    if (song < 0 || pquad < 0) throw new InvalidDataException($"{path}: no Song or PQuad column");
+    return lines.Skip(1).Where(l => l.Length > 0).Select(Fields)
+        .ToDictionary(f => f[song], f => double.Parse(f[pquad], Invariant.Culture));
+}
+
 static (string[] Names, Dictionary<(string Song, int Window), double[]> Values) ReadExtraColumns(string path)
 {
     var lines = File.ReadAllLines(path);
