@@ -30,13 +30,14 @@ public static class PromotionPolicy
             return new PromotionDecision(true, $"no champion to beat; challenger {metric} {c}", metric, challengerScore,
                 championScore, margin);
         string p = champion.ToString("F4", Invariant.Culture);
-        string m = margin.ToString("G4", Invariant.Culture);
+        // with a margin of 0 a challenger must simply score higher ("by 0" would say nothing)
+        string by = margin > 0 ? $" by at least {margin.ToString("G4", Invariant.Culture)}" : "";
         // A small tolerance so that "equal within rounding" never counts as beating by a margin of 0.
         bool beats = challengerScore - champion >= margin && challengerScore - champion > 1e-12;
         return beats
-            ? new PromotionDecision(true, $"challenger {metric} {c} beats champion {p} by at least {m}", metric,
+            ? new PromotionDecision(true, $"challenger {metric} {c} beats champion {p}{by}", metric,
                 challengerScore, champion, margin)
-            : new PromotionDecision(false, $"challenger {metric} {c} does not beat champion {p} by {m}", metric,
+            : new PromotionDecision(false, $"challenger {metric} {c} does not beat champion {p}{by}", metric,
                 challengerScore, champion, margin);
     }
 }

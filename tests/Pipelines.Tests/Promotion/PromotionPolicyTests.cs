@@ -23,14 +23,18 @@ public class PromotionPolicyTests
     [Fact]
     public void A_challenger_better_by_less_than_the_margin_is_not_promoted()
     {
-        Assert.False(PromotionPolicy.Decide("accuracy", 0.66, 0.65, 0.02).Promote);
+        var shortOf = PromotionPolicy.Decide("accuracy", 0.66, 0.65, 0.02);
+        Assert.False(shortOf.Promote);
+        Assert.Equal("challenger accuracy 0.6600 does not beat champion 0.6500 by at least 0.02", shortOf.Reason);
         Assert.True(PromotionPolicy.Decide("accuracy", 0.67, 0.65, 0.02).Promote);
     }
 
     [Fact]
     public void An_equal_challenger_does_not_replace_the_champion_even_with_no_margin()
     {
-        Assert.False(PromotionPolicy.Decide("accuracy", 0.65, 0.65, 0.0).Promote);
+        var tie = PromotionPolicy.Decide("accuracy", 0.65, 0.65, 0.0);
+        Assert.False(tie.Promote);
+        Assert.Equal("challenger accuracy 0.6500 does not beat champion 0.6500", tie.Reason); // not "by 0"
     }
 
     [Fact]
