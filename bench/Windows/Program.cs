@@ -215,7 +215,7 @@ FeatureTable Table(string path, double window, double tableHop, AugmentationPlan
         if (opts.TryGetValue("agreement-weight", out var agreementArg))
         {
             double threshold = double.Parse(agreementArg, Invariant.Culture);
-            var pquad = ReadPQuad(Path.Combine(data, "panda_dataset_taffc_metadata.csv"));
+            var pquad = ReadPQuad(Path.Combine(data, DatasetReader.FourQMetadata));
             agreed = songs.Where(song => (pquad.TryGetValue(song, out var v) ? v : throw new InvalidDataException($"no PQuad for song {song} in the metadata")) >= threshold).ToHashSet();
             Console.WriteLine($"--agreement-weight {agreementArg}: the training rows of {agreed.Count} of {songs.Length} songs (PQuad >= {agreementArg}) count twice");
         }
@@ -780,35 +780,18 @@ static void LayerColumns(Dataset dataset, double window, double hop, string path
     Console.WriteLine($"musical layers of {dataset.Items.Count} clips written to {path} ({clock.Elapsed.TotalSeconds:F0} s)");
 }
 
-// "song,window,name...": the names and, by song and window index, the values
-// Song -> PQuad from the 4Q metadata (quoted CSV, Latin-1; titles may hold commas inside their quotes).
+// Song -> PQuad from the 4Q metadata (Latin-1, quoted CSV, read as DatasetReader reads its artists).
 static Dictionary<string, double> ReadPQuad(string path)
 {
     if (!File.Exists(path)) throw new FileNotFoundException($"--agreement-weight needs the 4Q metadata {path}");
-    static List<string> Fields(string line)
-    {
-        var fields = new List<string>();
-        var field = new System.Text.StringBuilder();
-        bool quoted = false;
-        for (int i = 0; i < line.Length; i++)
-        {
-            char ch = line[i];
-            if (quoted && ch == '"' && i + 1 < line.Length && line[i + 1] == '"') { field.Append('"'); i++; }
-            else if (ch == '"') quoted = !quoted;
-            else if (ch == ',' && !quoted) { fields.Add(field.ToString()); field.Clear(); }
-            else field.Append(ch);
-        }
-        fields.Add(field.ToString());
-        return fields;
-    }
-    var lines = File.ReadAllLines(path, System.Text.Encoding.Latin1);
-    var header = Fields(lines[0]);
-    int song = header.IndexOf("Song"), pquad = header.IndexOf("PQuad");
+    var rows = Csv.ReadFile(path, System.Text.Encoding.Latin1);
+    int song = Array.IndexOf(rows[0], "Song"), pquad = Array.IndexOf(rows[0], "PQuad");
     if (song < 0 || pquad < 0) throw new InvalidDataException($"{path}: no Song or PQuad column");
-    return lines.Skip(1).Where(l => l.Length > 0).Select(Fields)
-        .ToDictionary(f => f[song], f => double.Parse(f[pquad], Invariant.Culture));
+    return rows.Skip(1).Where(r => r.Length > Math.Max(song, pquad))
+        .ToDictionary(r => r[song].Trim(), r => double.Parse(r[pquad], Invariant.Culture));
 }
 
+// "song,window,name...": the names and, by song and window index, the values
 static (string[] Names, Dictionary<(string Song, int Window), double[]> Values) ReadExtraColumns(string path)
 {
     var lines = File.ReadAllLines(path);

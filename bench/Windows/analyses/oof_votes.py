@@ -32,10 +32,14 @@ def load(path):
     return probs, labels
 
 
+def top_class(p):
+    return CLASSES[max(range(4), key=lambda i: p[i])]
+
+
 def scores(pred, labels):
     tp, fp, fn, right = collections.Counter(), collections.Counter(), collections.Counter(), 0
     for key, p in pred.items():
-        guess, truth = CLASSES[max(range(4), key=lambda i: p[i])], labels[key]
+        guess, truth = top_class(p), labels[key]
         if guess == truth:
             tp[truth] += 1
             right += 1
@@ -61,6 +65,12 @@ def base_members(probs):
     return pick('rbf_svm'), pick('lightgbm'), pick('mlp')
 
 
+def first_vote(probs):
+    """The mean of the RBF SVM's, the LightGBM's and the first MLP's probabilities."""
+    rbf, lgb, mlps = base_members(probs)
+    return mean([probs[rbf[0]], probs[lgb[0]], probs[mlps[0]]])
+
+
 def bag(path):
     probs, labels = load(path)
     rbf, lgb, mlps = base_members(probs)
@@ -82,8 +92,7 @@ def lowpair(path, specialists_path=None):
     probs, labels = load(path)
     special = load(specialists_path)[0] if specialists_path else probs
     special = {m: v for m, v in special.items() if m.endswith('~low')}
-    rbf, lgb, mlps = base_members(probs)
-    vote = mean([probs[rbf[0]], probs[lgb[0]], probs[mlps[0]]])
+    vote = first_vote(probs)
     show('vote', vote, labels)
     own = {k: (v[2] / (v[2] + v[3]), v[3] / (v[2] + v[3])) for k, v in vote.items()}
     print(f'  AUC relaxed against sad of the vote\'s own split of the pair: {auc_relaxed_vs_sad(own, labels):.3f}')
@@ -117,8 +126,7 @@ def pairs(path, specialists_path=None):
     special = load(specialists_path)[0] if specialists_path else probs
     low = {m: v for m, v in special.items() if m.endswith('~low')}
     high = {m: v for m, v in special.items() if m.endswith('~high')}
-    rbf, lgb, mlps = base_members(probs)
-    vote = mean([probs[rbf[0]], probs[lgb[0]], probs[mlps[0]]])
+    vote = first_vote(probs)
     show('vote', vote, labels)
     if low:
         show(f'  low pair shared out by {len(low)} specialists', share_out(vote, low, (2, 3)), labels)
@@ -132,18 +140,17 @@ def pairs(path, specialists_path=None):
 
 def agreement(path, metadata_path):
     probs, labels = load(path)
-    rbf, lgb, mlps = base_members(probs)
-    vote = mean([probs[rbf[0]], probs[lgb[0]], probs[mlps[0]]])
+    right_of = {k: top_class(p) == labels[k] for k, p in first_vote(probs).items()}
     with open(metadata_path, newline='', encoding='latin-1') as f:
         pquad = {r['Song']: float(r['PQuad']) for r in csv.DictReader(f)}
     bins = [(0.0, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 1.01)]
     print('PQuad      songs x repeats  accuracy of the vote')
     for lo, hi in bins:
-        keys = [k for k in vote if lo <= pquad[k[1]] < hi]
-        right = sum(CLASSES[max(range(4), key=lambda i: vote[k][i])] == labels[k] for k in keys)
+        keys = [k for k in right_of if lo <= pquad[k[1]] < hi]
+        right = sum(right_of[k] for k in keys)
         print(f'{lo:.1f}-{min(hi, 1.0):.1f}    {len(keys):5d}            {right / max(1, len(keys)):.3f}')
-    wrong = [pquad[k[1]] for k in vote if CLASSES[max(range(4), key=lambda i: vote[k][i])] != labels[k]]
-    right = [pquad[k[1]] for k in vote if CLASSES[max(range(4), key=lambda i: vote[k][i])] == labels[k]]
+    wrong = [pquad[k[1]] for k, ok in right_of.items() if not ok]
+    right = [pquad[k[1]] for k, ok in right_of.items() if ok]
     print(f'mean PQuad of right {sum(right) / len(right):.3f}, of wrong {sum(wrong) / len(wrong):.3f}')
 
 
