@@ -3,7 +3,7 @@ using Mmcs.Featurize.Features;
 namespace Mmcs.Featurize.FeatureSets;
 
 /// <summary>
-/// Per-coefficient statistics of every feature (a few hundred values; 329 with the default options). Names are
+/// Per-coefficient statistics of every feature (a few hundred values; 416 with the default options). Names are
 /// stable, unique and machine-friendly; per-row indices are 1-based and two-digit (chroma rows 01 = C … 12 = B).
 /// In order:
 /// <list type="number">
@@ -29,7 +29,11 @@ namespace Mmcs.Featurize.FeatureSets;
 /// <item>the predominant pitch (<see cref="PredominantPitch"/> on the CQT): pitch_voiced_ratio, and over voiced frames
 /// pitch_mean and pitch_std (MIDI), pitch_range (90th minus 10th percentile, semitones), pitch_step_mean (mean
 /// absolute change between consecutive voiced frames, each capped at 12) and pitch_stable_ratio (fraction of those
-/// changes under half a semitone); all 0 when no frame is voiced.</item>
+/// changes under half a semitone); all 0 when no frame is voiced;</item>
+/// <item>how timbre moves together over the frames (the full covariance of a single-Gaussian "bag of frames", as
+/// scaled correlations; <see cref="RowStatistics.Correlations"/>): mfcc_corr_II_JJ between every two of MFCC 02 … 13
+/// (66 with 20 MFCCs; the energy-like MFCC 01 left out) and spectral_contrast_corr_II_JJ between every two of the 7
+/// contrast bands (21).</item>
 /// </list>
 /// Instances hold the extractors the set needs beyond <see cref="ClipAnalysis"/> (built once) and are thread-safe.
 /// </summary>
@@ -98,7 +102,22 @@ public sealed class FullFeatureSet
         }
         n.AddRange(["chord_major_ratio", "chord_changes_per_second", "chord_fit_mean"]);
         n.AddRange(["pitch_voiced_ratio", "pitch_mean", "pitch_std", "pitch_range", "pitch_step_mean", "pitch_stable_ratio"]);
+        AddPairs(n, "mfcc_corr", 2, CorrelatedMfccs(nMfcc));
+        AddPairs(n, "spectral_contrast_corr", 1, 7);
         return n;
+    }
+
+    /// <summary>How many MFCCs from the second are correlated: 02 … 13, or as many as there are.</summary>
+    private static int CorrelatedMfccs(int nMfcc) => Math.Clamp(nMfcc - 1, 0, 12);
+
+    /// <summary>prefix_II_JJ for every two of <paramref name="count"/> rows numbered from <paramref name="first"/>
+    /// (1-based), in <see cref="RowStatistics.Correlations"/>' order.</summary>
+    private static void AddPairs(List<string> n, string prefix, int first, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            for (int j = i + 1; j < count; j++) n.Add($"{prefix}_{first + i:D2}_{first + j:D2}");
+        }
     }
 
     private static void AddRows(List<string> n, string prefix, int rows)
@@ -171,6 +190,8 @@ public sealed class FullFeatureSet
         v.Add(triads.ChangesPerSecond(_frameRate));
         v.Add(Statistics.Mean(triads.Fit));
         v.AddRange(PitchStatistics(_pitch.Track(a.Cqt, a.CqtTuning)));
+        v.AddRange(RowStatistics.Correlations(a.Mfcc, 1, CorrelatedMfccs(a.Mfcc.Rows)));
+        v.AddRange(RowStatistics.Correlations(a.SpectralContrast, 0, a.SpectralContrast.Rows));
         return [.. v];
     }
 

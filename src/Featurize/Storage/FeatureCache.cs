@@ -57,7 +57,7 @@ public sealed record ShardSpec(int Index, int Count)
 public sealed class FeatureCache
 {
     /// <summary>Version of the feature code; part of every configuration hash. Bump it when features change.</summary>
-    public const string CodeVersion = "mmcs-featurize-4";
+    public const string CodeVersion = "mmcs-featurize-5";
 
     private readonly Dictionary<string, string[]> _names = new(StringComparer.Ordinal);
 

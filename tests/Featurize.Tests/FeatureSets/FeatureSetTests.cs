@@ -28,7 +28,7 @@ public class FeatureSetTests
     public void The_full_set_has_a_few_hundred_unique_machine_friendly_names()
     {
         var names = Featurizer.FeatureNames(FeatureSetKind.Full);
-        Assert.InRange(names.Count, 200, 400);
+        Assert.InRange(names.Count, 200, 500);
         Assert.Equal(names.Count, names.Distinct().Count());
         Assert.All(names, n => Assert.Matches("^[a-z][a-z0-9_]*$", n));
         Assert.Contains("mfcc_d1_mean_03", names);
@@ -36,6 +36,64 @@ public class FeatureSetTests
         Assert.Contains("rms_low_energy_ratio", names);
         Assert.Contains("dissonance_mean", names);
         Assert.Contains("modulation_04_05", names);
+        Assert.Equal(66, names.Count(n => n.StartsWith("mfcc_corr_", StringComparison.Ordinal)));
+        Assert.Equal(21, names.Count(n => n.StartsWith("spectral_contrast_corr_", StringComparison.Ordinal)));
+        Assert.Equal(["mfcc_corr_02_03", "mfcc_corr_02_04"], names.SkipWhile(n => !n.StartsWith("mfcc_corr_", StringComparison.Ordinal)).Take(2));
+        Assert.Equal("spectral_contrast_corr_06_07", names[^1]);
+    }
+
+    [Fact]
+    public void Fewer_mfccs_correlate_only_the_coefficients_there_are_and_the_values_still_match_the_names()
+    {
+        var few = new ClipFeaturizer(new FeaturizerOptions { NMfcc = 5 });
+        var names = few.FeatureNames(FeatureSetKind.Full);
+        // MFCC 02 ... 05: 6 pairs
+        Assert.Equal(["mfcc_corr_02_03", "mfcc_corr_02_04", "mfcc_corr_02_05", "mfcc_corr_03_04", "mfcc_corr_03_05", "mfcc_corr_04_05"],
+            names.Where(n => n.StartsWith("mfcc_corr_", StringComparison.Ordinal)));
+        var signal = LibrosaFixtures.Signal("c_major_120bpm_25s5");
+        var f = few.Extract(signal, FeatureSetKind.Full).Vector;
+        Assert.Equal(names.Count, f.Values.Length);
+        var mfcc = few.Analyze(signal).Mfcc;
+        Assert.Equal(SlowCorrelation(mfcc.Row(2), mfcc.Row(4)), f["mfcc_corr_03_05"], 9);
+    }
+
+    [Fact]
+    public void Row_correlations_are_pearson_s_for_every_pair_in_order_and_zero_for_a_row_that_does_not_vary()
+    {
+        var random = new Random(3);
+        var m = new FeatureMatrix(5, 40);
+        for (int t = 0; t < 40; t++)
+        {
+            m[0, t] = (float)random.NextDouble();
+            m[1, t] = 3 * m[0, t] + 2;         // perfectly correlated with row 0
+            m[2, t] = -0.5f * m[0, t];         // perfectly anti-correlated
+            m[3, t] = (float)random.NextDouble();
+            m[4, t] = 7.25f;                   // constant
+        }
+        var r = RowStatistics.Correlations(m, 0, 5);
+        Assert.Equal(10, r.Length);
+        Assert.Equal(1, r[0], 6);  // (0,1)
+        Assert.Equal(-1, r[1], 6); // (0,2)
+        Assert.Equal(SlowCorrelation(m.Row(0), m.Row(3)), r[2], 9);
+        Assert.Equal(0, r[3]);     // (0,4): a constant row
+        Assert.Equal(-1, r[4], 6); // (1,2)
+        Assert.Equal(SlowCorrelation(m.Row(2), m.Row(3)), r[7], 9);
+        Assert.Equal(0, r[9]);     // (3,4)
+        // a sub-range of rows: (1,2), (1,3), (2,3)
+        Assert.Equal([r[4], r[5], r[7]], RowStatistics.Correlations(m, 1, 3));
+        Assert.Empty(RowStatistics.Correlations(m, 4, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => RowStatistics.Correlations(m, 3, 3));
+    }
+
+    // the textbook formula, in one pass over sums, as a second opinion
+    private static double SlowCorrelation(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        double n = x.Length, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            sx += x[i]; sy += y[i]; sxx += (double)x[i] * x[i]; syy += (double)y[i] * y[i]; sxy += (double)x[i] * y[i];
+        }
+        return (n * sxy - sx * sy) / Math.Sqrt((n * sxx - sx * sx) * (n * syy - sy * sy));
     }
 
     [Theory]
@@ -84,6 +142,8 @@ public class FeatureSetTests
         Assert.InRange(f["chroma_entropy"], 0, 1);
         Assert.InRange(f["dissonance_p90"], 0, 0.19);
         Assert.True(f["modulation_01_03"] >= 0 && f["modulation_04_05"] >= 0);
+        Assert.Equal(SlowCorrelation(a.Mfcc.Row(1), a.Mfcc.Row(12)), f["mfcc_corr_02_13"], 9);
+        Assert.Equal(SlowCorrelation(a.SpectralContrast.Row(0), a.SpectralContrast.Row(6)), f["spectral_contrast_corr_01_07"], 9);
     }
 
     [Fact]
