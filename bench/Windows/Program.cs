@@ -6,7 +6,7 @@
 //   dotnet run -c Release --project bench/Windows -- [--windows 25.5,10,6,3] [--trainers sdca_maxent,rbf_svm,lightgbm]
 //       [--folds 10] [--repeats 1] [--seed 42] [--hop S] [--excerpt S] [--set seed|full] [--context true] [--context-columns a,b]
 //       [--aggregate mean|geometric] [--augment N] [--train-copies false] [--tta true] [--tta-copies K] [--test-hop S] [--member FILE#MODEL]
-//       [--train-fraction F[,F...]] [--oof FILE] [--class-bias true] [--extra-columns FILE] [--stereo true] [--layers true] [--agreement-weight T] [--data DIR]
+//       [--train-fraction F[,F...]] [--oof FILE] [--class-bias true] [--extra-columns FILE] [--stereo true] [--layers true] [--correlations KIND,...] [--drop-columns PREFIX,...] [--agreement-weight T] [--data DIR]
 //
 // --context true appends to every window row its song's whole-excerpt features (prefixed "song_"); --context-columns a,b
 // only those.
@@ -30,7 +30,9 @@
 // "song,window,name..." and one line per song and window index (window k of the run's one window length and hop);
 // a copy takes its original window's values. Every window row must find its line.
 // --stereo true: such columns from the clips' two channels (StereoColumns below; written once to bench/out/windows/);
-// --layers true: the number of simultaneous pitched sources ("musical layers", LayerColumns below). They can be combined.
+// --layers true: the number of simultaneous pitched sources ("musical layers", LayerColumns below); --correlations mel,chroma
+// (or mfcc, contrast, mfcc-rest): how rows of the analysis move together over the frames (CorrelationColumns below).
+// They can be combined.
 // --agreement-weight T counts the training windows (and copies) of songs whose PQuad (the share of their AllMusic mood
 // tags in their quadrant, panda_dataset_taffc_metadata.csv in the dataset folder) is T or more twice: the rows are
 // repeated, a weight of 2 for every trainer. Test songs are scored as always.
@@ -65,7 +67,7 @@ var opts = ParseArgs(args);
 // a misspelt option would otherwise run the baseline unnoticed
 string[] known = ["windows", "trainers", "folds", "repeats", "seed", "hop", "excerpt", "set", "context", "context-columns", "aggregate",
     "augment", "train-copies", "tta", "tta-copies", "test-hop", "member", "train-fraction", "oof", "class-bias", "extra-columns", "stereo", "layers",
-    "agreement-weight", "data"];
+    "correlations", "drop-columns", "agreement-weight", "data"];
 foreach (string name in opts.Keys)
     if (!known.Contains(name)) throw new ArgumentException($"--{name}: not an option of this bench (options: --{string.Join(", --", known)})");
 foreach (string flag in new[] { "context", "tta", "train-copies", "stereo", "layers" })
@@ -94,24 +96,32 @@ var contextColumns = opts.GetValueOrDefault("context-columns")?.Split(',');
 // window index), appended to every window row
 bool stereo = opts.GetValueOrDefault("stereo") == "true";
 bool layers = opts.GetValueOrDefault("layers") == "true";
+// --correlations KIND[,KIND...]: correlations over the frames between rows of the analysis (CorrelationColumns below)
+var correlationKinds = opts.TryGetValue("correlations", out var ck) ? ck.Split(',') : [];
+// --drop-columns PREFIX[,PREFIX...]: the featuriser's columns whose names start so are left out (e.g. the full set as it
+// was before a change: --drop-columns mfcc_corr_,spectral_contrast_corr_ gives the 329 values before mmcs-featurize-5)
+var dropPrefixes = opts.TryGetValue("drop-columns", out var dc) ? dc.Split(',') : [];
+bool correlations = correlationKinds.Length > 0;
 string outDir = Path.Combine(repo, "bench", "out", "windows");
 Directory.CreateDirectory(outDir);
 var extraPaths = new List<string>();
 if (opts.TryGetValue("extra-columns", out var extraArg)) extraPaths.Add(extraArg);
-if ((stereo || layers) && windows.Length > 1 || extraPaths.Count > 0 && windows.Length > 1)
-    throw new ArgumentException("--extra-columns, --stereo and --layers: their window indices are those of one window length; give one --windows");
-if ((stereo || layers || extraPaths.Count > 0) && opts.ContainsKey("test-hop"))
-    throw new ArgumentException("--extra-columns, --stereo and --layers: their window indices are those of the training hop, not of --test-hop's");
-foreach (var (wanted, kind) in new[] { (stereo, "stereo"), (layers, "layers") })
+if ((stereo || layers || correlations) && windows.Length > 1 || extraPaths.Count > 0 && windows.Length > 1)
+    throw new ArgumentException("--extra-columns, --stereo, --layers and --correlations: their window indices are those of one window length; give one --windows");
+if ((stereo || layers || correlations || extraPaths.Count > 0) && opts.ContainsKey("test-hop"))
+    throw new ArgumentException("--extra-columns, --stereo, --layers and --correlations: their window indices are those of the training hop, not of --test-hop's");
+foreach (var (wanted, kind) in new[] { (stereo, "stereo"), (layers, "layers"), (correlations, "correlations") })
 {
     if (!wanted) continue;
     double hop = hopArg ?? windows[0] / 2;
     // v2: the stereo windows are numbered without the silent ones (as the featuriser's)
-    string path = Path.Combine(outDir, $"{kind}{(kind == "stereo" ? "-v2" : "")}-w{windows[0].ToString(Invariant.Culture)}-h{hop.ToString(Invariant.Culture)}.csv");
+    string name = kind switch { "stereo" => "stereo-v2", "correlations" => $"correlations-{string.Join('+', correlationKinds)}", _ => kind };
+    string path = Path.Combine(outDir, $"{name}-w{windows[0].ToString(Invariant.Culture)}-h{hop.ToString(Invariant.Culture)}.csv");
     if (!File.Exists(path))
     {
         if (kind == "stereo") StereoColumns(DatasetReader.Open(data), windows[0], hop, path);
-        else LayerColumns(DatasetReader.Open(data), windows[0], hop, path);
+        else if (kind == "layers") LayerColumns(DatasetReader.Open(data), windows[0], hop, path);
+        else CorrelationColumns(DatasetReader.Open(data), windows[0], hop, correlationKinds, path);
     }
     extraPaths.Add(path);
 }
@@ -224,6 +234,16 @@ FeatureTable Table(string path, double window, double tableHop, AugmentationPlan
         foreach (var r in rows) { songLabel[songIndex[r.Song!]] = r.Label!; songGroup[songIndex[r.Song!]] = r.Group ?? "song:" + r.Song; }
         for (int i = 0; i < songs.Length; i++) artistOf[songs[i]] = songGroup[i];
         var featureNames = table.FeatureNames;
+        if (dropPrefixes.Length > 0)
+        {
+            var names = featureNames;
+            var keep = Enumerable.Range(0, names.Count).Where(j => !dropPrefixes.Any(p => names[j].StartsWith(p, StringComparison.Ordinal))).ToArray();
+            foreach (string prefix in dropPrefixes)
+                if (!names.Any(n => n.StartsWith(prefix, StringComparison.Ordinal))) throw new ArgumentException($"--drop-columns {prefix}: no feature starts so");
+            rows = rows.Select(r => r with { Values = [.. keep.Select(k => r.Values[k])] }).ToList();
+            augmentedRows = augmentedRows.Select(r => r with { Values = [.. keep.Select(k => r.Values[k])] }).ToList();
+            featureNames = [.. keep.Select(k => names[k])];
+        }
         if (context)
         {
             string songTablePath = Path.Combine(outDir, $"w25.5-h100-{set.ToString().ToLowerInvariant()}-{FeatureCache.CodeVersion}.parquet");
@@ -778,6 +798,71 @@ static void LayerColumns(Dataset dataset, double window, double hop, string path
     File.WriteAllLines(path, ["song,window,layers_mean,layers_std,layers_share_0,layers_share_1,layers_share_2,layers_share_3plus,layers_changes_per_s,layers_changes_01_per_s",
         .. lines.OrderBy(l => l, StringComparer.Ordinal)]);
     Console.WriteLine($"musical layers of {dataset.Items.Count} clips written to {path} ({clock.Elapsed.TotalSeconds:F0} s)");
+}
+
+// How the frames' coefficients move together, which per-coefficient statistics do not see (the single-Gaussian "bag of
+// frames" of Mandel and Ellis keeps a full covariance of the MFCCs): per window of `window` s every `hop` s (as
+// AudioLoader.LoadWindows cuts them), the Pearson correlations over frames (RowStatistics.Correlations) between every two
+// rows of the featuriser's own analysis, by kind: "mfcc" MFCC 02-13 (66) and "contrast" the 7 spectral contrast bands
+// (21), as the full set has had them since mmcs-featurize-5; "mfcc-rest" the pairs with MFCC 14-20 (105), "mel" the 16
+// mel groups' per-frame means in dB (120, the groups of the full set's mel_db and modulation columns), "chroma" the 12
+// chroma_cqt bins (66).
+static void CorrelationColumns(Dataset dataset, double window, double hop, string[] kinds, string path)
+{
+    var loader = new AudioLoader(new FeaturizerOptions { ExcerptSeconds = window });
+    var analyzer = new ClipAnalyzer(new FeaturizerOptions());
+    var lines = new ConcurrentBag<string>();
+    var clock = Stopwatch.StartNew();
+    static FeatureMatrix MelGroups(FeatureMatrix melDb)
+    {
+        int groups = FullFeatureSet.MelGroups, per = melDb.Rows / groups;
+        var m = new FeatureMatrix(groups, melDb.Cols);
+        for (int g = 0; g < groups; g++)
+            for (int t = 0; t < melDb.Cols; t++)
+            {
+                double sum = 0;
+                for (int b = g * per; b < (g + 1) * per; b++) sum += melDb[b, t];
+                m[g, t] = (float)(sum / per);
+            }
+        return m;
+    }
+    // the rows of a kind's matrix, and which pairs of them (all, or only those with a row from `from` on)
+    static IEnumerable<double> Values(ClipAnalysis a, string kind) => kind switch
+    {
+        "mfcc" => RowStatistics.Correlations(a.Mfcc, 1, 12),
+        "contrast" => RowStatistics.Correlations(a.SpectralContrast, 0, a.SpectralContrast.Rows),
+        "mfcc-rest" => Pairs(a.Mfcc.Rows - 1).Zip(RowStatistics.Correlations(a.Mfcc, 1, a.Mfcc.Rows - 1)).Where(p => p.First.J >= 12).Select(p => p.Second),
+        "mel" => RowStatistics.Correlations(MelGroups(a.MelDb), 0, FullFeatureSet.MelGroups),
+        "chroma" => RowStatistics.Correlations(a.ChromaCqt, 0, 12),
+        _ => throw new ArgumentException($"--correlations {kind}: mfcc, contrast, mfcc-rest, mel or chroma"),
+    };
+    static IEnumerable<(int I, int J)> Pairs(int count)
+    {
+        for (int i = 0; i < count; i++)
+            for (int j = i + 1; j < count; j++) yield return (i, j);
+    }
+    static IEnumerable<string> Names(string kind) => kind switch
+    {
+        "mfcc" => Pairs(12).Select(p => $"mfcc_corr_{p.I + 2:D2}_{p.J + 2:D2}"),
+        "contrast" => Pairs(7).Select(p => $"spectral_contrast_corr_{p.I + 1:D2}_{p.J + 1:D2}"),
+        "mfcc-rest" => Pairs(19).Where(p => p.J >= 12).Select(p => $"mfcc_corr_{p.I + 2:D2}_{p.J + 2:D2}"),
+        "mel" => Pairs(FullFeatureSet.MelGroups).Select(p => $"mel_group_corr_{p.I + 1:D2}_{p.J + 1:D2}"),
+        "chroma" => Pairs(12).Select(p => $"chroma_cqt_corr_{p.I + 1:D2}_{p.J + 1:D2}"),
+        _ => throw new ArgumentException($"--correlations {kind}: mfcc, contrast, mfcc-rest, mel or chroma"),
+    };
+    var names = kinds.SelectMany(Names).ToList(); // also checks the kinds before any work
+    Parallel.ForEach(dataset.Items, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, item =>
+    {
+        var song = loader.LoadWindows(item.Path, new WindowOptions { HopSeconds = hop, CoverEnd = false });
+        foreach (var win in song.Windows)
+        {
+            var a = analyzer.Analyze(win.Signal);
+            var values = kinds.SelectMany(k => Values(a, k));
+            lines.Add($"{item.SongId},{win.Index}," + string.Join(",", values.Select(v => v.ToString("R", Invariant.Culture))));
+        }
+    });
+    File.WriteAllLines(path, ["song,window," + string.Join(",", names), .. lines.OrderBy(l => l, StringComparer.Ordinal)]);
+    Console.WriteLine($"correlation columns ({string.Join(", ", kinds)}) of {dataset.Items.Count} clips written to {path} ({clock.Elapsed.TotalSeconds:F0} s)");
 }
 
 // Song -> PQuad from the 4Q metadata (Latin-1, quoted CSV, read as DatasetReader reads its artists).
