@@ -115,8 +115,10 @@ foreach (var (wanted, kind) in new[] { (stereo, "stereo"), (layers, "layers"), (
     if (!wanted) continue;
     double hop = hopArg ?? windows[0] / 2;
     // v2: the stereo windows are numbered without the silent ones (as the featuriser's)
+    // the correlations come from the featuriser's analysis: its code version is in their name
     string name = kind switch { "stereo" => "stereo-v2", "correlations" => $"correlations-{string.Join('+', correlationKinds)}", _ => kind };
-    string path = Path.Combine(outDir, $"{name}-w{windows[0].ToString(Invariant.Culture)}-h{hop.ToString(Invariant.Culture)}.csv");
+    string version = kind == "correlations" ? $"-{FeatureCache.CodeVersion}" : "";
+    string path = Path.Combine(outDir, $"{name}-w{windows[0].ToString(Invariant.Culture)}-h{hop.ToString(Invariant.Culture)}{version}.csv");
     if (!File.Exists(path))
     {
         if (kind == "stereo") StereoColumns(DatasetReader.Open(data), windows[0], hop, path);
@@ -262,6 +264,9 @@ FeatureTable Table(string path, double window, double tableHop, AugmentationPlan
             augmentedRows = augmentedRows.Select(r => r with { Values = [.. r.Values, .. ExtraOf(r)] }).ToList();
             featureNames = [.. featureNames, .. x.Names];
         }
+        // a column twice (e.g. --correlations mfcc on a full set that has them) would be trained on twice, unnoticed
+        if (featureNames.GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new ArgumentException($"the column {twice.Key} is there twice (leave it out of the featuriser's with --drop-columns, or of the extra columns)");
         // the original windows first (the songs are scored on them), then the augmented copies of every song
         int originalRows = rows.Count;
         var allRows = rows.Concat(augmentedRows.Where(r => songIndex.ContainsKey(r.Song!))).ToList();

@@ -44,9 +44,10 @@ public static class RowStatistics
                 centred[t] = row[t] - mean;
                 ss += centred[t] * centred[t];
             }
-            // float noise on a constant row is not variation
+            // a spread under a millionth of the row's size (float32 rounding is 6e-8 of it) is noise on a constant row,
+            // not variation; NaN (no frames) too
             double norm = Math.Sqrt(ss);
-            if (!(norm > 1e-9 * Math.Max(1, Math.Abs(mean)) * Math.Sqrt(n))) Array.Clear(centred);
+            if (!(norm > 1e-6 * Math.Max(1, Math.Abs(mean)) * Math.Sqrt(n))) Array.Clear(centred);
             else for (int t = 0; t < n; t++) centred[t] /= norm;
         }
         var result = new double[count * (count - 1) / 2];

@@ -85,6 +85,20 @@ public class FeatureSetTests
         Assert.Throws<ArgumentOutOfRangeException>(() => RowStatistics.Correlations(m, 3, 3));
     }
 
+    [Fact]
+    public void A_row_constant_but_for_float_rounding_correlates_zero_and_one_or_no_frame_gives_zeros()
+    {
+        var m = new FeatureMatrix(2, 40);
+        for (int t = 0; t < 40; t++)
+        {
+            m[0, t] = t % 2 == 0 ? 7.25f : MathF.BitIncrement(7.25f); // one unit in the last place apart
+            m[1, t] = t % 2 == 0 ? 1f : 2f;                            // moves exactly with it
+        }
+        Assert.Equal([0.0], RowStatistics.Correlations(m, 0, 2));
+        Assert.Equal([0.0], RowStatistics.Correlations(new FeatureMatrix(2, 1, [3f, 5f]), 0, 2));
+        Assert.Equal([0.0], RowStatistics.Correlations(new FeatureMatrix(2, 0), 0, 2));
+    }
+
     // the textbook formula, in one pass over sums, as a second opinion
     private static double SlowCorrelation(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
     {
