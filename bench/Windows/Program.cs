@@ -602,8 +602,7 @@ static void PrintLearningCurve(IReadOnlyList<(double Fraction, double Songs, Cla
 
 // a trainer's name without its "~av", "~low" or "~high" suffix (the task it learns)
 static string WithoutTaskSuffix(string trainer) =>
-    trainer.EndsWith("~av", StringComparison.Ordinal) ? trainer[..^3] : trainer.EndsWith("~low", StringComparison.Ordinal) ? trainer[..^4]
-    : trainer.EndsWith("~high", StringComparison.Ordinal) ? trainer[..^5] : trainer;
+    new[] { "~av", "~low", "~high" }.FirstOrDefault(suffix => trainer.EndsWith(suffix, StringComparison.Ordinal)) is { } task ? trainer[..^task.Length] : trainer;
 
 // The quadrants' arousal and valence (Russell): happy Q1 (high, positive), angry Q2 (high, negative), sad Q3 (low,
 // negative), relaxed Q4 (low, positive).
@@ -818,26 +817,13 @@ static void CorrelationColumns(Dataset dataset, double window, double hop, strin
     var analyzer = new ClipAnalyzer(new FeaturizerOptions());
     var lines = new ConcurrentBag<string>();
     var clock = Stopwatch.StartNew();
-    static FeatureMatrix MelGroups(FeatureMatrix melDb)
-    {
-        int groups = FullFeatureSet.MelGroups, per = melDb.Rows / groups;
-        var m = new FeatureMatrix(groups, melDb.Cols);
-        for (int g = 0; g < groups; g++)
-            for (int t = 0; t < melDb.Cols; t++)
-            {
-                double sum = 0;
-                for (int b = g * per; b < (g + 1) * per; b++) sum += melDb[b, t];
-                m[g, t] = (float)(sum / per);
-            }
-        return m;
-    }
-    // the rows of a kind's matrix, and which pairs of them (all, or only those with a row from `from` on)
+    // a kind's correlations, in the order of its names below
     static IEnumerable<double> Values(ClipAnalysis a, string kind) => kind switch
     {
         "mfcc" => RowStatistics.Correlations(a.Mfcc, 1, 12),
         "contrast" => RowStatistics.Correlations(a.SpectralContrast, 0, a.SpectralContrast.Rows),
         "mfcc-rest" => Pairs(a.Mfcc.Rows - 1).Zip(RowStatistics.Correlations(a.Mfcc, 1, a.Mfcc.Rows - 1)).Where(p => p.First.J >= 12).Select(p => p.Second),
-        "mel" => RowStatistics.Correlations(MelGroups(a.MelDb), 0, FullFeatureSet.MelGroups),
+        "mel" => RowStatistics.Correlations(FullFeatureSet.MelGroupMeans(a.MelDb), 0, FullFeatureSet.MelGroups),
         "chroma" => RowStatistics.Correlations(a.ChromaCqt, 0, 12),
         _ => throw new ArgumentException($"--correlations {kind}: mfcc, contrast, mfcc-rest, mel or chroma"),
     };

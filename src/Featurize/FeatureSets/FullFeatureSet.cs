@@ -277,7 +277,7 @@ public sealed class FullFeatureSet
     }
 
     /// <summary>Per-frame mean (in dB) of each of <see cref="MelGroups"/> groups of adjacent mel bands.</summary>
-    internal static FeatureMatrix MelGroupMeans(FeatureMatrix melDb)
+    public static FeatureMatrix MelGroupMeans(FeatureMatrix melDb)
     {
         int bands = melDb.Rows, frames = melDb.Cols;
         var g = new FeatureMatrix(MelGroups, frames);
