@@ -31,7 +31,7 @@
 // a copy takes its original window's values. Every window row must find its line.
 // --stereo true: such columns from the clips' two channels (StereoColumns below; written once to bench/out/windows/);
 // --layers true: the number of simultaneous pitched sources ("musical layers", LayerColumns below); --correlations mel,chroma
-// (or mfcc, contrast, mfcc-rest): how rows of the analysis move together over the frames (CorrelationColumns below).
+// (or mfcc, contrast, mfcc-rest, mfcc-delta, mfcc-contrast): how rows of the analysis move together over the frames (CorrelationColumns below).
 // They can be combined.
 // --agreement-weight T counts the training windows (and copies) of songs whose PQuad (the share of their AllMusic mood
 // tags in their quadrant, panda_dataset_taffc_metadata.csv in the dataset folder) is T or more twice: the rows are
@@ -810,13 +810,15 @@ static void LayerColumns(Dataset dataset, double window, double hop, string path
 // rows of the featuriser's own analysis, by kind: "mfcc" MFCC 02-13 (66) and "contrast" the 7 spectral contrast bands
 // (21), as the full set has had them since mmcs-featurize-5; "mfcc-rest" the pairs with MFCC 14-20 (105), "mel" the 16
 // mel groups' per-frame means in dB (120, the groups of the full set's mel_db and modulation columns), "chroma" the 12
-// chroma_cqt bins (66).
+// chroma_cqt bins (66), "mfcc-delta" the first deltas of MFCC 02-13 (66), "mfcc-contrast" every MFCC 02-13 with every
+// contrast band (84).
 static void CorrelationColumns(Dataset dataset, double window, double hop, string[] kinds, string path)
 {
     var loader = new AudioLoader(new FeaturizerOptions { ExcerptSeconds = window });
     var analyzer = new ClipAnalyzer(new FeaturizerOptions());
     var lines = new ConcurrentBag<string>();
     var clock = Stopwatch.StartNew();
+    const string KindList = "mfcc, contrast, mfcc-rest, mel, chroma, mfcc-delta or mfcc-contrast";
     // a kind's correlations, in the order of its names below
     static IEnumerable<double> Values(ClipAnalysis a, string kind) => kind switch
     {
@@ -825,8 +827,21 @@ static void CorrelationColumns(Dataset dataset, double window, double hop, strin
         "mfcc-rest" => Pairs(a.Mfcc.Rows - 1).Zip(RowStatistics.Correlations(a.Mfcc, 1, a.Mfcc.Rows - 1)).Where(p => p.First.J >= 12).Select(p => p.Second),
         "mel" => RowStatistics.Correlations(FullFeatureSet.MelGroupMeans(a.MelDb), 0, FullFeatureSet.MelGroups),
         "chroma" => RowStatistics.Correlations(a.ChromaCqt, 0, 12),
-        _ => throw new ArgumentException($"--correlations {kind}: mfcc, contrast, mfcc-rest, mel or chroma"),
+        "mfcc-delta" => RowStatistics.Correlations(Delta.Compute(a.Mfcc, 1), 1, 12),
+        // every MFCC 02-13 with every contrast band: the pairs of the stacked rows that cross the two families
+        "mfcc-contrast" => Pairs(12 + 7).Zip(RowStatistics.Correlations(Stack(a.Mfcc, 1, 12, a.SpectralContrast), 0, 12 + 7))
+            .Where(p => p.First.I < 12 && p.First.J >= 12).Select(p => p.Second),
+        _ => throw new ArgumentException($"--correlations {kind}: {KindList}"),
     };
+    // rows first..first+count-1 of `top` above every row of `bottom` (same frames)
+    static FeatureMatrix Stack(FeatureMatrix top, int first, int count, FeatureMatrix bottom)
+    {
+        if (top.Cols != bottom.Cols) throw new ArgumentException($"{top.Cols} frames against {bottom.Cols}");
+        var data = new float[(count + bottom.Rows) * top.Cols];
+        top.Data.AsSpan(first * top.Cols, count * top.Cols).CopyTo(data);
+        bottom.Data.CopyTo(data.AsSpan(count * top.Cols));
+        return new FeatureMatrix(count + bottom.Rows, top.Cols, data);
+    }
     static IEnumerable<(int I, int J)> Pairs(int count)
     {
         for (int i = 0; i < count; i++)
@@ -839,7 +854,9 @@ static void CorrelationColumns(Dataset dataset, double window, double hop, strin
         "mfcc-rest" => Pairs(19).Where(p => p.J >= 12).Select(p => $"mfcc_corr_{p.I + 2:D2}_{p.J + 2:D2}"),
         "mel" => Pairs(FullFeatureSet.MelGroups).Select(p => $"mel_group_corr_{p.I + 1:D2}_{p.J + 1:D2}"),
         "chroma" => Pairs(12).Select(p => $"chroma_cqt_corr_{p.I + 1:D2}_{p.J + 1:D2}"),
-        _ => throw new ArgumentException($"--correlations {kind}: mfcc, contrast, mfcc-rest, mel or chroma"),
+        "mfcc-delta" => Pairs(12).Select(p => $"mfcc_delta_corr_{p.I + 2:D2}_{p.J + 2:D2}"),
+        "mfcc-contrast" => Pairs(12 + 7).Where(p => p.I < 12 && p.J >= 12).Select(p => $"mfcc_contrast_corr_{p.I + 2:D2}_{p.J - 12 + 1:D2}"),
+        _ => throw new ArgumentException($"--correlations {kind}: {KindList}"),
     };
     var names = kinds.SelectMany(Names).ToList(); // also checks the kinds before any work
     Parallel.ForEach(dataset.Items, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, item =>
