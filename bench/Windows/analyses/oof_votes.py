@@ -10,6 +10,9 @@ members are combined. Standard library only.
   python3 bench/Windows/analyses/oof_votes.py pairs OOF.csv [SPECIALISTS.csv]
       the same vote with its low-arousal mass shared out by the mean of the "name~low" specialists, its high-arousal
       mass (angry + happy) by the mean of the "name~high" ones, and both
+  python3 bench/Windows/analyses/oof_votes.py swap OOF.csv OTHER.csv
+      the vote of OOF.csv's RBF SVM, LightGBM and first MLP against the same vote with OTHER.csv's RBF SVM (a run on the
+      same folds with other columns) in place of OOF.csv's, and beside it as a fourth member
   python3 bench/Windows/analyses/oof_votes.py agreement OOF.csv METADATA.csv
       the same vote's accuracy by the dataset's PQuad (the share of a song's mood tags in its quadrant)
 
@@ -154,8 +157,20 @@ def agreement(path, metadata_path):
     print(f'mean PQuad of right {sum(right) / len(right):.3f}, of wrong {sum(wrong) / len(wrong):.3f}')
 
 
+def swap(path, other_path):
+    probs, labels = load(path)
+    other, other_labels = load(other_path)
+    if other_labels != labels:
+        sys.exit(f'{other_path}: not the songs, labels and repetitions of {path} (other folds?)')
+    rbf, lgb, mlps = base_members(probs)
+    other_rbf = base_members(other)[0][0]
+    show('vote', first_vote(probs), labels)
+    show(f'  with the RBF SVM of {other_path}', mean([other[other_rbf], probs[lgb[0]], probs[mlps[0]]]), labels)
+    show('  with both RBF SVMs', mean([other[other_rbf], probs[rbf[0]], probs[lgb[0]], probs[mlps[0]]]), labels)
+
+
 if __name__ == '__main__':
-    commands = {'bag': bag, 'lowpair': lowpair, 'pairs': pairs, 'agreement': agreement}
+    commands = {'bag': bag, 'lowpair': lowpair, 'pairs': pairs, 'swap': swap, 'agreement': agreement}
     if len(sys.argv) < 3 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     commands[sys.argv[1]](*sys.argv[2:])
