@@ -1,5 +1,4 @@
 using Mmcs.Core;
-using Mmcs.Registry.Tests.Support;
 
 namespace Mmcs.Registry.Tests;
 

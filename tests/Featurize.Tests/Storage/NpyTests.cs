@@ -6,16 +6,14 @@ namespace Mmcs.Featurize.Tests.Storage;
 
 public sealed class NpyTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "mmcs-npy-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDir _tmp = new("mmcs-npy");
 
-    public NpyTests() => Directory.CreateDirectory(_dir);
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _tmp.Dispose();
 
     [Fact]
     public void A_float32_matrix_reads_back_with_its_shape_and_values()
     {
-        string p = Path.Combine(_dir, "m.npy");
+        string p = _tmp.File("m.npy");
         var data = new float[] { 1.5f, -2f, 3.25f, float.MaxValue, float.Epsilon, 0f };
         Npy.Write(p, data, 2, 3);
         var a = Npy.Read(p);
@@ -27,7 +25,7 @@ public sealed class NpyTests : IDisposable
     [Fact]
     public void Float64_and_int64_vectors_and_scalars_round_trip()
     {
-        string p = Path.Combine(_dir, "d.npy");
+        string p = _tmp.File("d.npy");
         Npy.Write(p, new[] { Math.PI, -1e300, double.NaN }, 3);
         var d = Npy.Read(p);
         Assert.Equal("<f8", d.Descr);
@@ -35,11 +33,11 @@ public sealed class NpyTests : IDisposable
         Assert.Equal(Math.PI, ((double[])d.Data)[0]);
         Assert.True(double.IsNaN(((double[])d.Data)[2]));
 
-        string q = Path.Combine(_dir, "l.npy");
+        string q = _tmp.File("l.npy");
         Npy.Write(q, new long[] { long.MinValue, 0, 42 }, 3);
         Assert.Equal(new long[] { long.MinValue, 0, 42 }, (long[])Npy.Read(q).Data);
 
-        string s = Path.Combine(_dir, "s.npy");
+        string s = _tmp.File("s.npy");
         Npy.Write(s, new[] { 2.5 });
         var sc = Npy.Read(s);
         Assert.Empty(sc.Shape);
@@ -49,7 +47,7 @@ public sealed class NpyTests : IDisposable
     [Fact]
     public void The_header_is_the_one_numpy_writes()
     {
-        string p = Path.Combine(_dir, "h.npy");
+        string p = _tmp.File("h.npy");
         Npy.Write(p, new float[6], 2, 3);
         var bytes = File.ReadAllBytes(p);
         Assert.Equal(new byte[] { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0 }, bytes[..8]);
@@ -60,7 +58,7 @@ public sealed class NpyTests : IDisposable
         Assert.EndsWith("\n", header);
         Assert.Equal(10 + headerLen + 24, bytes.Length);
 
-        string v = Path.Combine(_dir, "v.npy");
+        string v = _tmp.File("v.npy");
         Npy.Write(v, new double[5], 5);
         var vb = File.ReadAllBytes(v);
         Assert.Contains("'shape': (5,), }", Encoding.Latin1.GetString(vb, 10, vb[8] | (vb[9] << 8)));
@@ -83,26 +81,26 @@ public sealed class NpyTests : IDisposable
     [Fact]
     public void Broken_files_raise_a_typed_error_naming_the_file()
     {
-        string p = Path.Combine(_dir, "bad.npy");
+        string p = _tmp.File("bad.npy");
         File.WriteAllBytes(p, Encoding.ASCII.GetBytes("not numpy at all"));
         var e = Assert.Throws<NpyFormatException>(() => Npy.Read(p));
         Assert.Contains("bad.npy", e.Message);
 
-        string t = Path.Combine(_dir, "trunc.npy");
+        string t = _tmp.File("trunc.npy");
         Npy.Write(t, new float[100], 100);
         var bytes = File.ReadAllBytes(t);
         File.WriteAllBytes(t, bytes[..(bytes.Length - 10)]);
         Assert.Contains("truncated", Assert.Throws<NpyFormatException>(() => Npy.Read(t)).Message);
 
-        Assert.Throws<NpyFormatException>(() => Npy.Read(Path.Combine(_dir, "missing.npy")));
+        Assert.Throws<NpyFormatException>(() => Npy.Read(_tmp.File("missing.npy")));
     }
 
     [Fact]
     public void A_mismatched_shape_is_refused_and_leaves_no_file()
     {
-        string p = Path.Combine(_dir, "x.npy");
+        string p = _tmp.File("x.npy");
         Assert.Throws<ArgumentException>(() => Npy.Write(p, new float[5], 2, 3));
         Assert.False(File.Exists(p));
-        Assert.Empty(Directory.GetFiles(_dir));
+        Assert.Empty(Directory.GetFiles(_tmp.Path));
     }
 }

@@ -5,28 +5,25 @@ namespace Mmcs.Featurize.Tests.Synthesis;
 
 public sealed class SyntheticCorpusTests : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "mmcs-synth-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDir _tmp = new("mmcs-synth");
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
-    }
+    public void Dispose() => _tmp.Dispose();
 
     [Fact]
     public void The_same_seed_gives_the_same_bytes_and_another_seed_does_not()
     {
         var options = new SyntheticCorpusOptions { PerClass = 3, Seconds = 2, Seed = 5 };
-        SyntheticCorpus.Generate(Path.Combine(_root, "a"), options);
-        SyntheticCorpus.Generate(Path.Combine(_root, "b"), options);
-        SyntheticCorpus.Generate(Path.Combine(_root, "c"), options with { Seed = 6 });
-        var files = Directory.GetFiles(Path.Combine(_root, "a"), "*", SearchOption.AllDirectories)
-            .Select(f => Path.GetRelativePath(Path.Combine(_root, "a"), f)).Order().ToList();
+        SyntheticCorpus.Generate(_tmp.File("a"), options);
+        SyntheticCorpus.Generate(_tmp.File("b"), options);
+        SyntheticCorpus.Generate(_tmp.File("c"), options with { Seed = 6 });
+        var files = Directory.GetFiles(_tmp.File("a"), "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(_tmp.File("a"), f)).Order().ToList();
         Assert.Equal(13, files.Count); // 12 clips + manifest
         int differing = 0;
         foreach (var f in files)
         {
-            Assert.Equal(File.ReadAllBytes(Path.Combine(_root, "a", f)), File.ReadAllBytes(Path.Combine(_root, "b", f)));
-            if (!File.ReadAllBytes(Path.Combine(_root, "a", f)).SequenceEqual(File.ReadAllBytes(Path.Combine(_root, "c", f))))
+            Assert.Equal(File.ReadAllBytes(Path.Combine(_tmp.Path, "a", f)), File.ReadAllBytes(Path.Combine(_tmp.Path, "b", f)));
+            if (!File.ReadAllBytes(Path.Combine(_tmp.Path, "a", f)).SequenceEqual(File.ReadAllBytes(Path.Combine(_tmp.Path, "c", f))))
                 differing++;
         }
         Assert.Equal(files.Count, differing);
@@ -35,11 +32,11 @@ public sealed class SyntheticCorpusTests : IDisposable
     [Fact]
     public void Every_mood_gets_the_requested_number_of_clips_of_the_requested_length()
     {
-        var summary = SyntheticCorpus.Generate(_root, new SyntheticCorpusOptions { PerClass = 4, Seconds = 1.5, Seed = 1 });
+        var summary = SyntheticCorpus.Generate(_tmp.Path, new SyntheticCorpusOptions { PerClass = 4, Seconds = 1.5, Seed = 1 });
         Assert.Equal(16, summary.Clips);
         foreach (var mood in MoodSynthesizer.Moods)
         {
-            var clips = Directory.GetFiles(Path.Combine(_root, mood), "*.wav");
+            var clips = Directory.GetFiles(_tmp.File(mood), "*.wav");
             Assert.Equal(4, clips.Length);
             foreach (var clip in clips)
             {
@@ -47,7 +44,7 @@ public sealed class SyntheticCorpusTests : IDisposable
                 Assert.Equal(44 + 2 * (long)Math.Round(1.5 * 22050), new FileInfo(clip).Length);
             }
         }
-        Assert.True(File.Exists(Path.Combine(_root, SyntheticCorpus.ManifestFileName)));
+        Assert.True(File.Exists(_tmp.File(SyntheticCorpus.ManifestFileName)));
     }
 
     [Theory]
@@ -55,10 +52,11 @@ public sealed class SyntheticCorpusTests : IDisposable
     [InlineData(3, 0.1)]
     public void Bad_options_are_refused_with_a_clear_error(int perClass, double seconds)
     {
+        string corpus = _tmp.File("corpus");
         var e = Assert.Throws<MmcsException>(() =>
-            SyntheticCorpus.Generate(_root, new SyntheticCorpusOptions { PerClass = perClass, Seconds = seconds }));
+            SyntheticCorpus.Generate(corpus, new SyntheticCorpusOptions { PerClass = perClass, Seconds = seconds }));
         Assert.Equal(ErrorCodes.InvalidParameterValue, e.ErrorCode);
-        Assert.False(Directory.Exists(_root));
+        Assert.False(Directory.Exists(corpus));
     }
 
     [Fact]

@@ -4,16 +4,13 @@ namespace Mmcs.Pipelines.Tests.Run;
 
 public sealed class StageCacheTests : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "mmcs-stagecache-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDir _tmp = new("mmcs-stagecache");
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
-    }
+    public void Dispose() => _tmp.Dispose();
 
     private string Entry(string name, DateTime written)
     {
-        string dir = Path.Combine(_root, name);
+        string dir = _tmp.File(name);
         Directory.CreateDirectory(Path.Combine(dir, "train_1d"));
         string file = Path.Combine(dir, "train_1d", "done");
         File.WriteAllText(file, "x");
@@ -39,23 +36,23 @@ public sealed class StageCacheTests : IDisposable
         File.WriteAllText(Path.Combine(partlyNew, "train_1d", "late"), "y");
         File.SetLastWriteTimeUtc(Path.Combine(partlyNew, "train_1d", "late"), now.UtcDateTime.AddDays(-1));
 
-        var removed = StageCache.PruneStale(_root, "0123456789abcdef", TimeSpan.FromDays(14), now);
+        var removed = StageCache.PruneStale(_tmp.Path, "0123456789abcdef", TimeSpan.FromDays(14), now);
 
         Assert.Equal(new[] { orphan }, removed);
         Assert.False(Directory.Exists(orphan));
         Assert.All(new[] { current, recent, locks, arrays, partlyNew }, d => Assert.True(Directory.Exists(d), d));
-        Assert.Empty(StageCache.PruneStale(_root, "0123456789abcdef", TimeSpan.FromDays(14), now));
-        Assert.Empty(StageCache.PruneStale(Path.Combine(_root, "absent"), "0123456789abcdef", TimeSpan.FromDays(14), now));
+        Assert.Empty(StageCache.PruneStale(_tmp.Path, "0123456789abcdef", TimeSpan.FromDays(14), now));
+        Assert.Empty(StageCache.PruneStale(_tmp.File("absent"), "0123456789abcdef", TimeSpan.FromDays(14), now));
     }
 
     [Fact]
     public void A_run_that_resumes_from_an_old_entry_touches_it_so_that_another_pipeline_does_not_prune_it()
     {
         string old = Entry("abcdefabcdefabcd", DateTime.UtcNow.AddDays(-20));
-        new StageCache(_root, "abcdefabcdefabcd").Touch();
-        Assert.Empty(StageCache.PruneStale(_root, "0000000000000000", TimeSpan.FromDays(14)));
+        new StageCache(_tmp.Path, "abcdefabcdefabcd").Touch();
+        Assert.Empty(StageCache.PruneStale(_tmp.Path, "0000000000000000", TimeSpan.FromDays(14)));
         Assert.True(Directory.Exists(old));
-        new StageCache(_root, "ffffffffffffffff").Touch(); // no entry yet: nothing to touch, no error
-        Assert.False(Directory.Exists(Path.Combine(_root, "ffffffffffffffff")));
+        new StageCache(_tmp.Path, "ffffffffffffffff").Touch(); // no entry yet: nothing to touch, no error
+        Assert.False(Directory.Exists(_tmp.File("ffffffffffffffff")));
     }
 }

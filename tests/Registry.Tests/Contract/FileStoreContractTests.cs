@@ -5,7 +5,7 @@ public sealed class FileStoreContractTests : TrackingStoreContract
 {
     private readonly Registry.FileStore.FileStore _store;
 
-    public FileStoreContractTests() => _store = new Registry.FileStore.FileStore(Temp.Sub("mlruns"));
+    public FileStoreContractTests() => _store = new Registry.FileStore.FileStore(Temp.File("mlruns"));
 
     protected override ITrackingStore Store => _store;
 }

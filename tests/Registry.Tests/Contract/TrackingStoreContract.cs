@@ -1,5 +1,4 @@
 using Mmcs.Core;
-using Mmcs.Registry.Tests.Support;
 using Mmcs.Registry.Tracking;
 
 namespace Mmcs.Registry.Tests.Contract;
@@ -365,7 +364,7 @@ public abstract class TrackingStoreContract : IDisposable
     {
         var run = NewRun();
         string id = run.Info.RunId;
-        string src = Temp.Sub("src");
+        string src = Temp.File("src");
         Directory.CreateDirectory(Path.Combine(src, "model", "weights"));
         File.WriteAllText(Path.Combine(src, "model", "MLmodel"), "flavors: {}\n");
         File.WriteAllBytes(Path.Combine(src, "model", "weights", "w.bin"), [1, 2, 3, 4]);
@@ -382,13 +381,13 @@ public abstract class TrackingStoreContract : IDisposable
         var model = Store.ListArtifacts(id, "model");
         Assert.Equal(["model/MLmodel", "model/weights"], model.Select(a => a.Path));
 
-        string dest = Temp.Sub("dest");
+        string dest = Temp.File("dest");
         string got = Store.DownloadArtifacts(id, "model", dest);
         Assert.Equal(Path.Combine(dest, "model"), got);
         Assert.Equal([1, 2, 3, 4], File.ReadAllBytes(Path.Combine(got, "weights", "w.bin")));
-        string file = Store.DownloadArtifacts(id, "reports/daily/report.txt", Temp.Sub("dest2"));
+        string file = Store.DownloadArtifacts(id, "reports/daily/report.txt", Temp.File("dest2"));
         Assert.Equal("hello", File.ReadAllText(file));
-        Throws(ErrorCodes.ResourceDoesNotExist, () => Store.DownloadArtifacts(id, "nothing-here", Temp.Sub("dest3")));
+        Throws(ErrorCodes.ResourceDoesNotExist, () => Store.DownloadArtifacts(id, "nothing-here", Temp.File("dest3")));
     }
 
     // ---- registry ----

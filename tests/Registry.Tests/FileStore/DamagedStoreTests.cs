@@ -1,6 +1,5 @@
 using Mmcs.Core;
 using Mmcs.Registry.Models;
-using Mmcs.Registry.Tests.Support;
 
 namespace Mmcs.Registry.Tests.FileStore;
 
@@ -12,7 +11,7 @@ public sealed class DamagedStoreTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private Registry.FileStore.FileStore NewStore() => new(_temp.Sub("mlruns"));
+    private Registry.FileStore.FileStore NewStore() => new(_temp.File("mlruns"));
 
     private static MlflowException Throws(string code, Action action)
     {
@@ -133,8 +132,8 @@ public sealed class DamagedStoreTests : IDisposable
     {
         var e = Throws(ErrorCodes.InvalidParameterValue, () => new Registry.FileStore.FileStore("file://mlruns"));
         Assert.Contains("file:///abs/path", e.Message);
-        Assert.Equal(_temp.Sub("mlruns"), new Registry.FileStore.FileStore("file://localhost" + _temp.Sub("mlruns")).RootDirectory);
-        string file = _temp.Sub("notes.txt");
+        Assert.Equal(_temp.File("mlruns"), new Registry.FileStore.FileStore("file://localhost" + _temp.File("mlruns")).RootDirectory);
+        string file = _temp.File("notes.txt");
         File.WriteAllText(file, "x");
         Assert.Contains("is a file", Throws(ErrorCodes.InvalidParameterValue, () => new Registry.FileStore.FileStore(file)).Message);
     }
@@ -145,13 +144,13 @@ public sealed class DamagedStoreTests : IDisposable
         var (store, exp, runId, _) = RunWithArtifact("report.txt", "figures", "reports");
         string recorded = store.LocalArtifactDirectory(runId);
 
-        string moved = _temp.Sub("elsewhere");
+        string moved = _temp.File("elsewhere");
         Directory.Move(store.RootDirectory, moved);
         var reopened = new Registry.FileStore.FileStore(moved);
         Assert.Equal(recorded, ArtifactUriOf(reopened, runId)); // meta.yaml still names the old place
         Assert.Equal(Path.Combine(moved, exp, runId, "artifacts"), reopened.TryGetLocalArtifactDirectory(runId));
         Assert.Equal(["reports/report.txt"], reopened.ListArtifacts(runId, "reports").Select(a => a.Path));
-        string got = reopened.DownloadArtifacts(runId, "reports/report.txt", _temp.Sub("down"));
+        string got = reopened.DownloadArtifacts(runId, "reports/report.txt", _temp.File("down"));
         Assert.Equal("figures", File.ReadAllText(got));
     }
 
@@ -160,7 +159,7 @@ public sealed class DamagedStoreTests : IDisposable
     {
         var (store, exp, runId, file) = RunWithArtifact("a.txt", "original");
 
-        string copy = _temp.Sub("copy");
+        string copy = _temp.File("copy");
         CopyTree(store.RootDirectory, copy);
         var copied = new Registry.FileStore.FileStore(copy);
         File.WriteAllText(file, "logged to the copy");
@@ -169,8 +168,8 @@ public sealed class DamagedStoreTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(store.LocalArtifactDirectory(runId), "later"))); // the original is untouched
 
         // an artifact root outside the store (mlflow server --default-artifact-root), not made yet, is where artifacts go
-        string outside = _temp.Sub("artifact-root");
-        var rooted = new Registry.FileStore.FileStore(_temp.Sub("mlruns2"), defaultArtifactRoot: new Uri(outside).AbsoluteUri);
+        string outside = _temp.File("artifact-root");
+        var rooted = new Registry.FileStore.FileStore(_temp.File("mlruns2"), defaultArtifactRoot: new Uri(outside).AbsoluteUri);
         string exp2 = rooted.CreateExperiment("e2");
         string run2 = rooted.CreateRun(exp2, "r").Info.RunId;
         rooted.LogArtifact(run2, file);
@@ -184,7 +183,7 @@ public sealed class DamagedStoreTests : IDisposable
         var store = NewStore();
         string exp = store.CreateExperiment("e");
         string runId = store.CreateRun(exp, "r").Info.RunId;
-        string file = _temp.Sub(name);
+        string file = _temp.File(name);
         File.WriteAllText(file, text);
         store.LogArtifact(runId, file, artifactPath);
         return (store, exp, runId, file);

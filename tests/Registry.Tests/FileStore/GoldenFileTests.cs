@@ -1,4 +1,3 @@
-using Mmcs.Registry.Tests.Support;
 using Mmcs.Registry.Tracking;
 
 namespace Mmcs.Registry.Tests.FileStore;
@@ -13,7 +12,7 @@ public sealed class GoldenFileTests : IDisposable
 
     public GoldenFileTests()
     {
-        _root = _temp.Sub("mlruns");
+        _root = _temp.File("mlruns");
         _store = new Registry.FileStore.FileStore(_root, () => T0);
     }
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Mmcs.Registry.Tests.Support;
 
 namespace Mmcs.Registry.Tests.FileStore;
 
@@ -28,7 +27,7 @@ public sealed class MultiProcessTests : IDisposable
     public async Task Four_processes_logging_to_one_run_at_once_lose_nothing()
     {
         const int workers = 4, count = 150;
-        string root = _temp.Sub("mlruns");
+        string root = _temp.File("mlruns");
         var store = new Registry.FileStore.FileStore(root);
         string exp = store.CreateExperiment("shared");
         string runId = store.CreateRun(exp, "r", null, null, "u").Info.RunId;
@@ -74,7 +73,7 @@ public sealed class MultiProcessTests : IDisposable
     [Fact]
     public async Task A_process_killed_mid_logging_leaves_a_store_that_reads_without_errors()
     {
-        string root = _temp.Sub("mlruns");
+        string root = _temp.File("mlruns");
         var store = new Registry.FileStore.FileStore(root);
         string exp = store.CreateExperiment("crash");
         string runId = store.CreateRun(exp, "r", null, null, "u").Info.RunId;

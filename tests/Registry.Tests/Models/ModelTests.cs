@@ -1,6 +1,5 @@
 using Mmcs.Core;
 using Mmcs.Registry.Models;
-using Mmcs.Registry.Tests.Support;
 using Mmcs.Registry.Tracking;
 
 namespace Mmcs.Registry.Tests.Models;
@@ -79,7 +78,7 @@ public sealed class ModelLoggingAndResolutionTests : IDisposable
 
     public ModelLoggingAndResolutionTests()
     {
-        _store = new Registry.FileStore.FileStore(_temp.Sub("mlruns"));
+        _store = new Registry.FileStore.FileStore(_temp.File("mlruns"));
         _tracker = new Tracker(_store);
     }
 
@@ -87,7 +86,7 @@ public sealed class ModelLoggingAndResolutionTests : IDisposable
 
     private string ModelFolder(string weights = "w1")
     {
-        string dir = _temp.Sub("local-model-" + Guid.NewGuid().ToString("N")[..6]);
+        string dir = _temp.File("local-model-" + Guid.NewGuid().ToString("N")[..6]);
         new MlModelFile().WithFlavor("mmcs", new Dictionary<string, object?> { ["framework"] = "mlnet" }).Write(dir);
         File.WriteAllText(Path.Combine(dir, "model.zip"), weights);
         Directory.CreateDirectory(Path.Combine(dir, "scalers"));
@@ -141,7 +140,7 @@ public sealed class ModelLoggingAndResolutionTests : IDisposable
         var registry = new ModelRegistry(_store);
         registry.Promote("genre", "1", alias: "champion", stage: "Production");
         registry.Promote("genre", "2", alias: "challenger", stage: "Staging");
-        var resolver = new ModelUriResolver(_store, _temp.Sub("cache"));
+        var resolver = new ModelUriResolver(_store, _temp.File("cache"));
 
         string Weights(ResolvedModel r) => File.ReadAllText(Path.Combine(r.LocalPath, "model.zip"));
 
@@ -163,7 +162,7 @@ public sealed class ModelLoggingAndResolutionTests : IDisposable
         Assert.Null(local.RunId);
 
         // in place for the file store: nothing was copied to the cache
-        Assert.False(Directory.Exists(_temp.Sub("cache")));
+        Assert.False(Directory.Exists(_temp.File("cache")));
         Assert.StartsWith(_store.RootDirectory, byVersion.LocalPath, StringComparison.Ordinal);
     }
 
@@ -172,7 +171,7 @@ public sealed class ModelLoggingAndResolutionTests : IDisposable
     {
         var (run1, uri1) = LogModel();
         ModelLogging.Register(_store, uri1, "genre", run1);
-        var resolver = new ModelUriResolver(_store, _temp.Sub("cache"));
+        var resolver = new ModelUriResolver(_store, _temp.File("cache"));
 
         MlflowException NotFound(string uri)
         {
@@ -187,7 +186,7 @@ public sealed class ModelLoggingAndResolutionTests : IDisposable
         NotFound("models:/genre/7");
         NotFound("runs:/0123456789abcdef0123456789abcdef/model");
         NotFound($"runs:/{run1}/not-a-model");
-        NotFound(_temp.Sub("no-folder"));
+        NotFound(_temp.File("no-folder"));
         var bad = Assert.Throws<MlflowException>(() => resolver.Resolve("models:/genre/champion"));
         Assert.Equal(ErrorCodes.InvalidParameterValue, bad.ErrorCode);
         Assert.Contains("models:/genre@champion", bad.Message, StringComparison.Ordinal);

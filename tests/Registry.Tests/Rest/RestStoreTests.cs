@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using Mmcs.Core;
 using Mmcs.Registry.Models;
 using Mmcs.Registry.Rest;
-using Mmcs.Registry.Tests.Support;
 using Mmcs.Registry.Tracking;
 
 namespace Mmcs.Registry.Tests.Rest;

@@ -7,12 +7,9 @@ namespace Mmcs.Train.Tests.Cnn;
 
 public sealed class Cnn2dClassifierTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "mmcs-cnn2d-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDir _tmp = new("mmcs-cnn2d");
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
-    }
+    public void Dispose() => _tmp.Dispose();
 
     [Fact]
     public void A_saved_model_loads_back_with_identical_outputs_and_everything_it_needs()
@@ -26,7 +23,7 @@ public sealed class Cnn2dClassifierTests : IDisposable
             .Select(i => SyntheticImages.Clip(SyntheticImages.ReadImage(validation, i), ImageKind.Mfcc)).ToArray();
         var before = trained.Model.PredictProbabilities(clips);
 
-        string folder = Path.Combine(_dir, "model");
+        string folder = _tmp.File("model");
         ClassifierStore.Save(trained.Model, folder);
         using var loaded = ClassifierStore.Load(folder);
 
@@ -71,7 +68,7 @@ public sealed class Cnn2dClassifierTests : IDisposable
     {
         var train = SyntheticImages.Bands(perClass: 3, seed: 1);
         using var trained = Cnn2dTrainer.Train(train, train, SyntheticImages.Tiny, SyntheticImages.FastTraining with { MaxEpochs = 1 });
-        string folder = Path.Combine(_dir, "broken");
+        string folder = _tmp.File("broken");
         ClassifierStore.Save(trained.Model, folder);
         File.Delete(Path.Combine(folder, "weights.bin"));
         var e = Assert.Throws<MmcsException>(() => ClassifierStore.Load(folder));

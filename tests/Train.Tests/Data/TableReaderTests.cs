@@ -7,15 +7,13 @@ namespace Mmcs.Train.Tests.Data;
 
 public sealed class TableReaderTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "mmcs-table-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDir _tmp = new("mmcs-table");
 
-    public TableReaderTests() => Directory.CreateDirectory(_dir);
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _tmp.Dispose();
 
     private string Write(string name, string text, Encoding? encoding = null)
     {
-        string path = Path.Combine(_dir, name);
+        string path = _tmp.File(name);
         File.WriteAllText(path, text, encoding ?? new UTF8Encoding(false));
         return path;
     }
@@ -147,13 +145,13 @@ public sealed class TableReaderTests : IDisposable
         Assert.Equal(ErrorCodes.InvalidParameterValue,
             Assert.Throws<MmcsException>(() => TableReader.Read(Write("t.json", "{}"), MoodLabel)).ErrorCode);
         Assert.Equal(ErrorCodes.ResourceDoesNotExist,
-            Assert.Throws<MmcsException>(() => TableReader.Read(Path.Combine(_dir, "nope.csv"), MoodLabel)).ErrorCode);
+            Assert.Throws<MmcsException>(() => TableReader.Read(_tmp.File("nope.csv"), MoodLabel)).ErrorCode);
     }
 
     [Fact]
     public async Task A_parquet_file_reads_numbers_nulls_and_text()
     {
-        string path = Path.Combine(_dir, "t.parquet");
+        string path = _tmp.File("t.parquet");
         var x = new Parquet.Schema.DataField<double>("x");
         var n = new Parquet.Schema.DataField<int?>("n");
         var mood = new Parquet.Schema.DataField<string>("mood");
@@ -175,7 +173,7 @@ public sealed class TableReaderTests : IDisposable
     [Fact]
     public void An_xlsx_workbook_reads_numbers_and_shared_and_inline_strings()
     {
-        string path = Path.Combine(_dir, "t.xlsx");
+        string path = _tmp.File("t.xlsx");
         MinimalXlsx.Write(path,
         [
             ["tempo", "genre", "mood"],

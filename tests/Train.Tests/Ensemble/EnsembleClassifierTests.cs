@@ -13,12 +13,9 @@ namespace Mmcs.Train.Tests.Ensemble;
 
 public sealed class EnsembleClassifierTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "mmcs-ensemble-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDir _tmp = new("mmcs-ensemble");
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
-    }
+    public void Dispose() => _tmp.Dispose();
 
     /// <summary>A member whose answer for a clip is a fixed row, chosen by the clip's first vector value.</summary>
     private sealed class FixedMember(double[][] rows, IReadOnlyList<string>? labels = null, FeatureRequirements? requirements = null)
@@ -167,7 +164,7 @@ public sealed class EnsembleClassifierTests : IDisposable
             SyntheticImages.BandImage(i % 4, new ImageSize(16, 16), rng)))).ToArray();
         var before = ensemble.PredictProbabilities(clips);
 
-        string folder = Path.Combine(_dir, "ensemble");
+        string folder = _tmp.File("ensemble");
         ClassifierStore.Save(ensemble, folder);
         Assert.True(File.Exists(Path.Combine(folder, "members", "01-cnn2d-mel", ClassifierStore.HeaderFileName)));
         Assert.True(File.Exists(Path.Combine(folder, "members", "02-cnn2d-mfcc", ClassifierStore.HeaderFileName)));
@@ -284,7 +281,7 @@ public sealed class EnsembleClassifierTests : IDisposable
         using var ensemble = new EnsembleClassifier([.. voters, specialist], ["tabular-lbfgs", "tabular-sdca", "pair-lbfgs"],
             roles: [EnsembleRole.Vote, EnsembleRole.Vote, EnsembleRole.Pair]);
         var before = ensemble.PredictProbabilities(clips);
-        string folder = Path.Combine(_dir, "pair");
+        string folder = _tmp.File("pair");
         ClassifierStore.Save(ensemble, folder);
         Assert.Contains("\"format_version\": 2", File.ReadAllText(Path.Combine(folder, EnsembleClassifier.StateFileName)));
         using var loaded = Assert.IsType<EnsembleClassifier>(ClassifierStore.Load(folder));
@@ -303,7 +300,7 @@ public sealed class EnsembleClassifierTests : IDisposable
     {
         var (voters, specialist, _) = TabularMembers();
         specialist.Dispose();
-        string folder = Path.Combine(_dir, "vote");
+        string folder = _tmp.File("vote");
         using (var vote = new EnsembleClassifier(voters)) ClassifierStore.Save(vote, folder);
         string state = Path.Combine(folder, EnsembleClassifier.StateFileName);
         string json = File.ReadAllText(state);

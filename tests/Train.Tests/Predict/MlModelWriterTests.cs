@@ -10,12 +10,9 @@ namespace Mmcs.Train.Tests.Predict;
 
 public sealed class MlModelWriterTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "mmcs-mlmodel-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDir _tmp = new("mmcs-mlmodel");
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
-    }
+    public void Dispose() => _tmp.Dispose();
 
     /// <summary>A member that answers every clip with equal probabilities of its labels (the flavor never asks it).</summary>
     private sealed class UniformMember(IReadOnlyList<string> labels) : IMoodClassifier
@@ -36,8 +33,8 @@ public sealed class MlModelWriterTests : IDisposable
     private Dictionary<string, object?> Flavor(IMoodClassifier classifier)
     {
         var manifest = new MoodModelManifest { Kind = classifier.Kind, Labels = [.. classifier.Labels], Featurizer = new FeaturizerOptions(), FeatureSet = FeatureSetKind.Full };
-        MlModelWriter.Write(_dir, runId: null, classifier, manifest);
-        return MlModelFile.Read(_dir).Flavors[MlModelFile.MmcsFlavor];
+        MlModelWriter.Write(_tmp.Path, runId: null, classifier, manifest);
+        return MlModelFile.Read(_tmp.Path).Flavors[MlModelFile.MmcsFlavor];
     }
 
     [Fact]

@@ -10,12 +10,9 @@ namespace Mmcs.Train.Tests.Tabular;
 
 public sealed class AutoMlTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "mmcs-automl-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDir _tmp = new("mmcs-automl");
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
-    }
+    public void Dispose() => _tmp.Dispose();
 
     /// <summary>A trainer that always throws, to check that failures are reported and the search goes on.</summary>
     private sealed class FailingCandidate : TrainerCandidate
@@ -39,7 +36,7 @@ public sealed class AutoMlTests(Xunit.Abstractions.ITestOutputHelper output) : I
         ImportanceRepeats = 1,
         BootstrapResamples = 200,
         Seed = 3,
-        ArtifactDirectory = Path.Combine(_dir, "artifacts-" + Guid.NewGuid().ToString("N")),
+        ArtifactDirectory = Path.Combine(_tmp.Path, "artifacts-" + Guid.NewGuid().ToString("N")),
     };
 
     [Fact]
@@ -90,7 +87,7 @@ public sealed class AutoMlTests(Xunit.Abstractions.ITestOutputHelper output) : I
     public void A_search_logs_every_trial_as_a_nested_run_reports_failures_and_saves_the_best_model()
     {
         var data = SyntheticTables.Make(rows: 160, seed: 11, separation: 2);
-        var run = new RecordingAutoMlRun("automl", Path.Combine(_dir, "run"));
+        var run = new RecordingAutoMlRun("automl", _tmp.File("run"));
         var options = Small("sdca_maxent", "always_fails", "lightgbm") with { AdditionalTrainers = [new FailingCandidate()] };
         using var result = TabularAutoMl.Run(data, options, run);
 
@@ -168,7 +165,7 @@ public sealed class AutoMlTests(Xunit.Abstractions.ITestOutputHelper output) : I
         var data = SyntheticTables.Make(rows: 120, seed: 13);
         var options = Small("lightgbm", "sdca_maxent", "fastforest_ova") with { MaxTrials = 7, ImportanceRepeats = 0, Refit = false };
         using var first = TabularAutoMl.Run(data, options);
-        using var second = TabularAutoMl.Run(data, options with { ArtifactDirectory = Path.Combine(_dir, "second") });
+        using var second = TabularAutoMl.Run(data, options with { ArtifactDirectory = _tmp.File("second") });
         Assert.Equal(first.Trials.Select(t => (t.TrialId, t.Trainer, t.CvAccuracy, string.Join(";", t.Parameters))),
             second.Trials.Select(t => (t.TrialId, t.Trainer, t.CvAccuracy, string.Join(";", t.Parameters))));
     }
@@ -180,9 +177,9 @@ public sealed class AutoMlTests(Xunit.Abstractions.ITestOutputHelper output) : I
         var train = data.SelectRows(Enumerable.Range(0, 150).ToArray());
         var test = data.SelectRows(Enumerable.Range(150, 50).ToArray());
         var options = Small("sdca_maxent", "lightgbm") with { MaxTrials = 5, ImportanceRepeats = 0 };
-        var run = new RecordingAutoMlRun("with-test", Path.Combine(_dir, "t"));
+        var run = new RecordingAutoMlRun("with-test", _tmp.File("t"));
         using var with = TabularAutoMl.Run(train, options, run, test);
-        using var without = TabularAutoMl.Run(train, options with { ArtifactDirectory = Path.Combine(_dir, "w") });
+        using var without = TabularAutoMl.Run(train, options with { ArtifactDirectory = _tmp.File("w") });
         Assert.Equal(without.Best.TrialId, with.Best.TrialId);
         Assert.Equal(without.Trials.Select(t => t.CvAccuracy), with.Trials.Select(t => t.CvAccuracy));
         Assert.NotNull(with.Test);
@@ -208,7 +205,7 @@ public sealed class AutoMlTests(Xunit.Abstractions.ITestOutputHelper output) : I
     public void A_budget_too_small_for_any_trial_still_ends_with_one_finished_trial_and_says_so_and_a_cancelled_search_ends_cleanly()
     {
         var data = SyntheticTables.Make(rows: 120, seed: 15);
-        var run = new RecordingAutoMlRun("tiny-budget", Path.Combine(_dir, "b"));
+        var run = new RecordingAutoMlRun("tiny-budget", _tmp.File("b"));
         using var result = TabularAutoMl.Run(data, Small("sdca_maxent") with { TimeBudget = TimeSpan.FromMilliseconds(1) }, run);
         Assert.Contains(result.Trials, t => t.Status == "succeeded");
         Assert.Contains(result.Notices, n => n.Contains("budget ran out before any trial finished"));
@@ -216,7 +213,7 @@ public sealed class AutoMlTests(Xunit.Abstractions.ITestOutputHelper output) : I
 
         using var cts = new CancellationTokenSource();
         cts.Cancel();
-        var cancelled = new RecordingAutoMlRun("cancelled", Path.Combine(_dir, "c"));
+        var cancelled = new RecordingAutoMlRun("cancelled", _tmp.File("c"));
         Assert.ThrowsAny<OperationCanceledException>(() => TabularAutoMl.Run(data, Small("sdca_maxent"), cancelled, cancellationToken: cts.Token));
         Assert.Equal(RunEndStatus.Killed, cancelled.Status);
     }

@@ -13,12 +13,9 @@ namespace Mmcs.Train.Tests.Tabular;
 
 public sealed class PipelineTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "mmcs-pipeline-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDir _tmp = new("mmcs-pipeline");
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
-    }
+    public void Dispose() => _tmp.Dispose();
 
     private static Configuration With(TrainerCandidate trainer, params (string Name, object Value)[] overrides)
     {
@@ -141,7 +138,7 @@ public sealed class PipelineTests : IDisposable
         double accuracy = Enumerable.Range(0, held.Length).Count(i => ClassificationReport.ArgMax(p[i]) == test.Labels[i]) / (double)held.Length;
         Assert.True(accuracy > 0.4, $"{name}: held-out accuracy {accuracy:F2} is no better than chance (0.25)");
 
-        string dir = Path.Combine(_dir, name);
+        string dir = _tmp.File(name);
         ClassifierStore.Save(classifier, dir);
         using var loaded = ClassifierStore.Load(dir);
         var tabular = Assert.IsType<TabularClassifier>(loaded);
