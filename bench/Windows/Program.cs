@@ -6,7 +6,7 @@
 //   dotnet run -c Release --project bench/Windows -- [--windows 25.5,10,6,3] [--trainers sdca_maxent,rbf_svm,lightgbm]
 //       [--folds 10] [--repeats 1] [--seed 42] [--hop S] [--excerpt S] [--set seed|full] [--context true] [--context-columns a,b]
 //       [--aggregate mean|geometric] [--augment N] [--train-copies false] [--tta true] [--tta-copies K] [--test-hop S] [--member FILE#MODEL]
-//       [--train-fraction F[,F...]] [--oof FILE] [--class-bias true] [--extra-columns FILE] [--stereo true] [--layers true] [--correlations KIND,...] [--drop-columns PREFIX,...] [--agreement-weight T] [--data DIR]
+//       [--train-fraction F[,F...]] [--oof FILE] [--class-bias true] [--extra-columns FILE] [--stereo true] [--layers true] [--melody true] [--correlations KIND,...] [--drop-columns PREFIX,...] [--agreement-weight T] [--data DIR]
 //
 // --context true appends to every window row its song's whole-excerpt features (prefixed "song_"); --context-columns a,b
 // only those.
@@ -66,11 +66,11 @@ using Mmcs.Train.Tabular.Trainers;
 var opts = ParseArgs(args);
 // a misspelt option would otherwise run the baseline unnoticed
 string[] known = ["windows", "trainers", "folds", "repeats", "seed", "hop", "excerpt", "set", "context", "context-columns", "aggregate",
-    "augment", "train-copies", "tta", "tta-copies", "test-hop", "member", "train-fraction", "oof", "class-bias", "extra-columns", "stereo", "layers",
+    "augment", "train-copies", "tta", "tta-copies", "test-hop", "member", "train-fraction", "oof", "class-bias", "extra-columns", "stereo", "layers", "melody",
     "correlations", "drop-columns", "agreement-weight", "data"];
 foreach (string name in opts.Keys)
     if (!known.Contains(name)) throw new ArgumentException($"--{name}: not an option of this bench (options: --{string.Join(", --", known)})");
-foreach (string flag in new[] { "context", "tta", "train-copies", "stereo", "layers" })
+foreach (string flag in new[] { "context", "tta", "train-copies", "stereo", "layers", "melody" })
     if (opts.TryGetValue(flag, out var v) && v is not ("true" or "false")) throw new ArgumentException($"--{flag} {v}: true or false");
 string repo = FindRepoRoot();
 string data = opts.GetValueOrDefault("data") ?? Path.Combine(Environment.GetEnvironmentVariable("MMCS_SHARED_DIR") ?? Path.Combine(repo, "..", "shared"), "datasets", "4q-dev");
@@ -96,6 +96,8 @@ var contextColumns = opts.GetValueOrDefault("context-columns")?.Split(',');
 // window index), appended to every window row
 bool stereo = opts.GetValueOrDefault("stereo") == "true";
 bool layers = opts.GetValueOrDefault("layers") == "true";
+// --melody true: the contours of the predominant melody (MelodyColumns below)
+bool melody = opts.GetValueOrDefault("melody") == "true";
 // --correlations KIND[,KIND...]: correlations over the frames between rows of the analysis (CorrelationColumns below)
 var correlationKinds = opts.TryGetValue("correlations", out var ck) ? ck.Split(',') : [];
 // --drop-columns PREFIX[,PREFIX...]: the featuriser's columns whose names start so are left out (e.g. the full set as it
@@ -106,11 +108,11 @@ string outDir = Path.Combine(repo, "bench", "out", "windows");
 Directory.CreateDirectory(outDir);
 var extraPaths = new List<string>();
 if (opts.TryGetValue("extra-columns", out var extraArg)) extraPaths.Add(extraArg);
-if ((stereo || layers || correlations) && windows.Length > 1 || extraPaths.Count > 0 && windows.Length > 1)
-    throw new ArgumentException("--extra-columns, --stereo, --layers and --correlations: their window indices are those of one window length; give one --windows");
-if ((stereo || layers || correlations || extraPaths.Count > 0) && opts.ContainsKey("test-hop"))
-    throw new ArgumentException("--extra-columns, --stereo, --layers and --correlations: their window indices are those of the training hop, not of --test-hop's");
-foreach (var (wanted, kind) in new[] { (stereo, "stereo"), (layers, "layers"), (correlations, "correlations") })
+if ((stereo || layers || melody || correlations) && windows.Length > 1 || extraPaths.Count > 0 && windows.Length > 1)
+    throw new ArgumentException("--extra-columns, --stereo, --layers, --melody and --correlations: their window indices are those of one window length; give one --windows");
+if ((stereo || layers || melody || correlations || extraPaths.Count > 0) && opts.ContainsKey("test-hop"))
+    throw new ArgumentException("--extra-columns, --stereo, --layers, --melody and --correlations: their window indices are those of the training hop, not of --test-hop's");
+foreach (var (wanted, kind) in new[] { (stereo, "stereo"), (layers, "layers"), (melody, "melody"), (correlations, "correlations") })
 {
     if (!wanted) continue;
     double hop = hopArg ?? windows[0] / 2;
@@ -123,6 +125,7 @@ foreach (var (wanted, kind) in new[] { (stereo, "stereo"), (layers, "layers"), (
     {
         if (kind == "stereo") StereoColumns(DatasetReader.Open(data), windows[0], hop, path);
         else if (kind == "layers") LayerColumns(DatasetReader.Open(data), windows[0], hop, path);
+        else if (kind == "melody") MelodyColumns(DatasetReader.Open(data), windows[0], hop, path);
         else CorrelationColumns(DatasetReader.Open(data), windows[0], hop, correlationKinds, path);
     }
     extraPaths.Add(path);
@@ -716,6 +719,34 @@ static double SumOfSquares(ReadOnlySpan<float> x) { double s = 0; foreach (float
 
 static double SumOfSquaresOf(ReadOnlySpan<double> x) { double s = 0; foreach (double v in x) s += v * v; return s; }
 
+// Per frame of a window's constant-Q magnitude (the featuriser's: 36 bins per octave from C1), the harmonic-summation
+// salience of every candidate pitch from C2 to C6 (bins 36 to 180 of the CQT, 1/3 semitone apart; 5 harmonics weighted
+// 0.8^(h-1)), each frame's best, and the window's floor for a pitched frame (0.3 of the 95th percentile of the bests).
+static (double[][] Salience, double[] Best, double Floor) PitchSalience(ConstantQ cqt, AudioSignal signal)
+{
+    const int bpo = 36, lo = (36 - 24) * 3, hi = (84 - 24) * 3;
+    int[] offsets = [.. Enumerable.Range(1, 5).Select(h => (int)Math.Round(bpo * Math.Log2(h)))];
+    double[] weights = [.. Enumerable.Range(0, 5).Select(h => Math.Pow(0.8, h))];
+    var c = cqt.Magnitude(signal, out _);
+    int frames = c.Cols;
+    var sal = new double[frames][];
+    var best = new double[frames];
+    for (int t = 0; t < frames; t++)
+    {
+        sal[t] = new double[hi - lo + 1];
+        for (int b = lo; b <= hi; b++)
+        {
+            double v = 0;
+            for (int k = 0; k < offsets.Length; k++)
+                if (b + offsets[k] < c.Rows) v += weights[k] * c[b + offsets[k], t];
+            sal[t][b - lo] = v;
+            best[t] = Math.Max(best[t], v);
+        }
+    }
+    var sortedBest = best.OrderBy(v => v).ToArray();
+    return (sal, best, frames == 0 ? 0 : 0.3 * sortedBest[(int)(0.95 * (frames - 1))]);
+}
+
 // "Musical layers" (Panda et al. 2018's texture features, approximated): how many pitched sources sound at once, per
 // window of `window` s every `hop` s of the mono clip (as AudioLoader.LoadWindows cuts them). Per frame of the window's
 // constant-Q magnitude (the featuriser's: 36 bins per octave from C1), the harmonic-summation salience of every candidate
@@ -729,10 +760,6 @@ static void LayerColumns(Dataset dataset, double window, double hop, string path
     var options = new FeaturizerOptions();
     var loader = new AudioLoader(new FeaturizerOptions { ExcerptSeconds = window });
     var cqt = new ConstantQ(ClipAnalyzer.CqtOptionsFor(options));
-    int bpo = 36;
-    int[] offsets = [.. Enumerable.Range(1, 5).Select(h => (int)Math.Round(bpo * Math.Log2(h)))];
-    double[] weights = [.. Enumerable.Range(0, 5).Select(h => Math.Pow(0.8, h))];
-    int lo = (36 - 24) * 3, hi = (84 - 24) * 3;
     int[] harmonicIntervals = [-36, 36, 57, 72]; // bins from a stronger source at which a peak is its harmonic (or it is ours)
     double frameRate = (double)options.SampleRate / options.HopLength;
     var lines = new ConcurrentBag<string>();
@@ -742,24 +769,8 @@ static void LayerColumns(Dataset dataset, double window, double hop, string path
         var song = loader.LoadWindows(item.Path, new WindowOptions { HopSeconds = hop, CoverEnd = false });
         foreach (var win in song.Windows)
         {
-            var c = cqt.Magnitude(win.Signal, out _);
-            int frames = c.Cols;
-            var sal = new double[frames][];
-            var best = new double[frames];
-            for (int t = 0; t < frames; t++)
-            {
-                sal[t] = new double[hi - lo + 1];
-                for (int b = lo; b <= hi; b++)
-                {
-                    double v = 0;
-                    for (int k = 0; k < offsets.Length; k++)
-                        if (b + offsets[k] < c.Rows) v += weights[k] * c[b + offsets[k], t];
-                    sal[t][b - lo] = v;
-                    best[t] = Math.Max(best[t], v);
-                }
-            }
-            var sortedBest = best.OrderBy(v => v).ToArray();
-            double floor = 0.3 * sortedBest[(int)(0.95 * (frames - 1))];
+            var (sal, best, floor) = PitchSalience(cqt, win.Signal);
+            int frames = sal.Length;
             var count = new int[frames];
             for (int t = 0; t < frames; t++)
             {
@@ -802,6 +813,109 @@ static void LayerColumns(Dataset dataset, double window, double hop, string path
     File.WriteAllLines(path, ["song,window,layers_mean,layers_std,layers_share_0,layers_share_1,layers_share_2,layers_share_3plus,layers_changes_per_s,layers_changes_01_per_s",
         .. lines.OrderBy(l => l, StringComparer.Ordinal)]);
     Console.WriteLine($"musical layers of {dataset.Items.Count} clips written to {path} ({clock.Elapsed.TotalSeconds:F0} s)");
+}
+
+// The melody (Panda et al. 2018's melodic and expressive features, approximated): per window of `window` s every `hop`
+// s, the predominant pitch of every frame is the best of the harmonic-summation salience (PitchSalience: C2 to C6, 1/3
+// semitone) where that best reaches the window's floor (a voiced frame). Contours are runs of voiced frames moving at
+// most a semitone from frame to frame, kept from 5 frames (116 ms). Columns (MelodyValues): the voiced share; the mean,
+// spread and 5-95 % range of the voiced pitch (semitones); contours per second and their mean length (s); the mean step
+// within contours (semitones per frame); the share of contour frames in a glide (4 or more frames moving one way, a
+// semitone or more in all); the wobble of a contour around its 9-frame (0.2 s) moving mean (vibrato's extent,
+// semitones) and its turns per second (vibrato's rate); the mean interval between consecutive contours' medians, the
+// share of those intervals of 3 semitones or more (leaps) and of rising ones.
+static void MelodyColumns(Dataset dataset, double window, double hop, string path)
+{
+    var options = new FeaturizerOptions();
+    var loader = new AudioLoader(new FeaturizerOptions { ExcerptSeconds = window });
+    var cqt = new ConstantQ(ClipAnalyzer.CqtOptionsFor(options));
+    double frameRate = (double)options.SampleRate / options.HopLength;
+    var lines = new ConcurrentBag<string>();
+    var clock = Stopwatch.StartNew();
+    Parallel.ForEach(dataset.Items, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, item =>
+    {
+        var song = loader.LoadWindows(item.Path, new WindowOptions { HopSeconds = hop, CoverEnd = false });
+        foreach (var win in song.Windows)
+        {
+            var (sal, best, floor) = PitchSalience(cqt, win.Signal);
+            var values = MelodyValues(sal, best, floor, frameRate);
+            lines.Add($"{item.SongId},{win.Index}," + string.Join(",", values.Select(v => v.ToString("R", Invariant.Culture))));
+        }
+    });
+    File.WriteAllLines(path, ["song,window,melody_voiced_share,melody_pitch_mean,melody_pitch_std,melody_pitch_range,melody_contours_per_s,"
+        + "melody_contour_mean_s,melody_step_mean,melody_glide_share,melody_wobble,melody_wobble_rate,melody_interval_mean,melody_leap_share,"
+        + "melody_rising_share",
+        .. lines.OrderBy(l => l, StringComparer.Ordinal)]);
+    Console.WriteLine($"melody columns of {dataset.Items.Count} clips written to {path} ({clock.Elapsed.TotalSeconds:F0} s)");
+}
+
+static double[] MelodyValues(double[][] sal, double[] best, double floor, double frameRate)
+{
+    int frames = sal.Length;
+    var values = new double[13];
+    // the predominant pitch in semitones above C2, NaN where unvoiced
+    var pitch = new double[frames];
+    for (int t = 0; t < frames; t++)
+        pitch[t] = best[t] > 0 && best[t] >= floor ? Array.IndexOf(sal[t], best[t]) / 3.0 : double.NaN;
+    var voiced = pitch.Where(p => !double.IsNaN(p)).OrderBy(p => p).ToArray();
+    if (voiced.Length == 0) return values;
+    double mean = voiced.Average();
+    values[0] = voiced.Length / (double)frames;
+    values[1] = mean;
+    values[2] = Math.Sqrt(voiced.Average(p => (p - mean) * (p - mean)));
+    values[3] = voiced[(int)(0.95 * (voiced.Length - 1))] - voiced[(int)(0.05 * (voiced.Length - 1))];
+    // contours: runs of voiced frames stepping at most a semitone, of 5 frames or more
+    var contours = new List<double[]>();
+    for (int t = 0; t < frames;)
+    {
+        if (double.IsNaN(pitch[t])) { t++; continue; }
+        int start = t++;
+        while (t < frames && !double.IsNaN(pitch[t]) && Math.Abs(pitch[t] - pitch[t - 1]) <= 1) t++;
+        if (t - start >= 5) contours.Add(pitch[start..t]);
+    }
+    if (contours.Count == 0) return values;
+    int contourFrames = contours.Sum(c => c.Length);
+    double steps = 0, wobble = 0;
+    int glideFrames = 0, turns = 0;
+    foreach (var c in contours)
+    {
+        for (int i = 1; i < c.Length; i++) steps += Math.Abs(c[i] - c[i - 1]);
+        // glides: runs moving one way (no step back) of 4 frames or more and a semitone or more in all
+        for (int i = 0; i < c.Length - 1;)
+        {
+            int sign = Math.Sign(c[i + 1] - c[i]), j = i + 1;
+            if (sign == 0) { i++; continue; }
+            while (j + 1 < c.Length && Math.Sign(c[j + 1] - c[j]) == sign) j++;
+            if (j - i + 1 >= 4 && Math.Abs(c[j] - c[i]) >= 1) glideFrames += j - i + 1;
+            i = j;
+        }
+        // wobble around the 9-frame moving mean, and its turns (sign changes of the residual)
+        double previous = 0;
+        for (int i = 0; i < c.Length; i++)
+        {
+            int a = Math.Max(0, i - 4), b = Math.Min(c.Length, i + 5);
+            double local = 0;
+            for (int k = a; k < b; k++) local += c[k];
+            double residual = c[i] - local / (b - a);
+            wobble += residual * residual;
+            if (residual * previous < 0) turns++;
+            if (residual != 0) previous = residual;
+        }
+    }
+    double contourSeconds = contourFrames / frameRate;
+    values[4] = contours.Count / (frames / frameRate);
+    values[5] = contourSeconds / contours.Count;
+    values[6] = steps / (contourFrames - contours.Count);
+    values[7] = glideFrames / (double)contourFrames;
+    values[8] = Math.Sqrt(wobble / contourFrames);
+    values[9] = turns / 2.0 / contourSeconds;
+    var medians = contours.Select(c => c.Order().ElementAt(c.Length / 2)).ToArray();
+    var intervals = medians.Zip(medians.Skip(1), (x, y) => y - x).ToArray();
+    if (intervals.Length == 0) return values;
+    values[10] = intervals.Average(Math.Abs);
+    values[11] = intervals.Count(v => Math.Abs(v) >= 3) / (double)intervals.Length;
+    values[12] = intervals.Count(v => v > 0) / (double)intervals.Length;
+    return values;
 }
 
 // How the frames' coefficients move together, which per-coefficient statistics do not see (the single-Gaussian "bag of
