@@ -11,8 +11,10 @@ members are combined. Standard library only.
       the same vote with its low-arousal mass shared out by the mean of the "name~low" specialists, its high-arousal
       mass (angry + happy) by the mean of the "name~high" ones, and both
   python3 bench/Windows/analyses/oof_votes.py swap OOF.csv OTHER.csv
-      the vote of OOF.csv's RBF SVM, LightGBM and first MLP against the same vote with OTHER.csv's RBF SVM (a run on the
-      same folds with other columns) in place of OOF.csv's, and beside it as a fourth member
+      the vote of OOF.csv's RBF SVM, LightGBM and first MLP against the same vote with OTHER.csv's RBF SVM (a run with
+      other columns) in place of OOF.csv's, and beside it as a fourth member. Both runs must have the same songs,
+      labels and repetitions; that they used the same folds (the same --seed) cannot be read from the files, so it is
+      the caller's to check
   python3 bench/Windows/analyses/oof_votes.py agreement OOF.csv METADATA.csv
       the same vote's accuracy by the dataset's PQuad (the share of a song's mood tags in its quadrant)
 
@@ -161,8 +163,12 @@ def swap(path, other_path):
     probs, labels = load(path)
     other, other_labels = load(other_path)
     if other_labels != labels:
-        sys.exit(f'{other_path}: not the songs, labels and repetitions of {path} (other folds?)')
+        sys.exit(f'{other_path}: not the songs, labels and repetitions of {path}')
     rbf, lgb, mlps = base_members(probs)
+    if not (rbf and lgb and mlps):
+        sys.exit(f'{path}: needs an RBF SVM, a LightGBM and an MLP (has {", ".join(sorted(probs))})')
+    if not base_members(other)[0]:
+        sys.exit(f'{other_path}: needs an RBF SVM (has {", ".join(sorted(other))})')
     other_rbf = base_members(other)[0][0]
     show('vote', first_vote(probs), labels)
     show(f'  with the RBF SVM of {other_path}', mean([other[other_rbf], probs[lgb[0]], probs[mlps[0]]]), labels)
