@@ -15,6 +15,7 @@ public sealed class TempDirTests
             Assert.StartsWith("mmcs-tempdir-test-", Path.GetFileName(path), StringComparison.Ordinal);
             Assert.Equal(Path.Combine(path, "a", "b.txt"), tmp.File(Path.Combine("a", "b.txt")));
             Assert.False(File.Exists(tmp.File("b.txt"))); // File names a path, it creates nothing
+            Assert.False(Directory.Exists(tmp.File("a"))); // nor the folders on it: Write makes those
             written = tmp.Write(Path.Combine("a", "b.txt"), [1, 2, 3]);
             Assert.Equal([1, 2, 3], File.ReadAllBytes(written));
         }
