@@ -6,7 +6,7 @@
 //   dotnet run -c Release --project bench/Windows -- [--windows 25.5,10,6,3] [--trainers sdca_maxent,rbf_svm,lightgbm]
 //       [--folds 10] [--repeats 1] [--seed 42] [--hop S] [--excerpt S] [--set seed|full] [--context true] [--context-columns a,b]
 //       [--aggregate mean|geometric] [--augment N] [--train-copies false] [--tta true] [--tta-copies K] [--test-hop S] [--member FILE#MODEL]
-//       [--train-fraction F[,F...]] [--oof FILE] [--class-bias true] [--extra-columns FILE] [--stereo true] [--layers true] [--melody true] [--correlations KIND,...] [--drop-columns PREFIX,...] [--agreement-weight T] [--data DIR]
+//       [--train-fraction F[,F...]] [--oof FILE] [--class-bias true] [--extra-columns FILE] [--stereo true] [--layers true] [--melody true] [--melody-probe FILE] [--correlations KIND,...] [--drop-columns PREFIX,...] [--agreement-weight T] [--data DIR]
 //
 // --context true appends to every window row its song's whole-excerpt features (prefixed "song_"); --context-columns a,b
 // only those.
@@ -30,9 +30,11 @@
 // "song,window,name..." and one line per song and window index (window k of the run's one window length and hop);
 // a copy takes its original window's values. Every window row must find its line.
 // --stereo true: such columns from the clips' two channels (StereoColumns below; written once to bench/out/windows/);
-// --layers true: the number of simultaneous pitched sources ("musical layers", LayerColumns below); --correlations mel,chroma
-// (or mfcc, contrast, mfcc-rest, mfcc-delta, mfcc-contrast): how rows of the analysis move together over the frames (CorrelationColumns below).
-// They can be combined.
+// --layers true: the number of simultaneous pitched sources ("musical layers", LayerColumns below); --melody true: the
+// contours of the predominant melody (MelodyColumns below); --correlations mel,chroma (or mfcc, contrast, mfcc-rest,
+// mfcc-delta, mfcc-contrast): how rows of the analysis move together over the frames (CorrelationColumns below).
+// They can be combined. --melody-probe FILE prints the melody's median note per half second of a clip and exits (to
+// look at what the melody columns follow, e.g. on a synthetic melody over a bass).
 // --agreement-weight T counts the training windows (and copies) of songs whose PQuad (the share of their AllMusic mood
 // tags in their quadrant, panda_dataset_taffc_metadata.csv in the dataset folder) is T or more twice: the rows are
 // repeated, a weight of 2 for every trainer. Test songs are scored as always.
@@ -67,11 +69,33 @@ var opts = ParseArgs(args);
 // a misspelt option would otherwise run the baseline unnoticed
 string[] known = ["windows", "trainers", "folds", "repeats", "seed", "hop", "excerpt", "set", "context", "context-columns", "aggregate",
     "augment", "train-copies", "tta", "tta-copies", "test-hop", "member", "train-fraction", "oof", "class-bias", "extra-columns", "stereo", "layers", "melody",
-    "correlations", "drop-columns", "agreement-weight", "data"];
+    "correlations", "drop-columns", "agreement-weight", "data", "melody-probe"];
 foreach (string name in opts.Keys)
     if (!known.Contains(name)) throw new ArgumentException($"--{name}: not an option of this bench (options: --{string.Join(", --", known)})");
 foreach (string flag in new[] { "context", "tta", "train-copies", "stereo", "layers", "melody" })
     if (opts.TryGetValue(flag, out var v) && v is not ("true" or "false")) throw new ArgumentException($"--{flag} {v}: true or false");
+// --melody-probe FILE: the melody's pitch track of a clip (MelodyContours), its median note per half second, and exit
+if (opts.TryGetValue("melody-probe", out var probePath))
+{
+    var probeOptions = new FeaturizerOptions();
+    var signal = new AudioLoader(probeOptions).Load(probePath);
+    var probeCqtOptions = ClipAnalyzer.CqtOptionsFor(probeOptions);
+    var probeCqt = new ConstantQ(probeCqtOptions);
+    var track = new MelodyContours(MelodyOptions.ForCqt(probeCqtOptions)).Track(probeCqt.Magnitude(signal, out _));
+    var (sal1, best1, floor1) = PitchSalience(probeCqt, signal);
+    var track1 = sal1.Select((s, t) => best1[t] > 0 && best1[t] >= floor1 ? Array.IndexOf(s, best1[t]) : -1).ToArray();
+    int perHalf = (int)Math.Round(probeOptions.SampleRate / (double)probeOptions.HopLength / 2);
+    static string Median(IEnumerable<int> bins, int firstMidi)
+    {
+        var part = bins.Where(p => p >= 0).Order().ToArray();
+        return (part.Length == 0 ? "-" : (firstMidi + part[part.Length / 2] / 3.0).ToString("F1", Invariant.Culture)) + $" ({part.Length} voiced)";
+    }
+    Console.WriteLine("time  MIDI (MelodyContours)  MIDI (first version)");
+    for (int t0 = 0; t0 < track.Length; t0 += perHalf)
+        Console.WriteLine($"{(t0 * probeOptions.HopLength / (double)probeOptions.SampleRate).ToString("F2", Invariant.Culture)} s  "
+            + $"{Median(track.Skip(t0).Take(perHalf), 24)}  {Median(track1.Skip(t0).Take(perHalf), 36)}");
+    return 0;
+}
 string repo = FindRepoRoot();
 string data = opts.GetValueOrDefault("data") ?? Path.Combine(Environment.GetEnvironmentVariable("MMCS_SHARED_DIR") ?? Path.Combine(repo, "..", "shared"), "datasets", "4q-dev");
 if (!Directory.Exists(data))
@@ -117,8 +141,9 @@ foreach (var (wanted, kind) in new[] { (stereo, "stereo"), (layers, "layers"), (
     if (!wanted) continue;
     double hop = hopArg ?? windows[0] / 2;
     // v2: the stereo windows are numbered without the silent ones (as the featuriser's)
+    // melody-v3: MelodyContours (MelodyColumns below)
     // the correlations come from the featuriser's analysis: its code version is in their name
-    string name = kind switch { "stereo" => "stereo-v2", "correlations" => $"correlations-{string.Join('+', correlationKinds)}", _ => kind };
+    string name = kind switch { "stereo" => "stereo-v2", "melody" => "melody-v3", "correlations" => $"correlations-{string.Join('+', correlationKinds)}", _ => kind };
     string version = kind == "correlations" ? $"-{FeatureCache.CodeVersion}" : "";
     string path = Path.Combine(outDir, $"{name}-w{windows[0].ToString(Invariant.Culture)}-h{hop.ToString(Invariant.Culture)}{version}.csv");
     if (!File.Exists(path))
@@ -816,20 +841,19 @@ static void LayerColumns(Dataset dataset, double window, double hop, string path
 }
 
 // The melody (Panda et al. 2018's melodic and expressive features, approximated): per window of `window` s every `hop`
-// s, the predominant pitch of every frame is the best of the harmonic-summation salience (PitchSalience: C2 to C6, 1/3
-// semitone) where that best reaches the window's floor (a voiced frame). Contours are runs of voiced frames moving at
-// most a semitone from frame to frame, kept from 5 frames (116 ms). Columns (MelodyValues): the voiced share; the mean,
-// spread and 5-95 % range of the voiced pitch (semitones); contours per second and their mean length (s); the mean step
-// within contours (semitones per frame); the share of contour frames in a glide (4 or more frames moving one way, a
-// semitone or more in all); the wobble of a contour around its 9-frame (0.2 s) moving mean (vibrato's extent,
-// semitones) and its turns per second (vibrato's rate); the mean interval between consecutive contours' medians, the
-// share of those intervals of 3 semitones or more (leaps) and of rising ones.
+// s, the 13 values of the featuriser's MelodyContours (its predominant pitch per frame on a whitened CQT, checked
+// against the octave below so that a loud bass does not win; contours of voiced frames moving at most a semitone per
+// frame; their rate, lengths, steps, glides, vibrato-like wobble and its rate, intervals, leaps and rising share).
+// melody-w6-h3.csv was the first version (an unwhitened harmonic sum from C2, as LayerColumns' PitchSalience, which
+// followed the bass), melody-v2 the whitened one as a copy in this file (its pitch mean in semitones above G2), v3 the
+// same from MelodyContours (the pitch mean in MIDI, 43 more).
 static void MelodyColumns(Dataset dataset, double window, double hop, string path)
 {
     var options = new FeaturizerOptions();
     var loader = new AudioLoader(new FeaturizerOptions { ExcerptSeconds = window });
-    var cqt = new ConstantQ(ClipAnalyzer.CqtOptionsFor(options));
-    double frameRate = (double)options.SampleRate / options.HopLength;
+    var cqtOptions = ClipAnalyzer.CqtOptionsFor(options);
+    var cqt = new ConstantQ(cqtOptions);
+    var melody = new MelodyContours(MelodyOptions.ForCqt(cqtOptions));
     var lines = new ConcurrentBag<string>();
     var clock = Stopwatch.StartNew();
     Parallel.ForEach(dataset.Items, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, item =>
@@ -837,85 +861,12 @@ static void MelodyColumns(Dataset dataset, double window, double hop, string pat
         var song = loader.LoadWindows(item.Path, new WindowOptions { HopSeconds = hop, CoverEnd = false });
         foreach (var win in song.Windows)
         {
-            var (sal, best, floor) = PitchSalience(cqt, win.Signal);
-            var values = MelodyValues(sal, best, floor, frameRate);
+            var values = melody.Describe(melody.Track(cqt.Magnitude(win.Signal, out _)));
             lines.Add($"{item.SongId},{win.Index}," + string.Join(",", values.Select(v => v.ToString("R", Invariant.Culture))));
         }
     });
-    File.WriteAllLines(path, ["song,window,melody_voiced_share,melody_pitch_mean,melody_pitch_std,melody_pitch_range,melody_contours_per_s,"
-        + "melody_contour_mean_s,melody_step_mean,melody_glide_share,melody_wobble,melody_wobble_rate,melody_interval_mean,melody_leap_share,"
-        + "melody_rising_share",
-        .. lines.OrderBy(l => l, StringComparer.Ordinal)]);
+    File.WriteAllLines(path, ["song,window," + string.Join(",", MelodyContours.Names), .. lines.OrderBy(l => l, StringComparer.Ordinal)]);
     Console.WriteLine($"melody columns of {dataset.Items.Count} clips written to {path} ({clock.Elapsed.TotalSeconds:F0} s)");
-}
-
-static double[] MelodyValues(double[][] sal, double[] best, double floor, double frameRate)
-{
-    int frames = sal.Length;
-    var values = new double[13];
-    // the predominant pitch in semitones above C2, NaN where unvoiced
-    var pitch = new double[frames];
-    for (int t = 0; t < frames; t++)
-        pitch[t] = best[t] > 0 && best[t] >= floor ? Array.IndexOf(sal[t], best[t]) / 3.0 : double.NaN;
-    var voiced = pitch.Where(p => !double.IsNaN(p)).OrderBy(p => p).ToArray();
-    if (voiced.Length == 0) return values;
-    double mean = voiced.Average();
-    values[0] = voiced.Length / (double)frames;
-    values[1] = mean;
-    values[2] = Math.Sqrt(voiced.Average(p => (p - mean) * (p - mean)));
-    values[3] = voiced[(int)(0.95 * (voiced.Length - 1))] - voiced[(int)(0.05 * (voiced.Length - 1))];
-    // contours: runs of voiced frames stepping at most a semitone, of 5 frames or more
-    var contours = new List<double[]>();
-    for (int t = 0; t < frames;)
-    {
-        if (double.IsNaN(pitch[t])) { t++; continue; }
-        int start = t++;
-        while (t < frames && !double.IsNaN(pitch[t]) && Math.Abs(pitch[t] - pitch[t - 1]) <= 1) t++;
-        if (t - start >= 5) contours.Add(pitch[start..t]);
-    }
-    if (contours.Count == 0) return values;
-    int contourFrames = contours.Sum(c => c.Length);
-    double steps = 0, wobble = 0;
-    int glideFrames = 0, turns = 0;
-    foreach (var c in contours)
-    {
-        for (int i = 1; i < c.Length; i++) steps += Math.Abs(c[i] - c[i - 1]);
-        // glides: runs moving one way (no step back) of 4 frames or more and a semitone or more in all
-        for (int i = 0; i < c.Length - 1;)
-        {
-            int sign = Math.Sign(c[i + 1] - c[i]), j = i + 1;
-            if (sign == 0) { i++; continue; }
-            while (j + 1 < c.Length && Math.Sign(c[j + 1] - c[j]) == sign) j++;
-            if (j - i + 1 >= 4 && Math.Abs(c[j] - c[i]) >= 1) glideFrames += j - i + 1;
-            i = j;
-        }
-        // wobble around the 9-frame moving mean, and its turns (sign changes of the residual)
-        double previous = 0;
-        for (int i = 0; i < c.Length; i++)
-        {
-            int a = Math.Max(0, i - 4), b = Math.Min(c.Length, i + 5);
-            double local = 0;
-            for (int k = a; k < b; k++) local += c[k];
-            double residual = c[i] - local / (b - a);
-            wobble += residual * residual;
-            if (residual * previous < 0) turns++;
-            if (residual != 0) previous = residual;
-        }
-    }
-    double contourSeconds = contourFrames / frameRate;
-    values[4] = contours.Count / (frames / frameRate);
-    values[5] = contourSeconds / contours.Count;
-    values[6] = steps / (contourFrames - contours.Count);
-    values[7] = glideFrames / (double)contourFrames;
-    values[8] = Math.Sqrt(wobble / contourFrames);
-    values[9] = turns / 2.0 / contourSeconds;
-    var medians = contours.Select(c => c.Order().ElementAt(c.Length / 2)).ToArray();
-    var intervals = medians.Zip(medians.Skip(1), (x, y) => y - x).ToArray();
-    if (intervals.Length == 0) return values;
-    values[10] = intervals.Average(Math.Abs);
-    values[11] = intervals.Count(v => Math.Abs(v) >= 3) / (double)intervals.Length;
-    values[12] = intervals.Count(v => v > 0) / (double)intervals.Length;
-    return values;
 }
 
 // How the frames' coefficients move together, which per-coefficient statistics do not see (the single-Gaussian "bag of
