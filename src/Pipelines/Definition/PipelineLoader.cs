@@ -97,9 +97,15 @@ public static class PipelineLoader
         var searched = new Mmcs.Train.Tabular.AutoMlOptions { Trainers = definition.Train.Automl.Trainers };
         if (Refusal(searched.Validate) is { } badTrainers)
             issues.Add(new PipelineIssue(file, Line(root, "train.automl.trainers"), 1, "train.automl.trainers", badTrainers));
-        else if (definition.Train.Automl.Start is { } starts &&
-            Refusal(() => (searched with { StartingPoints = starts.Select(Mmcs.Train.Tabular.Search.StartingPoint.Parse).ToArray() }).Validate()) is { } refused)
-            issues.Add(new PipelineIssue(file, Line(root, "train.automl.start"), 1, "train.automl.start", refused));
+        else
+        {
+            if (definition.Train.Automl.Start is { } starts &&
+                Refusal(() => (searched with { StartingPoints = starts.Select(Mmcs.Train.Tabular.Search.StartingPoint.Parse).ToArray() }).Validate()) is { } refused)
+                issues.Add(new PipelineIssue(file, Line(root, "train.automl.start"), 1, "train.automl.start", refused));
+            if (definition.Train.Automl.DropColumns is { } drops &&
+                Refusal(() => (searched with { DropColumns = Mmcs.Train.Tabular.AutoMlOptions.ParseDropColumns(drops) }).Validate()) is { } dropRefused)
+                issues.Add(new PipelineIssue(file, Line(root, "train.automl.drop_columns"), 1, "train.automl.drop_columns", dropRefused));
+        }
         if (issues.Count > 0) throw new PipelineValidationException(issues);
         return new LoadedPipeline(definition, file, baseDirectory);
     }

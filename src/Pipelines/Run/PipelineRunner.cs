@@ -638,6 +638,7 @@ public sealed class PipelineRunner
             MaxTrials = a.MaxTrials,
             TopTrainers = a.TopTrainers,
             StartingPoints = (a.Start ?? []).Select(StartingPoint.Parse).ToArray(),
+            DropColumns = AutoMlOptions.ParseDropColumns(a.DropColumns ?? []),
             RefitExtra = refitCopies,
             RefitExtraFor = refitTrainers,
             Seed = a.Seed,
@@ -660,7 +661,7 @@ public sealed class PipelineRunner
                 List<IMoodClassifier> specialists = [];
                 try
                 {
-                    specialists = PairSpecialists(f, fit, pair, result.TopModels, refitTrainers, a.Seed, ct);
+                    specialists = PairSpecialists(f, fit, pair, result.TopModels, refitTrainers, options.DropColumnsOf, a.Seed, ct);
                     model = new EnsembleClassifier([.. result.TopModels, .. specialists],
                         [.. result.TopModels.Select(m => "tabular-" + m.Trainer), .. result.TopModels.Select(m => $"pair-{m.Trainer}")],
                         roles: [.. result.TopModels.Select(_ => EnsembleRole.Vote), .. specialists.Select(_ => EnsembleRole.Pair)]);
@@ -696,7 +697,7 @@ public sealed class PipelineRunner
     /// <paramref name="pair"/> classes alone (labelled by them, in the dataset's label order; with the copies for the
     /// trainers of augmentation.refit_trainers, as their votes were).</summary>
     private List<IMoodClassifier> PairSpecialists(Featurised f, int[] fit, string[] pair, IReadOnlyList<TabularClassifier> voters,
-        string[] refitTrainers, int seed, CancellationToken ct)
+        string[] refitTrainers, Func<string, IReadOnlyList<string>> dropColumnsOf, int seed, CancellationToken ct)
     {
         var classes = f.Labels.Where(l => pair.Contains(l, StringComparer.Ordinal)).ToArray();
         if (classes.Length != 2)
@@ -716,7 +717,8 @@ public sealed class PipelineRunner
                 ct.ThrowIfCancellationRequested();
                 bool copies = refitTrainers.Contains(voter.Trainer, StringComparer.OrdinalIgnoreCase);
                 if (copies) withCopies ??= Table(originals.Concat(AugmentedFor(f, inPair)));
-                var fitted = FittedPipeline.Fit(copies ? withCopies! : data, null, voter.Pipeline.Trainer, voter.Configuration, seed, ct);
+                var fitted = FittedPipeline.Fit(copies ? withCopies! : data, null, voter.Pipeline.Trainer, voter.Configuration, seed, ct,
+                    dropColumnsOf(voter.Trainer));
                 specialists.Add(new TabularClassifier(fitted, classes, voter.VectorSet));
             }
             return specialists;

@@ -92,6 +92,33 @@ public sealed record AutoMlOptions
     /// searched trainer; the cfo tuner only): the first trial of such a trainer is its starting point.</summary>
     public IReadOnlyList<Search.StartingPoint> StartingPoints { get; init; } = [];
 
+    /// <summary>Per trainer (by name), prefixes of the columns its models do not read: e.g. columns that help the others
+    /// but not it. Its trials, refits and vote see the same table; only its preprocessing leaves them out.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> DropColumns { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
+    /// <summary><see cref="DropColumns"/> from texts "trainer:prefix[,prefix...]" (e.g. "mlp:melody_"); a trainer
+    /// named twice has the union of its prefixes.</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>> ParseDropColumns(IEnumerable<string> texts)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        var result = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
+        foreach (string text in texts)
+        {
+            int colon = text?.IndexOf(':', StringComparison.Ordinal) ?? -1;
+            var prefixes = colon > 0 ? text![(colon + 1)..].Split(',', StringSplitOptions.TrimEntries) : [];
+            if (colon <= 0 || prefixes.Any(p => p.Length == 0))
+                throw new MmcsException(ErrorCodes.InvalidParameterValue, $"'{text}': columns to drop are given as trainer:prefix[,prefix...], e.g. mlp:melody_");
+            string trainer = text![..colon].Trim();
+            if (!result.TryGetValue(trainer, out var list)) result[trainer] = list = [];
+            list.AddRange(prefixes.Where(p => !list.Contains(p, StringComparer.Ordinal)));
+        }
+        return result.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)kv.Value, StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The column prefixes <paramref name="trainer"/>'s models do not read (<see cref="DropColumns"/>).</summary>
+    public IReadOnlyList<string> DropColumnsOf(string trainer) =>
+        DropColumns.FirstOrDefault(kv => string.Equals(kv.Key, trainer, StringComparison.OrdinalIgnoreCase)).Value ?? [];
+
     /// <summary>The search space of <paramref name="trainer"/>, moved to its starting point if it has one.</summary>
     public Search.SearchSpace SpaceOf(TrainerCandidate trainer)
     {
@@ -129,6 +156,14 @@ public sealed record AutoMlOptions
             if (!trainers.Any(t => string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase)))
                 throw new MmcsException(ErrorCodes.InvalidParameterValue,
                     $"'{name}' is refitted on extra rows but is not among the trainers searched ({string.Join(", ", trainers.Select(t => t.Name))})");
+        }
+        foreach (var (name, prefixes) in DropColumns)
+        {
+            if (!trainers.Any(t => string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase)))
+                throw new MmcsException(ErrorCodes.InvalidParameterValue,
+                    $"columns are dropped for '{name}', which is not among the trainers searched ({string.Join(", ", trainers.Select(t => t.Name))})");
+            if (prefixes.Count == 0 || prefixes.Any(string.IsNullOrWhiteSpace))
+                throw new MmcsException(ErrorCodes.InvalidParameterValue, $"the columns dropped for '{name}' need non-empty name prefixes");
         }
         if (StartingPoints.Count > 0 && Tuner != TunerKind.Cfo)
             throw new MmcsException(ErrorCodes.InvalidParameterValue, "starting points need the cfo tuner (random search never starts from a point)");

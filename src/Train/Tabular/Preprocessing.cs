@@ -37,8 +37,15 @@ public static class Selectors
 /// <param name="SelectFraction">The share of encoded columns kept by the selector, in (0, 1].</param>
 public sealed record PreprocessOptions(string Normalizer = Normalizers.None, string Selector = Selectors.None, double SelectFraction = 1)
 {
+    /// <summary>Input columns whose names start with one of these are left out of the model's inputs (still imputed,
+    /// encoded and scaled with the rest, so the fitted state keeps every input column; the selector chooses among the
+    /// others and its fraction counts them only).</summary>
+    public IReadOnlyList<string> DropColumns { get; init; } = [];
+
     public void Validate()
     {
+        if (DropColumns.Any(string.IsNullOrWhiteSpace))
+            throw new MmcsException(ErrorCodes.InvalidParameterValue, "a column prefix to drop is empty");
         if (!Normalizers.All.Contains(Normalizer))
             throw new MmcsException(ErrorCodes.InvalidParameterValue, $"unknown normaliser '{Normalizer}' (known: {string.Join(", ", Normalizers.All)})");
         if (!Selectors.All.Contains(Selector))
@@ -137,16 +144,24 @@ public sealed record FittedPreprocessor
             Scale = Enumerable.Repeat(1.0, names.Count).ToArray(),
             Selected = Enumerable.Range(0, names.Count).ToArray(),
         };
+        // the encoded columns the model may read: all but those of the dropped input columns ("name=level" is name's)
+        var allowed = Enumerable.Range(0, names.Count).Where(i =>
+        {
+            string input = isNumeric[i] ? names[i] : names[i][..names[i].LastIndexOf('=')];
+            return !options.DropColumns.Any(p => input.StartsWith(p, StringComparison.Ordinal));
+        }).ToArray();
+        if (allowed.Length == 0)
+            throw new MmcsException(ErrorCodes.InvalidParameterValue, $"dropping the columns starting with {string.Join(", ", options.DropColumns)} leaves none of the {frame.Columns.Count}");
         var encoded = partial.Encode(frame, rows);
         var (offset, scale) = FitScaler(encoded, isNumeric, options.Normalizer);
-        var fitted = partial with { Offset = offset, Scale = scale };
-        if (options.Selector == Selectors.None || options.SelectFraction >= 1 || names.Count <= 1) return fitted;
+        var fitted = partial with { Offset = offset, Scale = scale, Selected = allowed };
+        if (options.Selector == Selectors.None || options.SelectFraction >= 1 || allowed.Length <= 1) return fitted;
 
         var scaled = fitted.Apply(encoded);
         var y = rows.Select(r => labels[r]).ToArray();
         var scores = options.Selector == Selectors.AnovaF ? AnovaF(scaled, y, classes) : MutualInformation(scaled, y, classes);
-        int keep = Math.Max(1, (int)Math.Round(options.SelectFraction * names.Count));
-        var selected = Enumerable.Range(0, names.Count).OrderByDescending(i => scores[i]).ThenBy(i => i).Take(keep).Order().ToArray();
+        int keep = Math.Max(1, (int)Math.Round(options.SelectFraction * allowed.Length));
+        var selected = allowed.OrderByDescending(i => scores[i]).ThenBy(i => i).Take(keep).Order().ToArray();
         return fitted with { Selected = selected, SelectionScores = scores };
     }
 

@@ -115,6 +115,11 @@ public static class TabularAutoMl
             string name = trainers.First(t => string.Equals(t.Name, start.Trainer, StringComparison.OrdinalIgnoreCase)).Name;
             run.LogParams(new Dictionary<string, string> { ["start." + name] = (start with { Trainer = name }).ToString() });
         }
+        foreach (var trainer in trainers)
+        {
+            if (options.DropColumnsOf(trainer.Name) is { Count: > 0 } dropped)
+                run.LogParams(new Dictionary<string, string> { ["drop_columns." + trainer.Name] = string.Join(",", dropped) });
+        }
         var spaces = trainers.Select(options.SpaceOf).ToArray();
         ITuner tuner = options.Tuner == TunerKind.Cfo ? new CfoTuner(spaces, options.Seed) : new RandomSearchTuner(spaces, options.Seed);
         var clock = Stopwatch.StartNew();
@@ -244,7 +249,8 @@ public static class TabularAutoMl
         var clock = Stopwatch.StartNew();
         try
         {
-            var cv = CrossValidation.Run(data, folds, trainer, proposal.Configuration, options.Seed, keepPipelines: true, budget);
+            var cv = CrossValidation.Run(data, folds, trainer, proposal.Configuration, options.Seed, keepPipelines: true, budget,
+                options.DropColumnsOf(trainer.Name));
             var report = ClassificationReport.Compute(data.Labels, cv.OutOfFoldPredictions, data.ClassNames);
             double seconds = clock.Elapsed.TotalSeconds;
             child.LogMetric("cv_accuracy", report.Accuracy);
@@ -383,7 +389,8 @@ public static class TabularAutoMl
             var trainer = trainers.First(t => t.Name == trainerName);
             bool extraRows = withExtra != null && options.RefitExtraFor.Contains(trainerName, StringComparer.OrdinalIgnoreCase);
             if (extraRows) run.LogParams(new Dictionary<string, string> { ["refit_extra_rows." + trainerName] = options.RefitExtra!.RowCount.ToString(Invariant.Culture) });
-            var pipeline = FittedPipeline.Fit(extraRows ? withExtra! : data, null, trainer, ParseConfiguration(trainer, parameters), options.Seed, cancellationToken);
+            var pipeline = FittedPipeline.Fit(extraRows ? withExtra! : data, null, trainer, ParseConfiguration(trainer, parameters), options.Seed, cancellationToken,
+                options.DropColumnsOf(trainerName));
             return new TabularClassifier(pipeline, labels, options.VectorSet);
         }
 

@@ -25,12 +25,13 @@ public sealed class FittedPipeline : IDisposable
     public FittedPreprocessor Preprocessor { get; }
     public IFittedModel Model { get; }
 
-    /// <summary>Fits on <paramref name="rows"/> of <paramref name="data"/> (all rows when null).</summary>
+    /// <summary>Fits on <paramref name="rows"/> of <paramref name="data"/> (all rows when null); the model reads none
+    /// of the columns whose names start with one of <paramref name="dropColumns"/>.</summary>
     public static FittedPipeline Fit(TabularDataset data, IReadOnlyList<int>? rows, TrainerCandidate trainer, Configuration configuration,
-        int seed, CancellationToken cancellationToken = default)
+        int seed, CancellationToken cancellationToken = default, IReadOnlyList<string>? dropColumns = null)
     {
         rows ??= Enumerable.Range(0, data.RowCount).ToArray();
-        var preprocessor = FittedPreprocessor.Fit(data.Frame, data.Labels, data.ClassNames.Count, rows, trainer.Preprocessing(configuration));
+        var preprocessor = FittedPreprocessor.Fit(data.Frame, data.Labels, data.ClassNames.Count, rows, trainer.Preprocessing(configuration, dropColumns));
         var x = preprocessor.Transform(data.Frame, rows);
         var y = rows.Select(r => data.Labels[r]).ToArray();
         cancellationToken.ThrowIfCancellationRequested();
@@ -85,7 +86,8 @@ public sealed class CrossValidationResult : IDisposable
 public static class CrossValidation
 {
     public static CrossValidationResult Run(TabularDataset data, IReadOnlyList<(int[] Train, int[] Test)> folds, TrainerCandidate trainer,
-        Configuration configuration, int seed, bool keepPipelines = false, CancellationToken cancellationToken = default)
+        Configuration configuration, int seed, bool keepPipelines = false, CancellationToken cancellationToken = default,
+        IReadOnlyList<string>? dropColumns = null)
     {
         int n = data.RowCount;
         var probabilities = new double[n][];
@@ -97,7 +99,7 @@ public static class CrossValidation
             foreach (var (train, test) in folds)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var pipeline = FittedPipeline.Fit(data, train, trainer, configuration, seed, cancellationToken);
+                var pipeline = FittedPipeline.Fit(data, train, trainer, configuration, seed, cancellationToken, dropColumns);
                 try
                 {
                     var p = pipeline.Model.PredictProbabilities(pipeline.Preprocessor.Transform(data.Frame, test));

@@ -82,6 +82,17 @@ public class PipelineLoaderTests
     }
 
     [Fact]
+    public void Columns_dropped_per_trainer_bind_and_an_unsearched_trainer_or_a_bad_form_is_reported_at_its_line()
+    {
+        string With(string drop) => Valid.Replace("    metric: accuracy", "    metric: accuracy\n    trainers: [lightgbm, mlp]\n    drop_columns: " + drop);
+        Assert.Equal(["mlp:melody_,pitch_"], Parse(With("[\"mlp:melody_,pitch_\"]")).Definition.Train.Automl.DropColumns!);
+        var issue = Assert.Single(Assert.Throws<PipelineValidationException>(() => Parse(With("[\"rbf_svm:melody_\"]"))).Issues);
+        Assert.Equal(("train.automl.drop_columns", 17), (issue.Key, issue.Line));
+        Assert.Contains("columns are dropped for 'rbf_svm', which is not among the trainers searched (lightgbm, mlp)", issue.Message);
+        Assert.Contains("trainer:prefix[,prefix...]", Assert.Single(Assert.Throws<PipelineValidationException>(() => Parse(With("[mlp]"))).Issues).Message);
+    }
+
+    [Fact]
     public void A_misspelt_trainer_is_reported_at_its_line_when_the_file_is_validated_not_after_featurisation()
     {
         string With(string trainers) => Valid.Replace("    metric: accuracy", "    metric: accuracy\n    trainers: " + trainers);

@@ -251,6 +251,35 @@ public sealed class AutoMlTests(Xunit.Abstractions.ITestOutputHelper output) : I
     }
 
     [Fact]
+    public void A_trainers_dropped_columns_are_left_out_of_its_trials_refits_and_vote_but_not_out_of_the_others()
+    {
+        var data = SyntheticTables.Make(rows: 120, seed: 24, separation: 2);
+        var run = new RecordingRun();
+        using var result = TabularAutoMl.Run(data, Small("lightgbm", "sdca_maxent") with
+        {
+            MaxTrials = 2, TopTrainers = 2, ImportanceRepeats = 0, BootstrapResamples = 0,
+            DropColumns = AutoMlOptions.ParseDropColumns(["sdca_maxent:noise,red1", "sdca_maxent:noise"]),
+        }, run);
+        var sdca = result.TopModels.Single(m => m.Trainer == "sdca_maxent");
+        var lightgbm = result.TopModels.Single(m => m.Trainer == "lightgbm");
+        Assert.Equal(["inf0", "inf1", "inf2", "inf3", "red0"], sdca.Pipeline.Preprocessor.OutputNames);
+        Assert.Equal(data.Frame.ColumnNames, lightgbm.Pipeline.Preprocessor.OutputNames);
+        Assert.Equal("noise,red1", run.Params["drop_columns.sdca_maxent"]);
+        Assert.False(run.Params.ContainsKey("drop_columns.lightgbm"));
+        Assert.All(sdca.PredictProbabilities(data.Frame), row => Assert.Equal(1.0, row.Sum(), 6));
+    }
+
+    [Fact]
+    public void Columns_dropped_for_an_unsearched_trainer_or_in_a_bad_form_are_refused_before_any_work()
+    {
+        var data = SyntheticTables.Make(rows: 60, seed: 25);
+        Assert.Contains("columns are dropped for 'mlp', which is not among the trainers searched (lightgbm)", Assert.Throws<MmcsException>(() =>
+            TabularAutoMl.Run(data, Small("lightgbm") with { DropColumns = AutoMlOptions.ParseDropColumns(["mlp:melody_"]) })).Message);
+        foreach (string bad in new[] { "mlp", ":melody_", "mlp:", "mlp:melody_,,pitch_" })
+            Assert.Contains("trainer:prefix[,prefix...]", Assert.Throws<MmcsException>(() => AutoMlOptions.ParseDropColumns([bad])).Message);
+    }
+
+    [Fact]
     public void Starting_points_of_unsearched_trainers_unknown_parameters_bad_values_and_duplicates_are_refused_before_any_work()
     {
         var data = SyntheticTables.Make(rows: 60, seed: 22);

@@ -114,6 +114,32 @@ public sealed class PipelineTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Dropped_columns_are_never_read_by_the_model_and_the_selector_chooses_among_the_others()
+    {
+        var data = SyntheticTables.Make(rows: 200, informative: 3, redundant: 0, noise: 9, separation: 2, seed: 4);
+        var rows = Enumerable.Range(0, data.RowCount).ToArray();
+        var pre = FittedPreprocessor.Fit(data.Frame, data.Labels, data.ClassNames.Count, rows,
+            new PreprocessOptions(Normalizers.Standard) { DropColumns = ["inf"] });
+        Assert.Equal(data.Frame.ColumnNames.Where(n => !n.StartsWith("inf", StringComparison.Ordinal)), pre.OutputNames);
+        Assert.Equal(data.Frame.ColumnNames, pre.InputColumns); // still expected by name, so a table without them is refused
+        Assert.Equal(9, pre.Transform(data.Frame)[0].Length);
+        // the selector keeps the best quarter of the 9 others (2), never a dropped column, though those are the informative ones
+        var selected = FittedPreprocessor.Fit(data.Frame, data.Labels, data.ClassNames.Count, rows,
+            new PreprocessOptions(Normalizers.Standard, Selectors.AnovaF, 0.25) { DropColumns = ["inf"] });
+        Assert.Equal(2, selected.OutputWidth);
+        Assert.All(selected.OutputNames, n => Assert.StartsWith("noise", n, StringComparison.Ordinal));
+        Assert.Contains("leaves none of the 12", Assert.Throws<MmcsException>(() => FittedPreprocessor.Fit(data.Frame, data.Labels,
+            data.ClassNames.Count, rows, new PreprocessOptions { DropColumns = ["inf", "noise"] })).Message);
+        Assert.Equal(ErrorCodes.InvalidParameterValue, Assert.Throws<MmcsException>(() => FittedPreprocessor.Fit(data.Frame, data.Labels,
+            data.ClassNames.Count, rows, new PreprocessOptions { DropColumns = [" "] })).ErrorCode);
+        // a one-hot column goes with its input column's name
+        var frame = new TabularFrame([FrameColumn.Categorical("melody_key", ["a", "b", "a", "b"]), FrameColumn.Numeric("tempo", [1, 2, 3, 4])]);
+        var small = TabularDataset.Create(frame, ["x", "y", "x", "y"]);
+        var hot = FittedPreprocessor.Fit(small.Frame, small.Labels, 2, [0, 1, 2, 3], new PreprocessOptions { DropColumns = ["melody_"] });
+        Assert.Equal(["tempo"], hot.OutputNames);
+    }
+
     public static TheoryData<string> AllTrainers() => new(TrainerCatalog.Names);
 
     [Theory]

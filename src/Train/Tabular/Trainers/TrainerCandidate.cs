@@ -54,11 +54,12 @@ public abstract class TrainerCandidate
         return new SearchSpace(Name, parameters);
     }
 
-    /// <summary>The preprocessing a configuration of this space asks for.</summary>
-    public PreprocessOptions Preprocessing(Configuration c) => new(
+    /// <summary>The preprocessing a configuration of this space asks for, leaving out the input columns whose names
+    /// start with one of <paramref name="dropColumns"/>.</summary>
+    public PreprocessOptions Preprocessing(Configuration c, IReadOnlyList<string>? dropColumns = null) => new(
         c.Has(NormalizerParameter) ? c.GetString(NormalizerParameter) : Normalizers.None,
         c.GetString(SelectorParameter),
-        c.GetDouble(SelectFractionParameter));
+        c.GetDouble(SelectFractionParameter)) { DropColumns = dropColumns ?? [] };
 
     /// <summary>
     /// A deterministic estimate of the seconds one fit takes (fitted to timings on a 2-core machine at 360 rows × 57
