@@ -15,6 +15,9 @@ members are combined. Standard library only.
       other columns) in place of OOF.csv's, and beside it as a fourth member. Both runs must have the same songs,
       labels and repetitions; that they used the same folds (the same --seed) cannot be read from the files, so it is
       the caller's to check
+  python3 bench/Windows/analyses/oof_votes.py mix OOF.csv OTHER.csv
+      the votes of both runs, and OTHER.csv's RBF SVM and LightGBM with OOF.csv's MLP (e.g. the MLP without columns
+      that help the other two: train.automl.drop_columns); the same checks as swap
   python3 bench/Windows/analyses/oof_votes.py agreement OOF.csv METADATA.csv
       the same vote's accuracy by the dataset's PQuad (the share of a song's mood tags in its quadrant)
 
@@ -175,8 +178,23 @@ def swap(path, other_path):
     show('  with both RBF SVMs', mean([other[other_rbf], probs[rbf[0]], probs[lgb[0]], probs[mlps[0]]]), labels)
 
 
+def mix(path, other_path):
+    probs, labels = load(path)
+    other, other_labels = load(other_path)
+    if other_labels != labels:
+        sys.exit(f'{other_path}: not the songs, labels and repetitions of {path}')
+    mine, theirs = base_members(probs), base_members(other)
+    for name, members in ((path, mine), (other_path, theirs)):
+        if not all(members):
+            sys.exit(f'{name}: needs an RBF SVM, a LightGBM and an MLP (has {", ".join(sorted(probs if name == path else other))})')
+    (rbf, lgb, mlps), (other_rbf, other_lgb, other_mlps) = mine, theirs
+    show('vote', first_vote(probs), labels)
+    show(f'vote of {other_path}', first_vote(other), labels)
+    show(f'  its RBF SVM and LightGBM with the MLP of {path}', mean([other[other_rbf[0]], other[other_lgb[0]], probs[mlps[0]]]), labels)
+
+
 if __name__ == '__main__':
-    commands = {'bag': bag, 'lowpair': lowpair, 'pairs': pairs, 'swap': swap, 'agreement': agreement}
+    commands = {'bag': bag, 'lowpair': lowpair, 'pairs': pairs, 'swap': swap, 'mix': mix, 'agreement': agreement}
     if len(sys.argv) < 3 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     commands[sys.argv[1]](*sys.argv[2:])
