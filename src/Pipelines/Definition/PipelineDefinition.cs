@@ -217,7 +217,7 @@ public sealed record AutomlSection
     [Doc("Two labels (e.g. [sad, relaxed], the low-arousal pair most errors are in): each trainer of the vote is also fitted on the windows of those two classes' songs alone, and the mean of these specialists shares out the vote's probability of the pair between its two classes.")]
     public string[]? PairSpecialists { get; init; }
 
-    [Doc("Columns a trainer's models do not read, as trainer:prefix[,prefix...] (e.g. mlp:melody_: the MLP without the melody columns, which help the other members but not it); its trials, refits and place in the vote leave them out.")]
+    [Doc("Columns a trainer's models do not read, as trainer:prefix[,prefix...] (e.g. mlp:mfcc_corr_,spectral_contrast_corr_: the MLP without columns that help the other members but not it); its trials, refits and place in the vote leave them out.")]
     public string[]? DropColumns { get; init; }
 
     [Range(0, 86400), Doc("Seconds allowed for the final model's permutation importances (per column, else per feature family; skipped with a notice when even that would take longer).")]

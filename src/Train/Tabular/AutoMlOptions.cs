@@ -96,7 +96,7 @@ public sealed record AutoMlOptions
     /// but not it. Its trials, refits and vote see the same table; only its preprocessing leaves them out.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> DropColumns { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
 
-    /// <summary><see cref="DropColumns"/> from texts "trainer:prefix[,prefix...]" (e.g. "mlp:melody_"); a trainer
+    /// <summary><see cref="DropColumns"/> from texts "trainer:prefix[,prefix...]" (e.g. "mlp:mfcc_corr_"); a trainer
     /// named twice has the union of its prefixes.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> ParseDropColumns(IEnumerable<string> texts)
     {
@@ -107,7 +107,7 @@ public sealed record AutoMlOptions
             int colon = text?.IndexOf(':', StringComparison.Ordinal) ?? -1;
             var prefixes = colon > 0 ? text![(colon + 1)..].Split(',', StringSplitOptions.TrimEntries) : [];
             if (colon <= 0 || prefixes.Any(p => p.Length == 0))
-                throw new MmcsException(ErrorCodes.InvalidParameterValue, $"'{text}': columns to drop are given as trainer:prefix[,prefix...], e.g. mlp:melody_");
+                throw new MmcsException(ErrorCodes.InvalidParameterValue, $"'{text}': columns to drop are given as trainer:prefix[,prefix...], e.g. mlp:mfcc_corr_");
             string trainer = text![..colon].Trim();
             if (!result.TryGetValue(trainer, out var list)) result[trainer] = list = [];
             list.AddRange(prefixes.Where(p => !list.Contains(p, StringComparer.Ordinal)));
