@@ -108,9 +108,11 @@ public sealed record FittedPreprocessor
         var levels = new IReadOnlyList<string>[frame.Columns.Count];
         var names = new List<string>();
         var isNumeric = new List<bool>();
+        var allowed = new List<int>(); // the encoded columns the model may read: all but those of the dropped input columns
         for (int j = 0; j < frame.Columns.Count; j++)
         {
             var col = frame.Columns[j];
+            int firstEncoded = names.Count;
             if (col.Kind == ColumnKind.Numeric)
             {
                 var values = rows.Select(r => col.Numbers![r]).Where(v => !double.IsNaN(v)).ToArray();
@@ -130,6 +132,8 @@ public sealed record FittedPreprocessor
                     isNumeric.Add(false);
                 }
             }
+            if (!options.DropColumns.Any(p => col.Name.StartsWith(p, StringComparison.Ordinal)))
+                allowed.AddRange(Enumerable.Range(firstEncoded, names.Count - firstEncoded));
         }
         var partial = new FittedPreprocessor
         {
@@ -144,23 +148,17 @@ public sealed record FittedPreprocessor
             Scale = Enumerable.Repeat(1.0, names.Count).ToArray(),
             Selected = Enumerable.Range(0, names.Count).ToArray(),
         };
-        // the encoded columns the model may read: all but those of the dropped input columns ("name=level" is name's)
-        var allowed = Enumerable.Range(0, names.Count).Where(i =>
-        {
-            string input = isNumeric[i] ? names[i] : names[i][..names[i].LastIndexOf('=')];
-            return !options.DropColumns.Any(p => input.StartsWith(p, StringComparison.Ordinal));
-        }).ToArray();
-        if (allowed.Length == 0)
+        if (allowed.Count == 0)
             throw new MmcsException(ErrorCodes.InvalidParameterValue, $"dropping the columns starting with {string.Join(", ", options.DropColumns)} leaves none of the {frame.Columns.Count}");
         var encoded = partial.Encode(frame, rows);
         var (offset, scale) = FitScaler(encoded, isNumeric, options.Normalizer);
-        var fitted = partial with { Offset = offset, Scale = scale, Selected = allowed };
-        if (options.Selector == Selectors.None || options.SelectFraction >= 1 || allowed.Length <= 1) return fitted;
+        var fitted = partial with { Offset = offset, Scale = scale, Selected = allowed.ToArray() };
+        if (options.Selector == Selectors.None || options.SelectFraction >= 1 || allowed.Count <= 1) return fitted;
 
         var scaled = fitted.Apply(encoded);
         var y = rows.Select(r => labels[r]).ToArray();
         var scores = options.Selector == Selectors.AnovaF ? AnovaF(scaled, y, classes) : MutualInformation(scaled, y, classes);
-        int keep = Math.Max(1, (int)Math.Round(options.SelectFraction * allowed.Length));
+        int keep = Math.Max(1, (int)Math.Round(options.SelectFraction * allowed.Count));
         var selected = allowed.OrderByDescending(i => scores[i]).ThenBy(i => i).Take(keep).Order().ToArray();
         return fitted with { Selected = selected, SelectionScores = scores };
     }
