@@ -6,7 +6,7 @@
 //   dotnet run -c Release --project bench/Windows -- [--windows 25.5,10,6,3] [--trainers sdca_maxent,rbf_svm,lightgbm]
 //       [--folds 10] [--repeats 1] [--seed 42] [--hop S] [--excerpt S] [--set seed|full] [--context true] [--context-columns a,b]
 //       [--aggregate mean|geometric] [--augment N] [--train-copies false] [--tta true] [--tta-copies K] [--test-hop S] [--member FILE#MODEL]
-//       [--train-fraction F[,F...]] [--oof FILE] [--class-bias true] [--extra-columns FILE] [--stereo true] [--layers true] [--melody true] [--melody-probe FILE] [--correlations KIND,...] [--drop-columns PREFIX,...] [--agreement-weight T] [--data DIR]
+//       [--train-fraction F[,F...]] [--oof FILE] [--class-bias true] [--extra-columns FILE] [--stereo true] [--layers true] [--melody true] [--melody-probe FILE] [--correlations KIND,...] [--drop-columns PREFIX,...] [--agreement-weight T] [--codebook K] [--data DIR]
 //
 // --context true appends to every window row its song's whole-excerpt features (prefixed "song_"); --context-columns a,b
 // only those.
@@ -35,6 +35,10 @@
 // mfcc-delta, mfcc-contrast): how rows of the analysis move together over the frames (CorrelationColumns below).
 // They can be combined. --melody-probe FILE prints the melody's median note per half second of a clip and exits (to
 // look at what the melody columns follow, e.g. on a synthetic melody over a bass).
+// --codebook K: a bag of frames per window: the histogram of its frames' nearest of K timbre codewords (MFCC 2-20 of
+// every frame, standardised), K columns "codebook_NN" that sum to 1. The codewords are k-means centroids learnt in
+// every training fold from its training songs' frames only (scaling included), so a test song's frames shape nothing
+// it is scored with; a copy takes its original window's histogram. Not with ~av, ~low, ~high or --train-fraction.
 // --agreement-weight T counts the training windows (and copies) of songs whose PQuad (the share of their AllMusic mood
 // tags in their quadrant, panda_dataset_taffc_metadata.csv in the dataset folder) is T or more twice: the rows are
 // repeated, a weight of 2 for every trainer. Test songs are scored as always.
@@ -69,7 +73,7 @@ var opts = ParseArgs(args);
 // a misspelt option would otherwise run the baseline unnoticed
 string[] known = ["windows", "trainers", "folds", "repeats", "seed", "hop", "excerpt", "set", "context", "context-columns", "aggregate",
     "augment", "train-copies", "tta", "tta-copies", "test-hop", "member", "train-fraction", "oof", "class-bias", "extra-columns", "stereo", "layers", "melody",
-    "correlations", "drop-columns", "agreement-weight", "data", "melody-probe"];
+    "correlations", "drop-columns", "agreement-weight", "data", "melody-probe", "codebook"];
 foreach (string name in opts.Keys)
     if (!known.Contains(name)) throw new ArgumentException($"--{name}: not an option of this bench (options: --{string.Join(", --", known)})");
 foreach (string flag in new[] { "context", "tta", "train-copies", "stereo", "layers", "melody" })
@@ -154,6 +158,18 @@ foreach (var (wanted, kind) in new[] { (stereo, "stereo"), (layers, "layers"), (
         else CorrelationColumns(DatasetReader.Open(data), windows[0], hop, correlationKinds, path);
     }
     extraPaths.Add(path);
+}
+// --codebook K: every window's frames (MFCC 2-20), for the codewords learnt per fold
+int codebookSize = int.Parse(opts.GetValueOrDefault("codebook") ?? "0", Invariant.Culture);
+Dictionary<(string Song, int Window), float[][]>? windowFrames = null;
+if (codebookSize != 0)
+{
+    if (codebookSize < 2) throw new ArgumentException($"--codebook {codebookSize}: at least 2 codewords");
+    if (windows.Length > 1 || opts.ContainsKey("test-hop")) throw new ArgumentException("--codebook: one --windows and no --test-hop");
+    if (trainers.Any(t => t.EndsWith("~av", StringComparison.Ordinal) || t.EndsWith("~low", StringComparison.Ordinal) || t.EndsWith("~high", StringComparison.Ordinal)))
+        throw new ArgumentException("--codebook: not with ~av, ~low or ~high trainers");
+    if (opts.ContainsKey("train-fraction")) throw new ArgumentException("--codebook: not with --train-fraction");
+    windowFrames = CodebookFrames(DatasetReader.Open(data), windows[0], hopArg ?? windows[0] / 2);
 }
 var extras = extraPaths.Select(path => (Path: path, Columns: ReadExtraColumns(path))).ToList();
 // a song's probabilities: the mean of its windows' (default) or their geometric mean (--aggregate geometric)
@@ -310,6 +326,24 @@ FeatureTable Table(string path, double window, double tableHop, AugmentationPlan
         Console.WriteLine($"window {w} s, hop {hop} s{(stride > 1 ? $" (scored every {tableHop} s)" : "")}{(excerptArg is { } ex ? $", inside the first {ex} s" : "")}: {rows.Count} rows of {songs.Length} songs ({(double)rows.Count / songs.Length:F1} per song), {featureNames.Count} features" +
                           (plan != null ? $"; {allRows.Count - originalRows} augmented rows ({(trainCopies || trainers.Any(t => WithoutTaskSuffix(t).EndsWith("+aug", StringComparison.Ordinal)) ? "trained on for training songs only" : "never trained on")}" +
                                           $"{(tta ? ", scored" : "")})" : ""));
+        // --codebook: the codebook columns of every row, per repetition and fold (learnt on that fold's training songs)
+        var codebookColumns = new Dictionary<(int Rep, int Fold), double[][]>();
+        double[][] CodebookColumnsOf(int rep, int foldIndex, HashSet<int> testSongs)
+        {
+            if (!codebookColumns.TryGetValue((rep, foldIndex), out var columns))
+            {
+                var trainingKeys = rows.Where(r => !testSongs.Contains(songIndex[r.Song!])).Select(r => (r.Song!, WindowIndex(r.Id))).ToList();
+                var codebook = new FrameCodebook(trainingKeys.Select(k => FramesOf(k)), codebookSize, seed + 1000 * rep + foldIndex);
+                var byWindow = new Dictionary<(string, int), double[]>();
+                columns = [.. allRows.Select(r => (r.Song!, WindowIndex(r.Id))).Select(k =>
+                    byWindow.TryGetValue(k, out var v) ? v : byWindow[k] = codebook.Histogram(FramesOf(k)))];
+                codebookColumns[(rep, foldIndex)] = columns;
+            }
+            return columns;
+        }
+        float[][] FramesOf((string Song, int Window) key) => windowFrames!.TryGetValue(key, out var f) ? f
+            : throw new InvalidDataException($"--codebook: no frames for song {key.Song}, window {key.Window}");
+        string[] codebookNames = [.. Enumerable.Range(1, codebookSize).Select(k => $"codebook_{k:D2}")];
         // song-level probabilities of every trainer, per repetition, for the ensemble (mean over trainers) at the end
         foreach (string trainerName in trainers)
         {
@@ -365,6 +399,22 @@ FeatureTable Table(string path, double window, double tableHop, AugmentationPlan
                     using var cv = CrossValidation.Run(axisTab, rowFolds, trainer, config, seed + seedOffset);
                     var column = classNames.Select(c => Arousal(c) == pairArousal ? axisTab.ClassNames.ToList().IndexOf(axis(c)) : -1).ToArray();
                     rowProbabilities = cv.OutOfFoldProbabilities.Select(p => column.Select(k => k < 0 ? 0.0 : p[k]).ToArray()).ToArray();
+                }
+                else if (windowFrames != null)
+                {
+                    // every fold on its own columns: the featuriser's and the histograms over its own codewords
+                    rowProbabilities = new double[allRows.Count][];
+                    for (int foldIndex = 0; foldIndex < rowFolds.Count; foldIndex++)
+                    {
+                        var (tr, te) = rowFolds[foldIndex];
+                        var columns = CodebookColumnsOf(rep, foldIndex, new HashSet<int>(songFolds[foldIndex].Test));
+                        var foldTab = TabularDataset.FromVectors([.. featureNames, .. codebookNames],
+                            allRows.Select((r, i) => (double[])[.. r.Values, .. columns[i]]).ToList(),
+                            allRows.Select(r => r.Label!).ToList(), allRows.Select(r => r.Group ?? "song:" + r.Song).ToList(), classNames);
+                        using var pipeline = FittedPipeline.Fit(foldTab, tr, trainer, config, seed + seedOffset);
+                        var p = pipeline.Model.PredictProbabilities(pipeline.Preprocessor.Transform(foldTab.Frame, te));
+                        for (int i = 0; i < te.Length; i++) rowProbabilities[te[i]] = p[i];
+                    }
                 }
                 else if (!factorised)
                 {
@@ -950,6 +1000,27 @@ static Dictionary<string, double> ReadPQuad(string path)
 }
 
 // "song,window,name...": the names and, by song and window index, the values
+// --codebook: the frames of every window of every clip (the windows of the tables: same length, hop and numbering), each
+// frame its MFCC 2-20 (the featuriser's analysis); about 40 s for the 452 clips
+static Dictionary<(string Song, int Window), float[][]> CodebookFrames(Dataset dataset, double window, double hop)
+{
+    var loader = new AudioLoader(new FeaturizerOptions { ExcerptSeconds = window });
+    var analyzer = new ClipAnalyzer(new FeaturizerOptions());
+    var frames = new ConcurrentDictionary<(string Song, int Window), float[][]>();
+    var clock = Stopwatch.StartNew();
+    Parallel.ForEach(dataset.Items, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, item =>
+    {
+        var song = loader.LoadWindows(item.Path, new WindowOptions { HopSeconds = hop, CoverEnd = false });
+        foreach (var win in song.Windows)
+        {
+            var mfcc = analyzer.Analyze(win.Signal).Mfcc;
+            frames[(item.SongId, win.Index)] = [.. Enumerable.Range(0, mfcc.Cols).Select(t => Enumerable.Range(1, mfcc.Rows - 1).Select(r => mfcc[r, t]).ToArray())];
+        }
+    });
+    Console.WriteLine($"--codebook: the frames of {frames.Count} windows of {dataset.Items.Count} clips ({clock.Elapsed.TotalSeconds:F0} s)");
+    return new Dictionary<(string Song, int Window), float[][]>(frames);
+}
+
 static (string[] Names, Dictionary<(string Song, int Window), double[]> Values) ReadExtraColumns(string path)
 {
     var lines = File.ReadAllLines(path);
@@ -1067,3 +1138,83 @@ internal static class ClassBias
 
 // one trainer on one window length: its song probabilities per repetition
 internal sealed record VoteMember(string Label, string[] Songs, int[] SongY, IReadOnlyList<string> ClassNames, Dictionary<string, double[]>[] Probabilities);
+
+// --codebook: K codewords of standardised frames (k-means++ seeding, then Lloyd's iterations) learnt from the frames of
+// some windows (a training fold's: the scaling is theirs too), and a window's histogram over them
+internal sealed class FrameCodebook
+{
+    private const int MaxSample = 30000, Iterations = 25;
+    private readonly double[] _mean, _scale;
+    private readonly double[][] _centroids;
+
+    public FrameCodebook(IEnumerable<float[][]> windows, int size, int seed)
+    {
+        var all = windows.SelectMany(w => w).ToList();
+        if (all.Count < size) throw new ArgumentException($"--codebook {size}: only {all.Count} training frames");
+        int d = all[0].Length;
+        _mean = new double[d];
+        _scale = new double[d];
+        foreach (var f in all) for (int j = 0; j < d; j++) _mean[j] += f[j];
+        for (int j = 0; j < d; j++) _mean[j] /= all.Count;
+        foreach (var f in all) for (int j = 0; j < d; j++) _scale[j] += (f[j] - _mean[j]) * (f[j] - _mean[j]);
+        for (int j = 0; j < d; j++) _scale[j] = 1 / Math.Max(Math.Sqrt(_scale[j] / all.Count), 1e-9);
+        var random = new Random(seed);
+        var sample = all.OrderBy(_ => random.Next()).Take(MaxSample).Select(Standardise).ToArray();
+        // k-means++: each next seed drawn with probability proportional to its squared distance to the nearest seed
+        var centroids = new List<double[]> { sample[random.Next(sample.Length)] };
+        var nearest = sample.Select(x => Distance(x, centroids[0])).ToArray();
+        while (centroids.Count < size)
+        {
+            double u = random.NextDouble() * nearest.Sum(), acc = 0;
+            int pick = sample.Length - 1;
+            for (int i = 0; i < sample.Length; i++) if ((acc += nearest[i]) >= u) { pick = i; break; }
+            centroids.Add(sample[pick]);
+            for (int i = 0; i < sample.Length; i++) nearest[i] = Math.Min(nearest[i], Distance(sample[i], sample[pick]));
+        }
+        _centroids = [.. centroids.Select(c => (double[])c.Clone())];
+        var assignment = new int[sample.Length];
+        for (int iteration = 0; iteration < Iterations; iteration++)
+        {
+            Parallel.For(0, sample.Length, i => assignment[i] = Nearest(sample[i]));
+            var sums = new double[size][];
+            var counts = new int[size];
+            for (int k = 0; k < size; k++) sums[k] = new double[d];
+            for (int i = 0; i < sample.Length; i++)
+            {
+                counts[assignment[i]]++;
+                for (int j = 0; j < d; j++) sums[assignment[i]][j] += sample[i][j];
+            }
+            for (int k = 0; k < size; k++)
+                // an empty cluster takes a random frame, so that every codeword stays in use
+                _centroids[k] = counts[k] == 0 ? (double[])sample[random.Next(sample.Length)].Clone() : [.. sums[k].Select(v => v / counts[k])];
+        }
+    }
+
+    public double[] Histogram(float[][] frames)
+    {
+        var histogram = new double[_centroids.Length];
+        foreach (var f in frames) histogram[Nearest(Standardise(f))] += 1.0 / frames.Length;
+        return histogram;
+    }
+
+    private double[] Standardise(float[] frame) => [.. frame.Select((v, j) => (v - _mean[j]) * _scale[j])];
+
+    private int Nearest(double[] x)
+    {
+        int best = 0;
+        double bestDistance = double.MaxValue;
+        for (int k = 0; k < _centroids.Length; k++)
+        {
+            double distance = Distance(x, _centroids[k]);
+            if (distance < bestDistance) { bestDistance = distance; best = k; }
+        }
+        return best;
+    }
+
+    private static double Distance(double[] a, double[] b)
+    {
+        double sum = 0;
+        for (int j = 0; j < a.Length; j++) sum += (a[j] - b[j]) * (a[j] - b[j]);
+        return sum;
+    }
+}
