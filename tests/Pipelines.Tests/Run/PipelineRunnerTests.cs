@@ -17,18 +17,16 @@ public sealed class CorpusFixture : IDisposable
 {
     public CorpusFixture()
     {
-        Root = Path.Combine(Path.GetTempPath(), "mmcs-pipeline-" + Guid.NewGuid().ToString("N"));
         Corpus = Path.Combine(Root, "corpus");
         SyntheticCorpus.Generate(Corpus, new SyntheticCorpusOptions { PerClass = 8, Seconds = 4, Seed = 3 });
     }
 
-    public string Root { get; }
+    private readonly TempDir _root = new("mmcs-pipeline");
+
+    public string Root => _root.Path;
     public string Corpus { get; }
 
-    public void Dispose()
-    {
-        if (Directory.Exists(Root)) Directory.Delete(Root, recursive: true);
-    }
+    public void Dispose() => _root.Dispose();
 }
 
 public sealed class PipelineRunnerTests(CorpusFixture fixture) : IClassFixture<CorpusFixture>, IDisposable

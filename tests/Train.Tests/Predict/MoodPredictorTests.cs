@@ -15,7 +15,6 @@ public sealed class TrainedModelFixture : IDisposable
 {
     public TrainedModelFixture()
     {
-        Root = Path.Combine(Path.GetTempPath(), "mmcs-predict-" + Guid.NewGuid().ToString("N"));
         Corpus = Path.Combine(Root, "corpus");
         SyntheticCorpus.Generate(Corpus, new SyntheticCorpusOptions { PerClass = 6, Seconds = 4, Seed = 5 });
         Featurizer = new FeaturizerOptions { ExcerptSeconds = 3 };
@@ -36,15 +35,14 @@ public sealed class TrainedModelFixture : IDisposable
         result.Dispose();
     }
 
-    public string Root { get; }
+    private readonly TempDir _root = new("mmcs-predict");
+
+    public string Root => _root.Path;
     public string Corpus { get; }
     public string ModelDir { get; }
     public FeaturizerOptions Featurizer { get; }
 
-    public void Dispose()
-    {
-        if (Directory.Exists(Root)) Directory.Delete(Root, recursive: true);
-    }
+    public void Dispose() => _root.Dispose();
 }
 
 public sealed class MoodPredictorTests(TrainedModelFixture fixture) : IClassFixture<TrainedModelFixture>
