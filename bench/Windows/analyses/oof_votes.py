@@ -18,6 +18,10 @@ members are combined. Standard library only.
   python3 bench/Windows/analyses/oof_votes.py mix OOF.csv OTHER.csv
       the votes of both runs, and OTHER.csv's RBF SVM and LightGBM with OOF.csv's MLP (e.g. the MLP without columns
       that help the other two: train.automl.drop_columns); the same checks as swap
+  python3 bench/Windows/analyses/oof_votes.py stack OOF.csv METADATA.csv
+      the vote against a stacked combination: a multinomial logistic regression (L2 0.01) on the standardised
+      log-probabilities of the RBF SVM, the LightGBM and the first MLP, fitted and scored in an artist-grouped,
+      stratified 10-fold cross-validation over the songs of each repetition (the artists from the dataset's metadata)
   python3 bench/Windows/analyses/oof_votes.py agreement OOF.csv METADATA.csv
       the same vote's accuracy by the dataset's PQuad (the share of a song's mood tags in its quadrant)
 
@@ -193,8 +197,89 @@ def mix(path, other_path):
     show(f'  its RBF SVM and LightGBM with the MLP of {path}', mean([other[other_rbf[0]], other[other_lgb[0]], probs[mlps[0]]]), labels)
 
 
+def softmax_regression(x, y, l2=0.01, steps=300, rate=0.5):
+    """Weights [class][feature + 1] of a multinomial logistic regression, by full-batch gradient descent on the mean
+    cross-entropy plus l2 times the squared weights (not the biases)."""
+    d = len(x[0])
+    w = [[0.0] * (d + 1) for _ in range(4)]
+    for _ in range(steps):
+        grad = [[0.0] * (d + 1) for _ in range(4)]
+        for xi, yi in zip(x, y):
+            p = predict_softmax(w, xi)
+            for c in range(4):
+                g = p[c] - (1.0 if c == yi else 0.0)
+                row = grad[c]
+                for j in range(d):
+                    row[j] += g * xi[j]
+                row[d] += g
+        for c in range(4):
+            for j in range(d + 1):
+                w[c][j] -= rate * (grad[c][j] / len(x) + (2 * l2 * w[c][j] if j < d else 0.0))
+    return w
+
+
+def predict_softmax(w, xi):
+    import math
+    z = [sum(wc[j] * xi[j] for j in range(len(xi))) + wc[-1] for wc in w]
+    top = max(z)
+    e = [math.exp(v - top) for v in z]
+    return [v / sum(e) for v in e]
+
+
+def stratified_group_folds(keys, labels, artist, folds, rng):
+    """Artists to folds, all songs of an artist in one, each fold's songs per class as near a tenth of the class as
+    a greedy choice gets (the largest artists first). Unstratified folds would make a training fold's class shares
+    the opposite of its test fold's, which costs a model that learns class priors (the bench's folds are stratified)."""
+    counts = collections.defaultdict(lambda: [0] * 4)
+    for k in keys:
+        counts[artist[k[1]]][CLASSES.index(labels[k])] += 1
+    artists = sorted(counts)
+    rng.shuffle(artists)
+    artists.sort(key=lambda a: -sum(counts[a]))
+    total = [sum(counts[a][c] for a in artists) for c in range(4)]
+    in_fold = [[0] * 4 for _ in range(folds)]
+    fold_of = {}
+    for a in artists:
+        def cost(f):
+            return sum((in_fold[f][c] + counts[a][c] - total[c] / folds) ** 2 - (in_fold[f][c] - total[c] / folds) ** 2 for c in range(4))
+        best = min(range(folds), key=lambda f: (cost(f), sum(in_fold[f])))
+        fold_of[a] = best
+        for c in range(4):
+            in_fold[best][c] += counts[a][c]
+    return fold_of
+
+
+def stack(path, metadata_path):
+    import math
+    import random
+    probs, labels = load(path)
+    rbf, lgb, mlps = base_members(probs)
+    if not (rbf and lgb and mlps):
+        sys.exit(f'{path}: needs an RBF SVM, a LightGBM and an MLP (has {", ".join(sorted(probs))})')
+    members = [probs[rbf[0]], probs[lgb[0]], probs[mlps[0]]]
+    with open(metadata_path, newline='', encoding='latin-1') as f:
+        artist = {r['Song']: r['Artist'] for r in csv.DictReader(f)}
+    show('vote', first_vote(probs), labels)
+    stacked = {}
+    for rep in sorted({k[0] for k in labels}):
+        keys = sorted(k for k in labels if k[0] == rep)
+        fold_of = stratified_group_folds(keys, labels, artist, 10, random.Random(1000 + int(rep)))
+        feats = {k: [math.log(max(m[k][c], 1e-6)) for m in members for c in range(4)] for k in keys}
+        for fold in range(10):
+            train = [k for k in keys if fold_of[artist[k[1]]] != fold]
+            test = [k for k in keys if fold_of[artist[k[1]]] == fold]
+            d = len(feats[keys[0]])
+            mu = [sum(feats[k][j] for k in train) / len(train) for j in range(d)]
+            sd = [max(1e-9, (sum((feats[k][j] - mu[j]) ** 2 for k in train) / len(train)) ** 0.5) for j in range(d)]
+            z = lambda k: [(feats[k][j] - mu[j]) / sd[j] for j in range(d)]
+            w = softmax_regression([z(k) for k in train], [CLASSES.index(labels[k]) for k in train])
+            for k in test:
+                stacked[k] = predict_softmax(w, z(k))
+    show('stacked (logistic regression on the log-probabilities, artist-grouped stratified 10-fold)', stacked, labels)
+
+
 if __name__ == '__main__':
-    commands = {'bag': bag, 'lowpair': lowpair, 'pairs': pairs, 'swap': swap, 'mix': mix, 'agreement': agreement}
+    commands = {'bag': bag, 'lowpair': lowpair, 'pairs': pairs, 'swap': swap, 'mix': mix, 'stack': stack, 'agreement': agreement}
     if len(sys.argv) < 3 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     commands[sys.argv[1]](*sys.argv[2:])
