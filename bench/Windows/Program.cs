@@ -933,6 +933,8 @@ static void CorrelationColumns(Dataset dataset, double window, double hop, strin
     var analyzer = new ClipAnalyzer(new FeaturizerOptions());
     var lines = new ConcurrentBag<string>();
     var clock = Stopwatch.StartNew();
+    // the featuriser's spectral contrast: its octave bands and the rest above them
+    static int ContrastRows() => new ContrastOptions().NBands + 1;
     const string KindList = "mfcc, contrast, mfcc-rest, mel, chroma, mfcc-delta or mfcc-contrast";
     // a kind's correlations, in the order of its names below
     static IEnumerable<double> Values(ClipAnalysis a, string kind) => kind switch
@@ -944,7 +946,7 @@ static void CorrelationColumns(Dataset dataset, double window, double hop, strin
         "chroma" => RowStatistics.Correlations(a.ChromaCqt, 0, 12),
         "mfcc-delta" => RowStatistics.Correlations(Delta.Compute(a.Mfcc, 1), 1, 12),
         // every MFCC 02-13 with every contrast band: the pairs of the stacked rows that cross the two families
-        "mfcc-contrast" => Pairs(12 + 7).Zip(RowStatistics.Correlations(Stack(a.Mfcc, 1, 12, a.SpectralContrast), 0, 12 + 7))
+        "mfcc-contrast" => Pairs(12 + ContrastRows()).Zip(RowStatistics.Correlations(Stack(a.Mfcc, 1, 12, a.SpectralContrast), 0, 12 + ContrastRows()))
             .Where(p => p.First.I < 12 && p.First.J >= 12).Select(p => p.Second),
         _ => throw new ArgumentException($"--correlations {kind}: {KindList}"),
     };
@@ -965,12 +967,12 @@ static void CorrelationColumns(Dataset dataset, double window, double hop, strin
     static IEnumerable<string> Names(string kind) => kind switch
     {
         "mfcc" => Pairs(12).Select(p => $"mfcc_corr_{p.I + 2:D2}_{p.J + 2:D2}"),
-        "contrast" => Pairs(7).Select(p => $"spectral_contrast_corr_{p.I + 1:D2}_{p.J + 1:D2}"),
+        "contrast" => Pairs(ContrastRows()).Select(p => $"spectral_contrast_corr_{p.I + 1:D2}_{p.J + 1:D2}"),
         "mfcc-rest" => Pairs(19).Where(p => p.J >= 12).Select(p => $"mfcc_corr_{p.I + 2:D2}_{p.J + 2:D2}"),
         "mel" => Pairs(FullFeatureSet.MelGroups).Select(p => $"mel_group_corr_{p.I + 1:D2}_{p.J + 1:D2}"),
         "chroma" => Pairs(12).Select(p => $"chroma_cqt_corr_{p.I + 1:D2}_{p.J + 1:D2}"),
         "mfcc-delta" => Pairs(12).Select(p => $"mfcc_delta_corr_{p.I + 2:D2}_{p.J + 2:D2}"),
-        "mfcc-contrast" => Pairs(12 + 7).Where(p => p.I < 12 && p.J >= 12).Select(p => $"mfcc_contrast_corr_{p.I + 2:D2}_{p.J - 12 + 1:D2}"),
+        "mfcc-contrast" => Pairs(12 + ContrastRows()).Where(p => p.I < 12 && p.J >= 12).Select(p => $"mfcc_contrast_corr_{p.I + 2:D2}_{p.J - 12 + 1:D2}"),
         _ => throw new ArgumentException($"--correlations {kind}: {KindList}"),
     };
     var names = kinds.SelectMany(Names).ToList(); // also checks the kinds before any work
@@ -980,6 +982,9 @@ static void CorrelationColumns(Dataset dataset, double window, double hop, strin
         foreach (var win in song.Windows)
         {
             var a = analyzer.Analyze(win.Signal);
+            // the names count the contrast rows by the options' bands: the analysis must have as many
+            if (a.SpectralContrast.Rows != ContrastRows())
+                throw new InvalidOperationException($"the analysis has {a.SpectralContrast.Rows} spectral contrast rows, the column names {ContrastRows()}");
             var values = kinds.SelectMany(k => Values(a, k));
             lines.Add($"{item.SongId},{win.Index}," + string.Join(",", values.Select(v => v.ToString("R", Invariant.Culture))));
         }
