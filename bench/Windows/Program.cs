@@ -6,7 +6,7 @@
 //   dotnet run -c Release --project bench/Windows -- [--windows 25.5,10,6,3] [--trainers sdca_maxent,rbf_svm,lightgbm]
 //       [--folds 10] [--repeats 1] [--seed 42] [--hop S] [--excerpt S] [--set seed|full] [--context true] [--context-columns a,b]
 //       [--aggregate mean|geometric] [--augment N] [--train-copies false] [--tta true] [--tta-copies K] [--test-hop S] [--member FILE#MODEL]
-//       [--train-fraction F[,F...]] [--oof FILE] [--class-bias true] [--extra-columns FILE] [--stereo true] [--layers true] [--melody true] [--melody-probe FILE] [--correlations KIND,...] [--drop-columns PREFIX,...] [--agreement-weight T] [--codebook K] [--data DIR]
+//       [--train-fraction F[,F...]] [--oof FILE] [--class-bias true] [--extra-columns FILE] [--stereo true] [--layers true] [--melody true] [--chords true] [--melody-probe FILE] [--correlations KIND,...] [--drop-columns PREFIX,...] [--agreement-weight T] [--codebook K] [--data DIR]
 //
 // --context true appends to every window row its song's whole-excerpt features (prefixed "song_"); --context-columns a,b
 // only those.
@@ -31,7 +31,8 @@
 // a copy takes its original window's values. Every window row must find its line.
 // --stereo true: such columns from the clips' two channels (StereoColumns below; written once to bench/out/windows/);
 // --layers true: the number of simultaneous pitched sources ("musical layers", LayerColumns below); --melody true: the
-// contours of the predominant melody (MelodyColumns below); --correlations mel,chroma (or mfcc, contrast, mfcc-rest,
+// contours of the predominant melody (MelodyColumns below); --chords true: the shares of seven chord types, sevenths
+// included (ChordColumns below); --correlations mel,chroma (or mfcc, contrast, mfcc-rest,
 // mfcc-delta, mfcc-contrast): how rows of the analysis move together over the frames (CorrelationColumns below).
 // They can be combined. --melody-probe FILE prints the melody's median note per half second of a clip and exits (to
 // look at what the melody columns follow, e.g. on a synthetic melody over a bass).
@@ -73,10 +74,10 @@ var opts = ParseArgs(args);
 // a misspelt option would otherwise run the baseline unnoticed
 string[] known = ["windows", "trainers", "folds", "repeats", "seed", "hop", "excerpt", "set", "context", "context-columns", "aggregate",
     "augment", "train-copies", "tta", "tta-copies", "test-hop", "member", "train-fraction", "oof", "class-bias", "extra-columns", "stereo", "layers", "melody",
-    "correlations", "drop-columns", "agreement-weight", "data", "melody-probe", "codebook"];
+    "correlations", "drop-columns", "agreement-weight", "data", "melody-probe", "codebook", "chords"];
 foreach (string name in opts.Keys)
     if (!known.Contains(name)) throw new ArgumentException($"--{name}: not an option of this bench (options: --{string.Join(", --", known)})");
-foreach (string flag in new[] { "context", "tta", "train-copies", "stereo", "layers", "melody" })
+foreach (string flag in new[] { "context", "tta", "train-copies", "stereo", "layers", "melody", "chords" })
     if (opts.TryGetValue(flag, out var v) && v is not ("true" or "false")) throw new ArgumentException($"--{flag} {v}: true or false");
 // --melody-probe FILE: the melody's pitch track of a clip (MelodyContours), its median note per half second, and exit
 if (opts.TryGetValue("melody-probe", out var probePath))
@@ -126,6 +127,8 @@ bool stereo = opts.GetValueOrDefault("stereo") == "true";
 bool layers = opts.GetValueOrDefault("layers") == "true";
 // --melody true: the contours of the predominant melody (MelodyColumns below)
 bool melody = opts.GetValueOrDefault("melody") == "true";
+// --chords true: the shares of seven chord types, sevenths included (ChordColumns below)
+bool chords = opts.GetValueOrDefault("chords") == "true";
 // --correlations KIND[,KIND...]: correlations over the frames between rows of the analysis (CorrelationColumns below)
 var correlationKinds = opts.TryGetValue("correlations", out var ck) ? ck.Split(',') : [];
 // --drop-columns PREFIX[,PREFIX...]: the featuriser's columns whose names start so are left out (e.g. the full set as it
@@ -136,11 +139,11 @@ string outDir = Path.Combine(repo, "bench", "out", "windows");
 Directory.CreateDirectory(outDir);
 var extraPaths = new List<string>();
 if (opts.TryGetValue("extra-columns", out var extraArg)) extraPaths.Add(extraArg);
-if ((stereo || layers || melody || correlations) && windows.Length > 1 || extraPaths.Count > 0 && windows.Length > 1)
+if ((stereo || layers || melody || chords || correlations) && windows.Length > 1 || extraPaths.Count > 0 && windows.Length > 1)
     throw new ArgumentException("--extra-columns, --stereo, --layers, --melody and --correlations: their window indices are those of one window length; give one --windows");
-if ((stereo || layers || melody || correlations || extraPaths.Count > 0) && opts.ContainsKey("test-hop"))
+if ((stereo || layers || melody || chords || correlations || extraPaths.Count > 0) && opts.ContainsKey("test-hop"))
     throw new ArgumentException("--extra-columns, --stereo, --layers, --melody and --correlations: their window indices are those of the training hop, not of --test-hop's");
-foreach (var (wanted, kind) in new[] { (stereo, "stereo"), (layers, "layers"), (melody, "melody"), (correlations, "correlations") })
+foreach (var (wanted, kind) in new[] { (stereo, "stereo"), (layers, "layers"), (melody, "melody"), (chords, "chords"), (correlations, "correlations") })
 {
     if (!wanted) continue;
     double hop = hopArg ?? windows[0] / 2;
@@ -155,6 +158,7 @@ foreach (var (wanted, kind) in new[] { (stereo, "stereo"), (layers, "layers"), (
         if (kind == "stereo") StereoColumns(DatasetReader.Open(data), windows[0], hop, path);
         else if (kind == "layers") LayerColumns(DatasetReader.Open(data), windows[0], hop, path);
         else if (kind == "melody") MelodyColumns(DatasetReader.Open(data), windows[0], hop, path);
+        else if (kind == "chords") ChordColumns(DatasetReader.Open(data), windows[0], hop, path);
         else CorrelationColumns(DatasetReader.Open(data), windows[0], hop, correlationKinds, path);
     }
     extraPaths.Add(path);
@@ -1005,6 +1009,66 @@ static Dictionary<string, double> ReadPQuad(string path)
 }
 
 // "song,window,name...": the names and, by song and window index, the values
+// --chords true: per window, which chords its harmony sounds like, beyond the featuriser's major/minor triads: the
+// chroma_cqt of the analysis, smoothed over 11 frames (about 0.25 s), is matched (Pearson correlation) against binary templates of
+// 12 roots x 7 types (major, minor, dominant 7th, major 7th, minor 7th, diminished, suspended 4th); columns: the share
+// of sounding frames won by each type, the sevenths' share, and the mean fit of the winner
+static void ChordColumns(Dataset dataset, double window, double hop, string path)
+{
+    (string Name, int[] Intervals)[] types = [("maj", [0, 4, 7]), ("min", [0, 3, 7]), ("dom7", [0, 4, 7, 10]), ("maj7", [0, 4, 7, 11]),
+        ("min7", [0, 3, 7, 10]), ("dim", [0, 3, 6]), ("sus4", [0, 5, 7])];
+    var loader = new AudioLoader(new FeaturizerOptions { ExcerptSeconds = window });
+    var analyzer = new ClipAnalyzer(new FeaturizerOptions());
+    var lines = new ConcurrentBag<string>();
+    var clock = Stopwatch.StartNew();
+    const int Smooth = 11;
+    Parallel.ForEach(dataset.Items, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, item =>
+    {
+        var song = loader.LoadWindows(item.Path, new WindowOptions { HopSeconds = hop, CoverEnd = false });
+        foreach (var win in song.Windows)
+        {
+            var chroma = analyzer.Analyze(win.Signal).ChromaCqt;
+            var wins = new double[types.Length];
+            double fitSum = 0;
+            int sounding = 0;
+            var col = new double[12];
+            for (int t = 0; t < chroma.Cols; t++)
+            {
+                Array.Clear(col);
+                for (int u = Math.Max(0, t - Smooth / 2); u <= Math.Min(chroma.Cols - 1, t + Smooth / 2); u++)
+                    for (int c = 0; c < 12; c++) col[c] += chroma[c, u];
+                // Pearson correlation with each template (both centred): a cosine with binary templates would favour the
+                // four-note ones on a spread chroma, which catch more of its floor
+                double mean = col.Average();
+                double spread = Math.Sqrt(col.Sum(v => (v - mean) * (v - mean)));
+                if (!(spread > 0)) continue;
+                int bestType = 0;
+                double best = double.NegativeInfinity;
+                for (int k = 0; k < types.Length; k++)
+                {
+                    int n = types[k].Intervals.Length;
+                    // a centred template: 1 - n/12 on its notes, -n/12 elsewhere; its norm sqrt(n (12 - n) / 12)
+                    double templateNorm = Math.Sqrt(n * (12.0 - n) / 12);
+                    for (int root = 0; root < 12; root++)
+                    {
+                        double score = types[k].Intervals.Sum(i => col[(root + i) % 12] - mean) / (spread * templateNorm);
+                        if (score > best) { best = score; bestType = k; }
+                    }
+                }
+                wins[bestType]++;
+                fitSum += best;
+                sounding++;
+            }
+            var shares = wins.Select(v => sounding > 0 ? v / sounding : 0).ToArray();
+            double[] values = [.. shares, shares[2] + shares[3] + shares[4], sounding > 0 ? fitSum / sounding : 0];
+            lines.Add($"{item.SongId},{win.Index}," + string.Join(",", values.Select(v => v.ToString("R", Invariant.Culture))));
+        }
+    });
+    var names = types.Select(t => $"chord_{t.Name}_share").Concat(["chord_seventh_share", "chord_type_fit_mean"]);
+    File.WriteAllLines(path, ["song,window," + string.Join(",", names), .. lines.OrderBy(l => l, StringComparer.Ordinal)]);
+    Console.WriteLine($"chord columns of {dataset.Items.Count} clips written to {path} ({clock.Elapsed.TotalSeconds:F0} s)");
+}
+
 // --codebook: the frames of every window of every clip (the windows of the tables: same length, hop and numbering), each
 // frame its MFCC 2-20 (the featuriser's analysis); about 40 s for the 452 clips
 static Dictionary<(string Song, int Window), float[][]> CodebookFrames(Dataset dataset, double window, double hop)
