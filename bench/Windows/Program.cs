@@ -139,10 +139,11 @@ string outDir = Path.Combine(repo, "bench", "out", "windows");
 Directory.CreateDirectory(outDir);
 var extraPaths = new List<string>();
 if (opts.TryGetValue("extra-columns", out var extraArg)) extraPaths.Add(extraArg);
-if ((stereo || layers || melody || chords || correlations) && windows.Length > 1 || extraPaths.Count > 0 && windows.Length > 1)
-    throw new ArgumentException("--extra-columns, --stereo, --layers, --melody and --correlations: their window indices are those of one window length; give one --windows");
-if ((stereo || layers || melody || chords || correlations || extraPaths.Count > 0) && opts.ContainsKey("test-hop"))
-    throw new ArgumentException("--extra-columns, --stereo, --layers, --melody and --correlations: their window indices are those of the training hop, not of --test-hop's");
+bool windowColumns = stereo || layers || melody || chords || correlations || extraPaths.Count > 0;
+if (windowColumns && windows.Length > 1)
+    throw new ArgumentException("--extra-columns, --stereo, --layers, --melody, --chords and --correlations: their window indices are those of one window length; give one --windows");
+if (windowColumns && opts.ContainsKey("test-hop"))
+    throw new ArgumentException("--extra-columns, --stereo, --layers, --melody, --chords and --correlations: their window indices are those of the training hop, not of --test-hop's");
 foreach (var (wanted, kind) in new[] { (stereo, "stereo"), (layers, "layers"), (melody, "melody"), (chords, "chords"), (correlations, "correlations") })
 {
     if (!wanted) continue;
@@ -716,6 +717,30 @@ static double StdDev(IReadOnlyList<double> x)
     return Math.Sqrt(x.Sum(v => (v - m) * (v - m)) / Math.Max(1, x.Count - 1));
 }
 
+// every window of every clip as AudioLoader.LoadWindows cuts them (`window` s every `hop` s, no window aligned to the
+// end: the numbering of the bench's tables), in parallel: visit(song, window index, signal)
+static void ForEachWindow(Dataset dataset, double window, double hop, Action<string, int, AudioSignal> visit)
+{
+    var loader = new AudioLoader(new FeaturizerOptions { ExcerptSeconds = window });
+    Parallel.ForEach(dataset.Items, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, item =>
+    {
+        var song = loader.LoadWindows(item.Path, new WindowOptions { HopSeconds = hop, CoverEnd = false });
+        foreach (var win in song.Windows) visit(item.SongId, win.Index, win.Signal);
+    });
+}
+
+// per-window columns for --extra-columns: "song,window,name..." and one sorted line per window of every clip
+static void WriteWindowColumns(Dataset dataset, double window, double hop, string path, string what, IEnumerable<string> names,
+    Func<AudioSignal, IEnumerable<double>> values)
+{
+    var lines = new ConcurrentBag<string>();
+    var clock = Stopwatch.StartNew();
+    ForEachWindow(dataset, window, hop, (song, index, signal) =>
+        lines.Add($"{song},{index}," + string.Join(",", values(signal).Select(v => v.ToString("R", Invariant.Culture)))));
+    File.WriteAllLines(path, ["song,window," + string.Join(",", names), .. lines.OrderBy(l => l, StringComparer.Ordinal)]);
+    Console.WriteLine($"{what} of {dataset.Items.Count} clips written to {path} ({clock.Elapsed.TotalSeconds:F0} s)");
+}
+
 // How wide each window of a clip's stereo image is, as "song,window,name..." lines for --extra-columns: the clip decoded
 // with both channels, mid (L+R)/2 and side (L-R)/2 resampled to 22050 Hz, then per window of `window` s every `hop` s
 // (as AudioLoader.LoadWindows cuts them): the side-to-mid energy ratio in dB (floor -60: a mono file is -60) over the
@@ -837,61 +862,52 @@ static (double[][] Salience, double[] Best, double Floor) PitchSalience(Constant
 static void LayerColumns(Dataset dataset, double window, double hop, string path)
 {
     var options = new FeaturizerOptions();
-    var loader = new AudioLoader(new FeaturizerOptions { ExcerptSeconds = window });
     var cqt = new ConstantQ(ClipAnalyzer.CqtOptionsFor(options));
     int[] harmonicIntervals = [-36, 36, 57, 72]; // bins from a stronger source at which a peak is its harmonic (or it is ours)
     double frameRate = (double)options.SampleRate / options.HopLength;
-    var lines = new ConcurrentBag<string>();
-    var clock = Stopwatch.StartNew();
-    Parallel.ForEach(dataset.Items, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, item =>
+    string[] names = ["layers_mean", "layers_std", "layers_share_0", "layers_share_1", "layers_share_2", "layers_share_3plus", "layers_changes_per_s", "layers_changes_01_per_s"];
+    WriteWindowColumns(dataset, window, hop, path, "musical layers", names, signal =>
     {
-        var song = loader.LoadWindows(item.Path, new WindowOptions { HopSeconds = hop, CoverEnd = false });
-        foreach (var win in song.Windows)
+        var (sal, best, floor) = PitchSalience(cqt, signal);
+        int frames = sal.Length;
+        var count = new int[frames];
+        for (int t = 0; t < frames; t++)
         {
-            var (sal, best, floor) = PitchSalience(cqt, win.Signal);
-            int frames = sal.Length;
-            var count = new int[frames];
-            for (int t = 0; t < frames; t++)
+            var s = sal[t];
+            var peaks = new List<int>();
+            for (int i = 0; i < s.Length; i++)
             {
-                var s = sal[t];
-                var peaks = new List<int>();
-                for (int i = 0; i < s.Length; i++)
-                {
-                    if (s[i] < 0.5 * best[t] || s[i] < floor || s[i] <= 0) continue;
-                    bool isMax = true;
-                    for (int d = -2; d <= 2 && isMax; d++)
-                        if (d != 0 && i + d >= 0 && i + d < s.Length && s[i + d] > s[i]) isMax = false;
-                    if (isMax) peaks.Add(i);
-                }
-                var kept = new List<int>();
-                foreach (int p in peaks.OrderByDescending(p => s[p]))
-                    if (!kept.Any(q => harmonicIntervals.Any(iv => Math.Abs(p - q - iv) <= 1) || Math.Abs(p - q) <= 2)) kept.Add(p);
-                count[t] = Math.Min(5, kept.Count);
+                if (s[i] < 0.5 * best[t] || s[i] < floor || s[i] <= 0) continue;
+                bool isMax = true;
+                for (int d = -2; d <= 2 && isMax; d++)
+                    if (d != 0 && i + d >= 0 && i + d < s.Length && s[i + d] > s[i]) isMax = false;
+                if (isMax) peaks.Add(i);
             }
-            var smooth = new double[frames];
-            for (int t = 0; t < frames; t++)
-            {
-                var around = Enumerable.Range(t - 2, 5).Where(u => u >= 0 && u < frames).Select(u => count[u]).OrderBy(v => v).ToArray();
-                smooth[t] = around[around.Length / 2];
-            }
-            double mean = smooth.Average();
-            double seconds = frames / frameRate;
-            int changes = 0, changes01 = 0;
-            for (int t = 1; t < frames; t++)
-            {
-                if (smooth[t] == smooth[t - 1]) continue;
-                changes++;
-                if (smooth[t] <= 1 && smooth[t - 1] <= 1) changes01++;
-            }
-            double[] values = [mean, Math.Sqrt(smooth.Average(v => (v - mean) * (v - mean))), smooth.Count(v => v == 0) / (double)frames,
-                smooth.Count(v => v == 1) / (double)frames, smooth.Count(v => v == 2) / (double)frames, smooth.Count(v => v >= 3) / (double)frames,
-                changes / seconds, changes01 / seconds];
-            lines.Add($"{item.SongId},{win.Index}," + string.Join(",", values.Select(v => v.ToString("R", Invariant.Culture))));
+            var kept = new List<int>();
+            foreach (int p in peaks.OrderByDescending(p => s[p]))
+                if (!kept.Any(q => harmonicIntervals.Any(iv => Math.Abs(p - q - iv) <= 1) || Math.Abs(p - q) <= 2)) kept.Add(p);
+            count[t] = Math.Min(5, kept.Count);
         }
+        var smooth = new double[frames];
+        for (int t = 0; t < frames; t++)
+        {
+            var around = Enumerable.Range(t - 2, 5).Where(u => u >= 0 && u < frames).Select(u => count[u]).OrderBy(v => v).ToArray();
+            smooth[t] = around[around.Length / 2];
+        }
+        double mean = smooth.Average();
+        double seconds = frames / frameRate;
+        int changes = 0, changes01 = 0;
+        for (int t = 1; t < frames; t++)
+        {
+            if (smooth[t] == smooth[t - 1]) continue;
+            changes++;
+            if (smooth[t] <= 1 && smooth[t - 1] <= 1) changes01++;
+        }
+        double[] values = [mean, Math.Sqrt(smooth.Average(v => (v - mean) * (v - mean))), smooth.Count(v => v == 0) / (double)frames,
+            smooth.Count(v => v == 1) / (double)frames, smooth.Count(v => v == 2) / (double)frames, smooth.Count(v => v >= 3) / (double)frames,
+            changes / seconds, changes01 / seconds];
+        return values;
     });
-    File.WriteAllLines(path, ["song,window,layers_mean,layers_std,layers_share_0,layers_share_1,layers_share_2,layers_share_3plus,layers_changes_per_s,layers_changes_01_per_s",
-        .. lines.OrderBy(l => l, StringComparer.Ordinal)]);
-    Console.WriteLine($"musical layers of {dataset.Items.Count} clips written to {path} ({clock.Elapsed.TotalSeconds:F0} s)");
 }
 
 // The melody (Panda et al. 2018's melodic and expressive features, approximated): per window of `window` s every `hop`
@@ -903,24 +919,11 @@ static void LayerColumns(Dataset dataset, double window, double hop, string path
 // same from MelodyContours (the pitch mean in MIDI, 43 more).
 static void MelodyColumns(Dataset dataset, double window, double hop, string path)
 {
-    var options = new FeaturizerOptions();
-    var loader = new AudioLoader(new FeaturizerOptions { ExcerptSeconds = window });
-    var cqtOptions = ClipAnalyzer.CqtOptionsFor(options);
+    var cqtOptions = ClipAnalyzer.CqtOptionsFor(new FeaturizerOptions());
     var cqt = new ConstantQ(cqtOptions);
     var melody = new MelodyContours(MelodyOptions.ForCqt(cqtOptions));
-    var lines = new ConcurrentBag<string>();
-    var clock = Stopwatch.StartNew();
-    Parallel.ForEach(dataset.Items, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, item =>
-    {
-        var song = loader.LoadWindows(item.Path, new WindowOptions { HopSeconds = hop, CoverEnd = false });
-        foreach (var win in song.Windows)
-        {
-            var values = melody.Describe(melody.Track(cqt.Magnitude(win.Signal, out _)));
-            lines.Add($"{item.SongId},{win.Index}," + string.Join(",", values.Select(v => v.ToString("R", Invariant.Culture))));
-        }
-    });
-    File.WriteAllLines(path, ["song,window," + string.Join(",", MelodyContours.Names), .. lines.OrderBy(l => l, StringComparer.Ordinal)]);
-    Console.WriteLine($"melody columns of {dataset.Items.Count} clips written to {path} ({clock.Elapsed.TotalSeconds:F0} s)");
+    WriteWindowColumns(dataset, window, hop, path, "melody columns", MelodyContours.Names,
+        signal => melody.Describe(melody.Track(cqt.Magnitude(signal, out _))));
 }
 
 // How the frames' coefficients move together, which per-coefficient statistics do not see (the single-Gaussian "bag of
@@ -933,10 +936,7 @@ static void MelodyColumns(Dataset dataset, double window, double hop, string pat
 // contrast band (84).
 static void CorrelationColumns(Dataset dataset, double window, double hop, string[] kinds, string path)
 {
-    var loader = new AudioLoader(new FeaturizerOptions { ExcerptSeconds = window });
     var analyzer = new ClipAnalyzer(new FeaturizerOptions());
-    var lines = new ConcurrentBag<string>();
-    var clock = Stopwatch.StartNew();
     // the featuriser's spectral contrast: its octave bands and the rest above them
     static int ContrastRows() => new ContrastOptions().NBands + 1;
     const string KindList = "mfcc, contrast, mfcc-rest, mel, chroma, mfcc-delta or mfcc-contrast";
@@ -980,21 +980,14 @@ static void CorrelationColumns(Dataset dataset, double window, double hop, strin
         _ => throw new ArgumentException($"--correlations {kind}: {KindList}"),
     };
     var names = kinds.SelectMany(Names).ToList(); // also checks the kinds before any work
-    Parallel.ForEach(dataset.Items, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, item =>
+    WriteWindowColumns(dataset, window, hop, path, $"correlation columns ({string.Join(", ", kinds)})", names, signal =>
     {
-        var song = loader.LoadWindows(item.Path, new WindowOptions { HopSeconds = hop, CoverEnd = false });
-        foreach (var win in song.Windows)
-        {
-            var a = analyzer.Analyze(win.Signal);
-            // the names count the contrast rows by the options' bands: the analysis must have as many
-            if (a.SpectralContrast.Rows != ContrastRows())
-                throw new InvalidOperationException($"the analysis has {a.SpectralContrast.Rows} spectral contrast rows, the column names {ContrastRows()}");
-            var values = kinds.SelectMany(k => Values(a, k));
-            lines.Add($"{item.SongId},{win.Index}," + string.Join(",", values.Select(v => v.ToString("R", Invariant.Culture))));
-        }
+        var a = analyzer.Analyze(signal);
+        // the names count the contrast rows by the options' bands: the analysis must have as many
+        if (a.SpectralContrast.Rows != ContrastRows())
+            throw new InvalidOperationException($"the analysis has {a.SpectralContrast.Rows} spectral contrast rows, the column names {ContrastRows()}");
+        return kinds.SelectMany(k => Values(a, k)).ToList();
     });
-    File.WriteAllLines(path, ["song,window," + string.Join(",", names), .. lines.OrderBy(l => l, StringComparer.Ordinal)]);
-    Console.WriteLine($"correlation columns ({string.Join(", ", kinds)}) of {dataset.Items.Count} clips written to {path} ({clock.Elapsed.TotalSeconds:F0} s)");
 }
 
 // Song -> PQuad from the 4Q metadata (Latin-1, quoted CSV, read as DatasetReader reads its artists).
@@ -1008,7 +1001,6 @@ static Dictionary<string, double> ReadPQuad(string path)
         .ToDictionary(r => r[song].Trim(), r => double.Parse(r[pquad], Invariant.Culture));
 }
 
-// "song,window,name...": the names and, by song and window index, the values
 // --chords true: per window, which chords its harmony sounds like, beyond the featuriser's major/minor triads: the
 // chroma_cqt of the analysis, smoothed over 11 frames (about 0.25 s), is matched (Pearson correlation) against binary templates of
 // 12 roots x 7 types (major, minor, dominant 7th, major 7th, minor 7th, diminished, suspended 4th); columns: the share
@@ -1017,79 +1009,65 @@ static void ChordColumns(Dataset dataset, double window, double hop, string path
 {
     (string Name, int[] Intervals)[] types = [("maj", [0, 4, 7]), ("min", [0, 3, 7]), ("dom7", [0, 4, 7, 10]), ("maj7", [0, 4, 7, 11]),
         ("min7", [0, 3, 7, 10]), ("dim", [0, 3, 6]), ("sus4", [0, 5, 7])];
-    var loader = new AudioLoader(new FeaturizerOptions { ExcerptSeconds = window });
     var analyzer = new ClipAnalyzer(new FeaturizerOptions());
-    var lines = new ConcurrentBag<string>();
-    var clock = Stopwatch.StartNew();
     const int Smooth = 11;
-    Parallel.ForEach(dataset.Items, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, item =>
-    {
-        var song = loader.LoadWindows(item.Path, new WindowOptions { HopSeconds = hop, CoverEnd = false });
-        foreach (var win in song.Windows)
-        {
-            var chroma = analyzer.Analyze(win.Signal).ChromaCqt;
-            var wins = new double[types.Length];
-            double fitSum = 0;
-            int sounding = 0;
-            var col = new double[12];
-            for (int t = 0; t < chroma.Cols; t++)
-            {
-                Array.Clear(col);
-                for (int u = Math.Max(0, t - Smooth / 2); u <= Math.Min(chroma.Cols - 1, t + Smooth / 2); u++)
-                    for (int c = 0; c < 12; c++) col[c] += chroma[c, u];
-                // Pearson correlation with each template (both centred): a cosine with binary templates would favour the
-                // four-note ones on a spread chroma, which catch more of its floor
-                double mean = col.Average();
-                double spread = Math.Sqrt(col.Sum(v => (v - mean) * (v - mean)));
-                if (!(spread > 0)) continue;
-                int bestType = 0;
-                double best = double.NegativeInfinity;
-                for (int k = 0; k < types.Length; k++)
-                {
-                    int n = types[k].Intervals.Length;
-                    // a centred template: 1 - n/12 on its notes, -n/12 elsewhere; its norm sqrt(n (12 - n) / 12)
-                    double templateNorm = Math.Sqrt(n * (12.0 - n) / 12);
-                    for (int root = 0; root < 12; root++)
-                    {
-                        double score = types[k].Intervals.Sum(i => col[(root + i) % 12] - mean) / (spread * templateNorm);
-                        if (score > best) { best = score; bestType = k; }
-                    }
-                }
-                wins[bestType]++;
-                fitSum += best;
-                sounding++;
-            }
-            var shares = wins.Select(v => sounding > 0 ? v / sounding : 0).ToArray();
-            double[] values = [.. shares, shares[2] + shares[3] + shares[4], sounding > 0 ? fitSum / sounding : 0];
-            lines.Add($"{item.SongId},{win.Index}," + string.Join(",", values.Select(v => v.ToString("R", Invariant.Culture))));
-        }
-    });
     var names = types.Select(t => $"chord_{t.Name}_share").Concat(["chord_seventh_share", "chord_type_fit_mean"]);
-    File.WriteAllLines(path, ["song,window," + string.Join(",", names), .. lines.OrderBy(l => l, StringComparer.Ordinal)]);
-    Console.WriteLine($"chord columns of {dataset.Items.Count} clips written to {path} ({clock.Elapsed.TotalSeconds:F0} s)");
+    WriteWindowColumns(dataset, window, hop, path, "chord columns", names, signal =>
+    {
+        var chroma = analyzer.Analyze(signal).ChromaCqt;
+        var wins = new double[types.Length];
+        double fitSum = 0;
+        int sounding = 0;
+        var col = new double[12];
+        for (int t = 0; t < chroma.Cols; t++)
+        {
+            Array.Clear(col);
+            for (int u = Math.Max(0, t - Smooth / 2); u <= Math.Min(chroma.Cols - 1, t + Smooth / 2); u++)
+                for (int c = 0; c < 12; c++) col[c] += chroma[c, u];
+            // Pearson correlation with each template (both centred): a cosine with binary templates would favour the
+            // four-note ones on a spread chroma, which catch more of its floor
+            double mean = col.Average();
+            double spread = Math.Sqrt(col.Sum(v => (v - mean) * (v - mean)));
+            if (!(spread > 0)) continue;
+            int bestType = 0;
+            double best = double.NegativeInfinity;
+            for (int k = 0; k < types.Length; k++)
+            {
+                int n = types[k].Intervals.Length;
+                // a centred template: 1 - n/12 on its notes, -n/12 elsewhere; its norm sqrt(n (12 - n) / 12)
+                double templateNorm = Math.Sqrt(n * (12.0 - n) / 12);
+                for (int root = 0; root < 12; root++)
+                {
+                    double score = types[k].Intervals.Sum(i => col[(root + i) % 12] - mean) / (spread * templateNorm);
+                    if (score > best) { best = score; bestType = k; }
+                }
+            }
+            wins[bestType]++;
+            fitSum += best;
+            sounding++;
+        }
+        var shares = wins.Select(v => sounding > 0 ? v / sounding : 0).ToArray();
+        return [.. shares, shares[2] + shares[3] + shares[4], sounding > 0 ? fitSum / sounding : 0];
+    });
 }
 
 // --codebook: the frames of every window of every clip (the windows of the tables: same length, hop and numbering), each
 // frame its MFCC 2-20 (the featuriser's analysis); about 40 s for the 452 clips
 static Dictionary<(string Song, int Window), float[][]> CodebookFrames(Dataset dataset, double window, double hop)
 {
-    var loader = new AudioLoader(new FeaturizerOptions { ExcerptSeconds = window });
     var analyzer = new ClipAnalyzer(new FeaturizerOptions());
     var frames = new ConcurrentDictionary<(string Song, int Window), float[][]>();
     var clock = Stopwatch.StartNew();
-    Parallel.ForEach(dataset.Items, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, item =>
+    ForEachWindow(dataset, window, hop, (song, index, signal) =>
     {
-        var song = loader.LoadWindows(item.Path, new WindowOptions { HopSeconds = hop, CoverEnd = false });
-        foreach (var win in song.Windows)
-        {
-            var mfcc = analyzer.Analyze(win.Signal).Mfcc;
-            frames[(item.SongId, win.Index)] = [.. Enumerable.Range(0, mfcc.Cols).Select(t => Enumerable.Range(1, mfcc.Rows - 1).Select(r => mfcc[r, t]).ToArray())];
-        }
+        var mfcc = analyzer.Analyze(signal).Mfcc;
+        frames[(song, index)] = [.. Enumerable.Range(0, mfcc.Cols).Select(t => Enumerable.Range(1, mfcc.Rows - 1).Select(r => mfcc[r, t]).ToArray())];
     });
     Console.WriteLine($"--codebook: the frames of {frames.Count} windows of {dataset.Items.Count} clips ({clock.Elapsed.TotalSeconds:F0} s)");
     return new Dictionary<(string Song, int Window), float[][]>(frames);
 }
 
+// "song,window,name...": the names and, by song and window index, the values
 static (string[] Names, Dictionary<(string Song, int Window), double[]> Values) ReadExtraColumns(string path)
 {
     var lines = File.ReadAllLines(path);
