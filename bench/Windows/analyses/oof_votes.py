@@ -29,6 +29,8 @@ Macro-F1 and accuracy are pooled over the repetitions, as the bench prints them.
 """
 import collections
 import csv
+import math
+import random
 import sys
 
 CLASSES = ['angry', 'happy', 'relaxed', 'sad']
@@ -75,6 +77,14 @@ def show(name, pred, labels):
 def base_members(probs):
     pick = lambda prefix: [m for m in probs if m.startswith(prefix) and not m.endswith(('~low', '~high'))]
     return pick('rbf_svm'), pick('lightgbm'), pick('mlp')
+
+
+def first_of_each(probs, path):
+    """The names of the first RBF SVM, LightGBM and MLP of a file; exits naming the file when one is missing."""
+    members = base_members(probs)
+    if not all(members):
+        sys.exit(f'{path}: needs an RBF SVM, a LightGBM and an MLP (has {", ".join(sorted(probs))})')
+    return [m[0] for m in members]
 
 
 def first_vote(probs):
@@ -171,15 +181,13 @@ def swap(path, other_path):
     other, other_labels = load(other_path)
     if other_labels != labels:
         sys.exit(f'{other_path}: not the songs, labels and repetitions of {path}')
-    rbf, lgb, mlps = base_members(probs)
-    if not (rbf and lgb and mlps):
-        sys.exit(f'{path}: needs an RBF SVM, a LightGBM and an MLP (has {", ".join(sorted(probs))})')
+    rbf, lgb, mlp = first_of_each(probs, path)
     if not base_members(other)[0]:
         sys.exit(f'{other_path}: needs an RBF SVM (has {", ".join(sorted(other))})')
     other_rbf = base_members(other)[0][0]
     show('vote', first_vote(probs), labels)
-    show(f'  with the RBF SVM of {other_path}', mean([other[other_rbf], probs[lgb[0]], probs[mlps[0]]]), labels)
-    show('  with both RBF SVMs', mean([other[other_rbf], probs[rbf[0]], probs[lgb[0]], probs[mlps[0]]]), labels)
+    show(f'  with the RBF SVM of {other_path}', mean([other[other_rbf], probs[lgb], probs[mlp]]), labels)
+    show('  with both RBF SVMs', mean([other[other_rbf], probs[rbf], probs[lgb], probs[mlp]]), labels)
 
 
 def mix(path, other_path):
@@ -219,7 +227,6 @@ def softmax_regression(x, y, l2=0.01, steps=300, rate=0.5):
 
 
 def predict_softmax(w, xi):
-    import math
     z = [sum(wc[j] * xi[j] for j in range(len(xi))) + wc[-1] for wc in w]
     top = max(z)
     e = [math.exp(v - top) for v in z]
@@ -250,13 +257,8 @@ def stratified_group_folds(keys, labels, artist, folds, rng):
 
 
 def stack(path, metadata_path):
-    import math
-    import random
     probs, labels = load(path)
-    rbf, lgb, mlps = base_members(probs)
-    if not (rbf and lgb and mlps):
-        sys.exit(f'{path}: needs an RBF SVM, a LightGBM and an MLP (has {", ".join(sorted(probs))})')
-    members = [probs[rbf[0]], probs[lgb[0]], probs[mlps[0]]]
+    members = [probs[m] for m in first_of_each(probs, path)]
     with open(metadata_path, newline='', encoding='latin-1') as f:
         artist = {r['Song']: r['Artist'] for r in csv.DictReader(f)}
     show('vote', first_vote(probs), labels)
