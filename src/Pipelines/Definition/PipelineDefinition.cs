@@ -217,6 +217,9 @@ public sealed record AutomlSection
     [Doc("Two labels (e.g. [sad, relaxed], the low-arousal pair most errors are in): each trainer of the vote is also fitted on the windows of those two classes' songs alone, and the mean of these specialists shares out the vote's probability of the pair between its two classes.")]
     public string[]? PairSpecialists { get; init; }
 
+    [Range(0.01, 0.5), Doc("The least typical windows count twice: in every training, this share of each label's training windows, those an RBF SVM fitted on the other half of the training songs (grouped, stratified) finds least like their label, are trained on twice by the vote's members, with their copies (bench/README, \"The least typical windows\"). Needs texture windows (clip.window_seconds).")]
+    public double? LeastTypicalTwice { get; init; }
+
     [Doc("Columns a trainer's models do not read, as trainer:prefix[,prefix...] (e.g. mlp:mfcc_corr_,spectral_contrast_corr_: the MLP without columns that help the other members but not it); its trials, refits and place in the vote leave them out.")]
     public string[]? DropColumns { get; init; }
 

@@ -82,6 +82,9 @@ public static class PipelineLoader
         else if (definition.Train.Automl.PairSpecialists != null && !definition.Train.Automl.Enabled)
             issues.Add(new PipelineIssue(file, Line(root, "train.automl.pair_specialists"), 1, "train.automl.pair_specialists",
                 "pair specialists are fitted with the 1D models' vote; train.automl is disabled"));
+        if (definition.Train.Automl.LeastTypicalTwice != null && clip.WindowSeconds == null)
+            issues.Add(new PipelineIssue(file, Line(root, "train.automl.least_typical_twice"), 1, "train.automl.least_typical_twice",
+                "the least typical windows need texture windows (clip.window_seconds)"));
         if (augmentation.RefitTrainers is { Length: > 0 } refitTrainers)
         {
             string[] names = definition.Train.Automl.Trainers ?? [.. Mmcs.Train.Tabular.Trainers.TrainerCatalog.Names];

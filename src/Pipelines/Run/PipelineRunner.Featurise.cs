@@ -42,7 +42,7 @@ public sealed partial class PipelineRunner
         public int ScoringWindowCount(Clip clip) => ScoringClips(clip).Sum(c => c.Windows.Count);
 
         private IEnumerable<Clip> ScoringClips(Clip clip) =>
-            TestTimeCopies != null && TestTimeCopies.TryGetValue(clip.Row.Song ?? clip.Row.Id, out var copies) ? [clip, .. copies] : [clip];
+            TestTimeCopies != null && TestTimeCopies.TryGetValue(clip.Song, out var copies) ? [clip, .. copies] : [clip];
     }
 
     /// <summary>A featurised clip: its 1D row in memory, its 2D images on disk (<paramref name="ArrayFile"/>, an .npz of
@@ -50,6 +50,9 @@ public sealed partial class PipelineRunner
     /// <paramref name="Row"/> is the first window's row and <see cref="Windows"/> holds every window's row.</summary>
     internal sealed record Clip(FeatureRow Row, string? ArrayFile, int Label, string Group)
     {
+        /// <summary>The song: its copies and windows share it.</summary>
+        public string Song => Row.Song ?? Row.Id;
+
         /// <summary>The rows the 1D models train on and predict: the windows, or the clip's one row.</summary>
         public List<FeatureRow> Windows { get; init; } = [Row];
 
@@ -257,7 +260,7 @@ public sealed partial class PipelineRunner
             stage.LogParam("arrays_dir", arrays);
         }
         var testTimeCopies = UsesCopiesAtTestTime
-            ? augmented.GroupBy(c => c.Row.Song ?? c.Row.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal)
+            ? augmented.GroupBy(c => c.Song, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal)
             : null;
         return new Featurised(summary, summary.FeatureNames, labels, originals, augmented, images) { TestTimeCopies = testTimeCopies };
     }

@@ -150,7 +150,7 @@ public sealed partial class PipelineRunner
         var resolved = new ModelUriResolver(store).Resolve($"models:/{champion.Name}/{champion.Version}");
         using var model = MoodModel.Load(resolved.LocalPath, resolved.Uri);
         var items = rows.Select(i => f.Originals[i])
-            .Select(c => new DatasetItem(c.Row.Path, f.Labels[c.Label], c.Row.Group, c.Row.Song ?? c.Row.Id)).ToArray();
+            .Select(c => new DatasetItem(c.Row.Path, f.Labels[c.Label], c.Row.Group, c.Song)).ToArray();
         var clips = new Dataset($"the clips of this run scored by {resolved.Identity}", DatasetLayout.Manifest, items, f.Labels, []);
         var evaluation = ModelEvaluation.Evaluate(new MoodPredictor(model), clips, bootstrap: 1, cancellationToken: ct);
         return metric == "accuracy" ? evaluation.Report.Accuracy : evaluation.Report.MacroF1;

@@ -106,8 +106,8 @@ public sealed partial class PipelineRunner
     /// <summary>Augmented copies of exactly the songs in <paramref name="originals"/> (never of validation or test songs).</summary>
     internal static List<Clip> AugmentedFor(Featurised f, IReadOnlyList<int> originals)
     {
-        var songs = originals.Select(i => f.Originals[i].Row.Song ?? f.Originals[i].Row.Id).ToHashSet(StringComparer.Ordinal);
-        return f.Augmented.Where(c => songs.Contains(c.Row.Song ?? c.Row.Id)).ToList();
+        var songs = originals.Select(i => f.Originals[i].Song).ToHashSet(StringComparer.Ordinal);
+        return f.Augmented.Where(c => songs.Contains(c.Song)).ToList();
     }
 
     /// <summary>The augmented copies trained on: those of the training songs, unless the copies are for test time only.</summary>
@@ -144,6 +144,18 @@ public sealed partial class PipelineRunner
         // augmentation.refit_trainers (with use: test): those trainers' final fits also take the training songs' copies
         var refitTrainers = _def.Augmentation.RefitTrainers ?? [];
         var refitCopies = refitTrainers.Length > 0 ? Table(AugmentedFor(f, fit), "pipeline:" + _def.Name + " copies") : null;
+        if (a.LeastTypicalTwice is { } share)
+        {
+            // the training songs' least typical windows count twice, in every table trained on (copies too)
+            var originals = fit.Select(i => f.Originals[i]).ToList();
+            var table = Table(originals, "pipeline:" + _def.Name);
+            var rows = LeastTypicalWindows.Find(table, [.. originals.SelectMany(c => c.Windows.Select(_ => c.Song))], share, a.Seed, ct);
+            var windowKeys = WindowKeys(originals);
+            var keys = rows.Select(r => windowKeys[r]).ToHashSet();
+            data = data.SelectRows(WithTwice(clips, keys));
+            if (refitCopies != null) refitCopies = refitCopies.SelectRows(WithTwice(AugmentedFor(f, fit), keys));
+            stage.LogMetric(keyPrefix.Replace('/', '.') + "least_typical_windows", rows.Length);
+        }
         string artifacts = Path.Combine(Path.GetTempPath(), "mmcs-automl-" + Guid.NewGuid().ToString("N"));
         var options = new AutoMlOptions
         {
@@ -207,6 +219,19 @@ public sealed partial class PipelineRunner
         {
             if (Directory.Exists(artifacts)) Directory.Delete(artifacts, recursive: true);
         }
+    }
+
+    /// <summary>(song, window position) of every window of <paramref name="clips"/>, in window-table order: a copy's
+    /// window k has its original's key.</summary>
+    private static List<(string Song, int Window)> WindowKeys(IEnumerable<Clip> clips) =>
+        [.. clips.SelectMany(c => c.Windows.Select((_, k) => (c.Song, k)))];
+
+    /// <summary>The rows of the window table of <paramref name="clips"/>, with those of the windows in
+    /// <paramref name="twice"/> once more at the end.</summary>
+    private static int[] WithTwice(IEnumerable<Clip> clips, HashSet<(string Song, int Window)> twice)
+    {
+        var keys = WindowKeys(clips);
+        return [.. Enumerable.Range(0, keys.Count), .. Enumerable.Range(0, keys.Count).Where(r => twice.Contains(keys[r]))];
     }
 
     /// <summary>Each of <paramref name="voters"/>' configurations fitted on the windows of the training songs of the two
@@ -275,7 +300,7 @@ public sealed partial class PipelineRunner
     private static NpzImageSource Source(Featurised f, IEnumerable<Clip> clips, ImageKind kind) =>
         new(kind, SizeOf(f.Images!, kind), f.Labels, clips.Select(c => new NpzImageEntry(c.Row.Id,
             c.ArrayFile ?? throw new MmcsException(ErrorCodes.InternalError, $"clip {c.Row.Path} was featurised without images"),
-            c.Label, c.Group, c.Row.Song ?? c.Row.Id, c.Row.Augmentation)));
+            c.Label, c.Group, c.Song, c.Row.Augmentation)));
 
     private List<(string, IMoodClassifier)> Train2d(ActiveRun stage, Featurised f, SplitPlan plan, StageCache cache, List<string> resumed, CancellationToken ct,
         string keyPrefix = "")

@@ -445,6 +445,47 @@ public sealed class CrossValidationTests(CorpusFixture fixture) : IClassFixture<
         Assert.Contains("train.automl is disabled", disabled.Message);
     }
 
+    [Fact]
+    public async Task With_least_typical_twice_each_training_counts_that_share_of_every_labels_windows_twice_with_their_copies()
+    {
+        var result = await RunAsync(TinyTtaYaml, "name=tiny-typical", "experiment=tiny-typical", "registry.model_name=tiny-typical",
+            "train.automl.least_typical_twice=0.2");
+        Assert.Equal(32, result.Evaluation.Count);
+        using var store = TrackingStores.Open(Path.Combine(_work, "mlruns"));
+        var train = store.SearchRuns(new RunQuery([result.ExperimentId], $"tags.`mlflow.parentRunId` = '{result.RunId}' and attributes.run_name = 'train_1d'")).Items.Single();
+        // the final model: 32 songs of 4 labels, 3 windows each, so 24 windows per label, of which 5 (4.8 rounded) count twice
+        Assert.Equal(20, train.Data.Metrics["least_typical_windows"].Value);
+        Assert.Equal("116", train.Data.Params["rows"]); // 96 windows + 20
+        Assert.Equal("116", train.Data.Params["refit_extra_rows.lbfgs_maxent"]); // and their copies
+        // every fold's training did the same on its own training songs (about two thirds of them)
+        var (_, folds) = EvaluationRuns(store, result.ExperimentId);
+        Assert.Equal(3, folds.Count);
+        Assert.All(folds, fold => Assert.InRange(fold.Data.Metrics.Single(m => m.Key.EndsWith(".least_typical_windows", StringComparison.Ordinal)).Value.Value, 8, 16));
+    }
+
+    [Fact]
+    public void Least_typical_twice_needs_texture_windows_and_a_share_in_range()
+    {
+        const string yaml = """
+            name: typical
+            dataset:
+              reader: folder
+            clip:
+              window_seconds: 6
+            train:
+              automl:
+                least_typical_twice: 0.2
+              cnn:
+                enabled: false
+            """;
+        _ = PipelineLoader.Parse(yaml, "p.yaml", _work);
+        var noWindows = Assert.Throws<PipelineValidationException>(() => PipelineLoader.Parse(yaml.Replace("  window_seconds: 6", "  excerpt_seconds: 20"), "p.yaml", _work));
+        Assert.Contains("train.automl.least_typical_twice", noWindows.Message);
+        Assert.Contains("texture windows", noWindows.Message);
+        var tooMany = Assert.Throws<PipelineValidationException>(() => PipelineLoader.Parse(yaml, "p.yaml", _work, ["train.automl.least_typical_twice=0.7"]));
+        Assert.Contains("train.automl.least_typical_twice", tooMany.Message);
+    }
+
     private sealed class OwnedModel(string kind = "fixed") : Mmcs.Train.Models.IMoodClassifier
     {
         public bool Disposed { get; private set; }
