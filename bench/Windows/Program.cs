@@ -6,7 +6,7 @@
 //   dotnet run -c Release --project bench/Windows -- [--windows 25.5,10,6,3] [--trainers sdca_maxent,rbf_svm,lightgbm]
 //       [--folds 10] [--repeats 1] [--seed 42] [--hop S] [--excerpt S] [--set seed|full] [--context true] [--context-columns a,b]
 //       [--aggregate mean|geometric] [--augment N] [--train-copies false] [--tta true] [--tta-copies K] [--test-hop S] [--member FILE#MODEL]
-//       [--train-fraction F[,F...]] [--oof FILE] [--class-bias true] [--extra-columns FILE] [--stereo true] [--layers true] [--melody true] [--chords true] [--melody-probe FILE] [--correlations KIND,...] [--drop-columns PREFIX,...] [--agreement-weight T] [--codebook K] [--clean-windows F] [--data DIR]
+//       [--train-fraction F[,F...]] [--oof FILE] [--class-bias true] [--extra-columns FILE] [--stereo true] [--layers true] [--melody true] [--chords true] [--melody-probe FILE] [--correlations KIND,...] [--drop-columns PREFIX,...] [--agreement-weight T] [--codebook K] [--least-typical F:drop|twice] [--data DIR]
 //
 // --context true appends to every window row its song's whole-excerpt features (prefixed "song_"); --context-columns a,b
 // only those.
@@ -43,11 +43,11 @@
 // --agreement-weight T counts the training windows (and copies) of songs whose PQuad (the share of their AllMusic mood
 // tags in their quadrant, panda_dataset_taffc_metadata.csv in the dataset folder) is T or more twice: the rows are
 // repeated, a weight of 2 for every trainer. Test songs are scored as always.
-// --clean-windows F: a window inherits its song's quadrant, yet an intro or a bridge may not sound like it. In every
-// training fold, an RBF SVM (default configuration) fitted on one half of the fold's training songs (artist-grouped,
-// stratified) scores the windows of the other half, and back; the share F of each quadrant's training windows with the
-// lowest probability of their song's quadrant are left out of every trainer's training rows, with their copies. Test
-// songs are scored on all their windows, as always.
+// --least-typical F:drop|twice: a window inherits its song's quadrant, yet an intro or a bridge may not sound like it.
+// In every training fold, the share F of each quadrant's training windows that an RBF SVM fitted on the other half of
+// the fold's training songs finds least like their quadrant (LeastTypicalWindows, as train.automl.least_typical_twice in
+// a pipeline) are left out of every trainer's training rows ("drop"), or count twice ("twice"), with their copies.
+// Test songs are scored on all their windows, as always.
 // --aggregate geometric scores a song by the geometric mean of its windows' probabilities instead of their mean.
 // Trainers are "name[:key=value...][@k]": the default configuration with some values replaced, seeded with seed + k
 // ("mlp@1": another MLP seed; "rbf_svm:c=4"); "name~av" learns arousal and valence as two binary tasks on the same
@@ -79,7 +79,7 @@ var opts = ParseArgs(args);
 // a misspelt option would otherwise run the baseline unnoticed
 string[] known = ["windows", "trainers", "folds", "repeats", "seed", "hop", "excerpt", "set", "context", "context-columns", "aggregate",
     "augment", "train-copies", "tta", "tta-copies", "test-hop", "member", "train-fraction", "oof", "class-bias", "extra-columns", "stereo", "layers", "melody",
-    "correlations", "drop-columns", "agreement-weight", "data", "melody-probe", "codebook", "chords", "clean-windows"];
+    "correlations", "drop-columns", "agreement-weight", "data", "melody-probe", "codebook", "chords", "least-typical"];
 foreach (string name in opts.Keys)
     if (!known.Contains(name)) throw new ArgumentException($"--{name}: not an option of this bench (options: --{string.Join(", --", known)})");
 foreach (string flag in new[] { "context", "tta", "train-copies", "stereo", "layers", "melody", "chords" })
@@ -181,9 +181,18 @@ if (codebookSize != 0)
     if (opts.ContainsKey("train-fraction")) throw new ArgumentException("--codebook: not with --train-fraction");
     windowFrames = CodebookFrames(DatasetReader.Open(data), windows[0], hopArg ?? windows[0] / 2);
 }
-// --clean-windows F: the share of each quadrant's training windows left out in every training fold
-double cleanShare = double.Parse(opts.GetValueOrDefault("clean-windows") ?? "0", Invariant.Culture);
-if (!(cleanShare >= 0 && cleanShare < 1)) throw new ArgumentException($"--clean-windows {cleanShare.ToString(Invariant.Culture)}: a share, at least 0 and below 1");
+// --least-typical F:drop|twice: the share of each quadrant's training windows left out (or counted twice) in every training fold
+string? leastTypicalArg = opts.GetValueOrDefault("least-typical");
+double typicalShare = 0;
+bool dropLeastTypical = true;
+if (leastTypicalArg != null)
+{
+    var parts = leastTypicalArg.Split(':');
+    if (parts.Length != 2 || parts[1] is not ("drop" or "twice") || !double.TryParse(parts[0], NumberStyles.Float, Invariant.Culture, out typicalShare)
+        || !(typicalShare > 0 && typicalShare < 1))
+        throw new ArgumentException($"--least-typical {leastTypicalArg}: a share above 0 and below 1, then :drop or :twice (e.g. 0.2:drop)");
+    dropLeastTypical = parts[1] == "drop";
+}
 var extras = extraPaths.Select(path => (Path: path, Columns: ReadExtraColumns(path))).ToList();
 // a song's probabilities: the mean of its windows' (default) or their geometric mean (--aggregate geometric)
 bool geometric = opts.GetValueOrDefault("aggregate") == "geometric";
@@ -356,30 +365,19 @@ FeatureTable Table(string path, double window, double tableHop, AugmentationPlan
         }
         float[][] FramesOf((string Song, int Window) key) => windowFrames!.TryGetValue(key, out var f) ? f
             : throw new InvalidDataException($"--codebook: no frames for song {key.Song}, window {key.Window}");
-        // --clean-windows: the training windows left out, per repetition and fold (the same for every trainer)
-        var cleanedOut = new Dictionary<(int Rep, int Fold), HashSet<(string Song, int Window)>>();
-        var (cleaner, cleanerConfig, _) = ParseTrainer("rbf_svm");
-        HashSet<(string Song, int Window)> CleanedOut(int rep, int foldIndex, int[] trainingSongs)
+        // --least-typical: the least typical training windows, per repetition and fold (the same for every trainer)
+        var leastTypical = new Dictionary<(int Rep, int Fold), HashSet<(string Song, int Window)>>();
+        HashSet<(string Song, int Window)> LeastTypical(int rep, int foldIndex, int[] trainingSongs)
         {
-            if (cleanedOut.TryGetValue((rep, foldIndex), out var dropped)) return dropped;
-            var halves = new StratifiedGroupKFold(2, seed + 1000 * rep + foldIndex).Split(
-                trainingSongs.Select(s => songY[s]).ToArray(), trainingSongs.Select(s => songGroup[s]).ToArray());
-            var scored = new List<(int Row, double PTrue)>();
-            foreach (var (fitPart, scorePart) in halves)
-            {
-                var fitSongs = fitPart.Select(k => trainingSongs[k]).ToHashSet();
-                var scoreSongs = scorePart.Select(k => trainingSongs[k]).ToHashSet();
-                int[] RowsOf(HashSet<int> part) => [.. Enumerable.Range(0, originalRows)
-                    .Where(i => part.Contains(songIndex[allRows[i].Song!]) && WindowIndex(allRows[i].Id) % stride == 0)];
-                var te = RowsOf(scoreSongs);
-                using var fitted = FittedPipeline.Fit(tab, RowsOf(fitSongs), cleaner, cleanerConfig, seed + 1000 * rep + foldIndex);
-                var p = fitted.Model.PredictProbabilities(fitted.Preprocessor.Transform(tab.Frame, te));
-                for (int i = 0; i < te.Length; i++) scored.Add((te[i], p[i][tab.Labels[te[i]]]));
-            }
-            dropped = [.. scored.GroupBy(t => tab.Labels[t.Row]).SelectMany(g => g.OrderBy(t => t.PTrue).ThenBy(t => t.Row)
-                .Take((int)Math.Round(cleanShare * g.Count()))).Select(t => (allRows[t.Row].Song!, WindowIndex(allRows[t.Row].Id)))];
-            cleanedOut[(rep, foldIndex)] = dropped;
-            return dropped;
+            if (leastTypical.TryGetValue((rep, foldIndex), out var chosen)) return chosen;
+            var training = trainingSongs.ToHashSet();
+            int[] originals = [.. Enumerable.Range(0, originalRows)
+                .Where(i => training.Contains(songIndex[allRows[i].Song!]) && WindowIndex(allRows[i].Id) % stride == 0)];
+            var found = LeastTypicalWindows.Find(tab.SelectRows(originals), [.. originals.Select(i => allRows[i].Song!)], typicalShare,
+                seed + 1000 * rep + foldIndex);
+            chosen = [.. found.Select(k => (allRows[originals[k]].Song!, WindowIndex(allRows[originals[k]].Id)))];
+            leastTypical[(rep, foldIndex)] = chosen;
+            return chosen;
         }
         string[] codebookNames = [.. Enumerable.Range(1, codebookSize).Select(k => $"codebook_{k:D2}")];
         // song-level probabilities of every trainer, per repetition, for the ensemble (mean over trainers) at the end
@@ -415,18 +413,19 @@ FeatureTable Table(string path, double window, double tableHop, AugmentationPlan
                     if (keptClasses < classNames.Count)
                         throw new ArgumentException($"--train-fraction {trainFraction.ToString(Invariant.Culture)}: a fold kept {kept.Count} training songs of {keptClasses} of the {classNames.Count} classes; use a larger share");
                     var tr = new List<int>(); var te = new List<int>();
-                    var dropped = cleanShare > 0 ? CleanedOut(rep, foldIndex, [.. kept.Order()]) : null;
+                    var atypical = typicalShare > 0 ? LeastTypical(rep, foldIndex, [.. kept.Order()]) : null;
                     // a test song's augmented copies are predicted too (every row must be) but never trained on or scored
                     for (int i = 0; i < allRows.Count; i++)
                     {
                         if (test.Contains(songIndex[allRows[i].Song!])) te.Add(i);
                         else if (!kept.Contains(songIndex[allRows[i].Song!])) continue;
                         else if (pairArousal != null && Arousal(allRows[i].Label!) != pairArousal) continue;
-                        else if (dropped != null && dropped.Contains((allRows[i].Song!, WindowIndex(allRows[i].Id)))) continue;
                         else if (i < originalRows ? WindowIndex(allRows[i].Id) % stride == 0 : withCopies)
                         {
+                            bool isAtypical = atypical != null && atypical.Contains((allRows[i].Song!, WindowIndex(allRows[i].Id)));
+                            if (isAtypical && dropLeastTypical) continue;
                             tr.Add(i);
-                            if (agreed != null && agreed.Contains(allRows[i].Song!)) tr.Add(i);
+                            if ((agreed != null && agreed.Contains(allRows[i].Song!)) || isAtypical) tr.Add(i);
                         }
                     }
                     trainingSongs.Add(kept.Count);
@@ -497,12 +496,12 @@ FeatureTable Table(string path, double window, double tableHop, AugmentationPlan
             var report = ClassificationReport.Compute(truth, predicted, classNames);
             foldTrainingSongs.AddRange(trainingSongs);
             if (trainFraction < 1 && trainerName == trainers[0]) Console.WriteLine($"  (training on {(100 * trainFraction).ToString("F0", Invariant.Culture)} % of each fold's training songs: {trainingSongs.Average().ToString("F1", Invariant.Culture)} songs per fold on average)");
-            if (cleanShare > 0 && trainerName == trainers[0])
+            if (typicalShare > 0 && trainerName == trainers[0])
             {
-                // which windows were left out: their share by position in the excerpt, over every repetition and fold
-                var byPosition = cleanedOut.Values.SelectMany(d => d).GroupBy(k => k.Window).OrderBy(g => g.Key)
-                    .Select(g => $"{g.Key}: {(double)g.Count() / cleanedOut.Count:F1}");
-                Console.WriteLine($"  --clean-windows {cleanShare.ToString(Invariant.Culture)}: {cleanedOut.Values.Average(d => d.Count):F0} training windows left out per fold; per fold by window index {string.Join(", ", byPosition)}");
+                // which windows were chosen: their number by position in the excerpt, per fold over every repetition
+                var byPosition = leastTypical.Values.SelectMany(d => d).GroupBy(k => k.Window).OrderBy(g => g.Key)
+                    .Select(g => $"{g.Key}: {(double)g.Count() / leastTypical.Count:F1}");
+                Console.WriteLine($"  --least-typical {leastTypicalArg}: {leastTypical.Values.Average(d => d.Count):F0} training windows {(dropLeastTypical ? "left out" : "counted twice")} per fold; per fold by window index {string.Join(", ", byPosition)}");
             }
             Console.WriteLine($"  {trainerName,-16} song-level accuracy {report.Accuracy:F3} macro-F1 {report.MacroF1:F3} " +
                               $"(fold mean {foldF1.Average():F3}, sd {StdDev(foldF1):F3}); per class " +
