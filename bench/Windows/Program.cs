@@ -451,7 +451,7 @@ FeatureTable Table(string path, double window, double tableHop, AugmentationPlan
                             allRows.Select((r, i) => (double[])[.. r.Values, .. columns[i]]).ToList(),
                             allRows.Select(r => r.Label!).ToList(), allRows.Select(r => r.Group ?? "song:" + r.Song).ToList(), classNames);
                         using var pipeline = FittedPipeline.Fit(foldTab, tr, trainer, config, seed + seedOffset);
-                        var p = pipeline.Model.PredictProbabilities(pipeline.Preprocessor.Transform(foldTab.Frame, te));
+                        var p = pipeline.PredictProbabilities(foldTab.Frame, te);
                         for (int i = 0; i < te.Length; i++) rowProbabilities[te[i]] = p[i];
                     }
                 }

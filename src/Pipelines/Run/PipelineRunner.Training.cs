@@ -143,7 +143,8 @@ public sealed partial class PipelineRunner
         var data = Table(clips, "pipeline:" + _def.Name);
         // augmentation.refit_trainers (with use: test): those trainers' final fits also take the training songs' copies
         var refitTrainers = _def.Augmentation.RefitTrainers ?? [];
-        var refitCopies = refitTrainers.Length > 0 ? Table(AugmentedFor(f, fit), "pipeline:" + _def.Name + " copies") : null;
+        var copies = refitTrainers.Length > 0 ? AugmentedFor(f, fit) : null;
+        var refitCopies = copies != null ? Table(copies, "pipeline:" + _def.Name + " copies") : null;
         if (a.LeastTypicalTwice is { } share)
         {
             // the training songs' least typical windows count twice, in every table trained on (copies too)
@@ -153,7 +154,7 @@ public sealed partial class PipelineRunner
             var windowKeys = WindowKeys(originals);
             var keys = rows.Select(r => windowKeys[r]).ToHashSet();
             data = data.SelectRows(WithTwice(clips, keys));
-            if (refitCopies != null) refitCopies = refitCopies.SelectRows(WithTwice(AugmentedFor(f, fit), keys));
+            if (copies != null && refitCopies != null) refitCopies = refitCopies.SelectRows(WithTwice(copies, keys));
             stage.LogMetric(keyPrefix.Replace('/', '.') + "least_typical_windows", rows.Length);
         }
         string artifacts = Path.Combine(Path.GetTempPath(), "mmcs-automl-" + Guid.NewGuid().ToString("N"));

@@ -50,20 +50,16 @@ public static class LeastTypicalWindows
                 throw new MmcsException(ErrorCodes.InvalidParameterValue, $"the windows of song '{songs[r]}' have different labels or groups");
             rowSong[r] = s;
         }
-        var trainer = TrainerCatalog.Get("rbf_svm");
-        var configuration = trainer.Space.DefaultConfiguration();
-        var probability = new double[data.RowCount];
-        foreach (var (fitSongs, scoredSongs) in new StratifiedGroupKFold(2, seed).Split(songLabel, songGroup))
+        // two folds over the songs, mapped to their rows: every row is scored once, by the half it is not in
+        var folds = new StratifiedGroupKFold(2, seed).Split(songLabel, songGroup).Select(fold =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var fit = fitSongs.ToHashSet();
-            var scored = scoredSongs.ToHashSet();
-            int[] fitRows = [.. Enumerable.Range(0, data.RowCount).Where(r => fit.Contains(rowSong[r]))];
-            int[] scoredRows = [.. Enumerable.Range(0, data.RowCount).Where(r => scored.Contains(rowSong[r]))];
-            using var pipeline = FittedPipeline.Fit(data, fitRows, trainer, configuration, seed, cancellationToken);
-            var p = pipeline.Model.PredictProbabilities(pipeline.Preprocessor.Transform(data.Frame, scoredRows));
-            for (int i = 0; i < scoredRows.Length; i++) probability[scoredRows[i]] = p[i][data.Labels[scoredRows[i]]];
-        }
+            var scored = fold.Test.ToHashSet();
+            return (Train: Enumerable.Range(0, data.RowCount).Where(r => !scored.Contains(rowSong[r])).ToArray(),
+                Test: Enumerable.Range(0, data.RowCount).Where(r => scored.Contains(rowSong[r])).ToArray());
+        }).ToList();
+        var trainer = TrainerCatalog.Get("rbf_svm");
+        using var cv = CrossValidation.Run(data, folds, trainer, trainer.Space.DefaultConfiguration(), seed, cancellationToken: cancellationToken);
+        var probability = Enumerable.Range(0, data.RowCount).Select(r => cv.OutOfFoldProbabilities[r][data.Labels[r]]).ToArray();
         return [.. Enumerable.Range(0, data.RowCount).GroupBy(r => data.Labels[r])
             .SelectMany(g => g.OrderBy(r => probability[r]).ThenBy(r => r).Take((int)Math.Round(share * g.Count())))
             .Order()];
