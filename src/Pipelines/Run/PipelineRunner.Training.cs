@@ -177,42 +177,58 @@ public sealed partial class PipelineRunner
             ImportanceRepeats = trialRuns ? 3 : 0,
             ImportanceTimeBudget = TimeSpan.FromSeconds(a.ImportanceSeconds),
         };
+        // A fold's model only scores the fold's test songs: when the search cannot choose anything (one trial per
+        // trainer, all of them in the vote), its inner cross-validation would only report, so the fold fits the
+        // starting points directly, the same models. The final training keeps the search for its reports.
+        bool skipSearch = !trialRuns && TabularAutoMl.ChoosesNothing(options);
+        AutoMlResult? result = null;
         try
         {
             IAutoMlRun tracking = trialRuns ? new ActiveRunAutoMlAdapter(stage) : NullAutoMlRun.Instance;
-            var result = TabularAutoMl.Run(data, options, tracking, null,
-                new Progress<ProgressUpdate>(p => _progress.Report(p with { Task = "train_1d" })), ct);
-            IMoodClassifier model = result.Model ?? throw new MmcsException(ErrorCodes.InternalError, "the AutoML search returned no model");
-            string voteTrainers = string.Join(",", result.TopModels.Select(m => m.Trainer));
+            if (!skipSearch)
+                result = TabularAutoMl.Run(data, options, tracking, null,
+                    new Progress<ProgressUpdate>(p => _progress.Report(p with { Task = "train_1d" })), ct);
+            IReadOnlyList<TabularClassifier> voters = result?.TopModels ?? TabularAutoMl.FitStartingPoints(data, options, ct);
+            IMoodClassifier model = voters.Count > 0 ? voters[0] : throw new MmcsException(ErrorCodes.InternalError, "the AutoML search returned no model");
+            string voteTrainers = string.Join(",", voters.Select(m => m.Trainer));
             if (a.PairSpecialists is { } pair)
             {
                 // the vote's trainers fitted again on the pair's songs alone; their mean splits the vote's P(a) + P(b)
                 List<IMoodClassifier> specialists = [];
                 try
                 {
-                    specialists = PairSpecialists(f, fit, pair, result.TopModels, refitTrainers, options.DropColumnsOf, a.Seed, ct);
-                    model = new EnsembleClassifier([.. result.TopModels, .. specialists],
-                        [.. result.TopModels.Select(m => "tabular-" + m.Trainer), .. result.TopModels.Select(m => $"pair-{m.Trainer}")],
-                        roles: [.. result.TopModels.Select(_ => EnsembleRole.Vote), .. specialists.Select(_ => EnsembleRole.Pair)]);
+                    specialists = PairSpecialists(f, fit, pair, voters, refitTrainers, options.DropColumnsOf, a.Seed, ct);
+                    model = new EnsembleClassifier([.. voters, .. specialists],
+                        [.. voters.Select(m => "tabular-" + m.Trainer), .. voters.Select(m => $"pair-{m.Trainer}")],
+                        roles: [.. voters.Select(_ => EnsembleRole.Vote), .. specialists.Select(_ => EnsembleRole.Pair)]);
                 }
                 catch
                 {
-                    result.Dispose();
+                    foreach (var m in voters) m.Dispose();
                     foreach (var m in specialists) m.Dispose();
                     throw;
                 }
                 stage.LogParam(keyPrefix.Replace('/', '.') + "pair_specialists", $"{string.Join(",", pair)}: {voteTrainers}");
             }
-            else if (result.TopModels.Count > 1)
+            else if (voters.Count > 1)
             {
                 // soft vote of the best configuration of each of the top trainers (equal weights)
-                model = new EnsembleClassifier(result.TopModels.ToArray(), result.TopModels.Select(m => "tabular-" + m.Trainer).ToArray());
+                model = new EnsembleClassifier(voters.ToArray(), voters.Select(m => "tabular-" + m.Trainer).ToArray());
             }
-            if (model is EnsembleClassifier) stage.LogParam(keyPrefix.Replace('/', '.') + "vote_trainers", voteTrainers);
-            stage.LogParam(keyPrefix.Replace('/', '.') + "best_trainer", result.Best.Trainer);
-            stage.LogMetric(keyPrefix.Replace('/', '.') + "inner_cv_macro_f1", result.Best.CvMacroF1);
-            foreach (var notice in result.Notices) Log($"{key}: note: {notice}");
-            Log($"{key}: best {result.Best.Trainer}, CV accuracy {result.Best.CvAccuracy:0.000}, macro-F1 {result.Best.CvMacroF1:0.000} over {result.Trials.Count} trials");
+            string param = keyPrefix.Replace('/', '.');
+            if (model is EnsembleClassifier) stage.LogParam(param + "vote_trainers", voteTrainers);
+            if (result is null)
+            {
+                stage.LogParam(param + "search", "skipped: one trial per trainer, all in the vote");
+                Log($"{key}: {voteTrainers} fitted at their starting points (a search of one trial per trainer, all in the vote, would choose nothing)");
+            }
+            else
+            {
+                stage.LogParam(param + "best_trainer", result.Best.Trainer);
+                stage.LogMetric(param + "inner_cv_macro_f1", result.Best.CvMacroF1);
+                foreach (var notice in result.Notices) Log($"{key}: note: {notice}");
+                Log($"{key}: best {result.Best.Trainer}, CV accuracy {result.Best.CvAccuracy:0.000}, macro-F1 {result.Best.CvMacroF1:0.000} over {result.Trials.Count} trials");
+            }
             cache.Save(key, model);
             return model;
         }

@@ -383,15 +383,13 @@ public static class TabularAutoMl
         }
 
         // a trial's configuration refitted on all rows (and on the extra rows, for the trainers that take them)
-        var withExtra = options.RefitExtra is { } extra && options.RefitExtraFor.Count > 0 ? Concat(data, extra) : null;
+        var withExtra = WithRefitExtra(data, options);
         TabularClassifier Refit(string trainerName, IReadOnlyDictionary<string, string> parameters)
         {
             var trainer = trainers.First(t => t.Name == trainerName);
-            bool extraRows = withExtra != null && options.RefitExtraFor.Contains(trainerName, StringComparer.OrdinalIgnoreCase);
-            if (extraRows) run.LogParams(new Dictionary<string, string> { ["refit_extra_rows." + trainerName] = options.RefitExtra!.RowCount.ToString(Invariant.Culture) });
-            var pipeline = FittedPipeline.Fit(extraRows ? withExtra! : data, null, trainer, ParseConfiguration(trainer, parameters), options.Seed, cancellationToken,
-                options.DropColumnsOf(trainerName));
-            return new TabularClassifier(pipeline, labels, options.VectorSet);
+            if (TakesExtraRows(withExtra, options, trainerName))
+                run.LogParams(new Dictionary<string, string> { ["refit_extra_rows." + trainerName] = options.RefitExtra!.RowCount.ToString(Invariant.Culture) });
+            return FitOnAllRows(data, withExtra, options, trainer, parameters, cancellationToken);
         }
 
         TabularClassifier? model = null;
@@ -446,6 +444,66 @@ public static class TabularAutoMl
             }
         }
         return new AutoMlResult(best, leaderboard, oof, importances, top, testReport, folds, searchTime, notices);
+    }
+
+    /// <summary>The searched rows then the extra rows, when some trainer is refitted on both; else null.</summary>
+    private static TabularDataset? WithRefitExtra(TabularDataset data, AutoMlOptions options) =>
+        options.RefitExtra is { } extra && options.RefitExtraFor.Count > 0 ? Concat(data, extra) : null;
+
+    private static bool TakesExtraRows(TabularDataset? withExtra, AutoMlOptions options, string trainer) =>
+        withExtra != null && options.RefitExtraFor.Contains(trainer, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>A configuration (as a trial logs it) fitted on all rows, and on the extra rows for the trainers that take them.</summary>
+    private static TabularClassifier FitOnAllRows(TabularDataset data, TabularDataset? withExtra, AutoMlOptions options, TrainerCandidate trainer,
+        IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken)
+    {
+        var pipeline = FittedPipeline.Fit(TakesExtraRows(withExtra, options, trainer.Name) ? withExtra! : data, null, trainer,
+            ParseConfiguration(trainer, parameters), options.Seed, cancellationToken, options.DropColumnsOf(trainer.Name));
+        return new TabularClassifier(pipeline, data.ClassNames, options.VectorSet);
+    }
+
+    /// <summary>
+    /// True when a search cannot choose anything: the cfo tuner's first trial of each trainer is its starting point
+    /// (else its defaults), there is one trial per trainer, and every trainer joins the vote. Its cross-validation then
+    /// only reports, and <see cref="FitStartingPoints"/> gives the same models without it.
+    /// </summary>
+    public static bool ChoosesNothing(AutoMlOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        int trainers = options.ResolveTrainers().Count;
+        return options.Tuner == TunerKind.Cfo && options.Refit && options.MaxTrials == trainers && options.TopTrainers >= trainers;
+    }
+
+    /// <summary>
+    /// The models a search that <see cref="ChoosesNothing"/> returns (<see cref="AutoMlResult.TopModels"/>), fitted without
+    /// its trials: each trainer's starting point (else its defaults) on all rows, and on the extra rows for the trainers
+    /// of <see cref="AutoMlOptions.RefitExtraFor"/>, in the trainers' order. Nothing is cross-validated, so nothing is
+    /// reported, and a fit that throws is not a failed trial: the exception goes to the caller.
+    /// </summary>
+    public static IReadOnlyList<TabularClassifier> FitStartingPoints(TabularDataset data, AutoMlOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        options.Validate();
+        if (!ChoosesNothing(options))
+            throw new MmcsException(ErrorCodes.InvalidParameterValue,
+                "only a search that chooses nothing (the cfo tuner, one trial per trainer, every trainer in the vote, refit on) can be skipped");
+        if (options.RefitExtra != null) CheckTestSet(data, options.RefitExtra, "the extra rows");
+        var withExtra = WithRefitExtra(data, options);
+        var models = new List<TabularClassifier>();
+        try
+        {
+            foreach (var trainer in options.ResolveTrainers())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                models.Add(FitOnAllRows(data, withExtra, options, trainer, options.SpaceOf(trainer).DefaultConfiguration().ToStrings(), cancellationToken));
+            }
+        }
+        catch
+        {
+            foreach (var m in models) m.Dispose();
+            throw;
+        }
+        return models;
     }
 
     private static double Score(TrialRecord t, AutoMlMetric metric) =>

@@ -299,6 +299,18 @@ public sealed class CrossValidationTests(CorpusFixture fixture) : IClassFixture<
         using var store = TrackingStores.Open(Path.Combine(_work, "mlruns"));
         var (_, folds) = EvaluationRuns(store, result.ExperimentId);
         Assert.All(folds, fold => Assert.True(fold.Data.Metrics["test_clips"].Value + fold.Data.Metrics["train_clips"].Value == 32));
+        // two trials of two trainers, both in the vote: the folds skip the search (it could choose nothing) and fit both
+        // trainers directly; the final training keeps it for its leaderboard
+        Assert.All(folds, fold =>
+        {
+            Assert.Equal("skipped: one trial per trainer, all in the vote", Assert.Single(fold.Data.Params, p => p.Key.EndsWith(".search", StringComparison.Ordinal)).Value);
+            Assert.Equal(["lbfgs_maxent", "sdca_maxent"], fold.Data.Params.Single(p => p.Key.EndsWith(".vote_trainers", StringComparison.Ordinal)).Value.Split(','));
+            Assert.DoesNotContain(fold.Data.Metrics.Keys, k => k.EndsWith("inner_cv_macro_f1", StringComparison.Ordinal));
+        });
+        var train = store.SearchRuns(new RunQuery([result.ExperimentId], $"tags.`mlflow.parentRunId` = '{result.RunId}' and attributes.run_name = 'train_1d'")).Items.Single();
+        Assert.Contains(train.Data.Params["best_trainer"], new[] { "lbfgs_maxent", "sdca_maxent" });
+        Assert.False(train.Data.Params.ContainsKey("search"));
+        Assert.Equal(2, train.Data.Metrics["trials"].Value);
 
         // the registered model analyses a song in 1.5 s windows every 0.75 s and averages them
         var resolved = new ModelUriResolver(store).Resolve($"models:/tiny-windows/{result.Version!.Version}");

@@ -330,6 +330,50 @@ public sealed class AutoMlTests(Xunit.Abstractions.ITestOutputHelper output) : I
             TabularAutoMl.Run(data, options with { RefitExtra = narrow, RefitExtraFor = ["sdca_maxent"] })).Message);
     }
 
+    [Fact]
+    public void A_search_that_chooses_nothing_refits_the_same_models_that_fitting_the_starting_points_gives_without_it()
+    {
+        var data = SyntheticTables.Make(rows: 120, seed: 26, separation: 1.5);
+        var shifted = data.Labels.Select(y => data.ClassNames[(y + 1) % data.ClassNames.Count]).ToArray();
+        var extra = TabularDataset.Create(data.Frame, shifted, data.Groups, "shifted", data.ClassNames);
+        // one trial per trainer, all three in the vote; starting points for two, an extra-rows refit and dropped columns for others
+        var options = Small("lightgbm", "mlp", "sdca_maxent") with
+        {
+            MaxTrials = 3, TopTrainers = 3, ImportanceRepeats = 0, BootstrapResamples = 0,
+            StartingPoints = [StartingPoint.Parse("lightgbm:iterations=30:leaves=7"), StartingPoint.Parse("mlp:epochs=10:dropout=0.3")],
+            RefitExtra = extra, RefitExtraFor = ["mlp"],
+            DropColumns = AutoMlOptions.ParseDropColumns(["sdca_maxent:noise"]),
+        };
+        Assert.True(TabularAutoMl.ChoosesNothing(options));
+        using var searched = TabularAutoMl.Run(data, options);
+        var fitted = TabularAutoMl.FitStartingPoints(data, options);
+        try
+        {
+            Assert.Equal(["lightgbm", "mlp", "sdca_maxent"], fitted.Select(m => m.Trainer).ToArray());
+            foreach (var model in fitted)
+            {
+                var twin = searched.TopModels.Single(m => m.Trainer == model.Trainer);
+                Assert.Equal(twin.Configuration.ToStrings(), model.Configuration.ToStrings());
+                Assert.Equal(twin.Pipeline.Preprocessor.OutputNames, model.Pipeline.Preprocessor.OutputNames);
+                var expected = twin.PredictProbabilities(data.Frame);
+                var actual = model.PredictProbabilities(data.Frame);
+                for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i]);
+            }
+            Assert.Equal("30", fitted[0].Configuration.ToStrings()["iterations"]);
+        }
+        finally
+        {
+            foreach (var m in fitted) m.Dispose();
+        }
+        // a search that can choose (more trials than trainers, fewer in the vote, or random configurations) is not skipped
+        foreach (var choosing in new[] { options with { MaxTrials = 4 }, options with { TopTrainers = 2 }, options with { MaxTrials = null },
+            options with { Tuner = TunerKind.Random, StartingPoints = [] }, options with { Refit = false } })
+        {
+            Assert.False(TabularAutoMl.ChoosesNothing(choosing));
+            Assert.Contains("only a search that chooses nothing", Assert.Throws<MmcsException>(() => TabularAutoMl.FitStartingPoints(data, choosing)).Message);
+        }
+    }
+
     /// <summary>Records the parent run's params (the trials' child runs are not recorded).</summary>
     private sealed class RecordingRun : IAutoMlRun
     {
