@@ -196,7 +196,7 @@ public sealed record AutomlSection
     [Range(1, 86400), Doc("Time budget of the search in seconds.")]
     public double Time { get; init; } = 60;
 
-    [Range(2, 20), Doc("Folds of the inner cross-validation that scores each trial. A search that can choose nothing (max_trials = the number of trainers, all of them in the vote) only reports: the evaluation's fold trainings skip it and fit the trainers' starting points, the same models; the final training runs it for its leaderboard and importances.")]
+    [Range(2, 20), Doc("Folds of the inner cross-validation that scores each trial. A search that can choose nothing (max_trials = the number of trainers, all of them in the vote) only reports: the evaluation's fold trainings skip it and fit the trainers' starting points, the same models (the time budget does not apply to them, and a fit that fails stops the run); the final training runs it for its leaderboard and importances.")]
     public int Cv { get; init; } = 5;
 
     [OneOf("accuracy", "macro_f1")]

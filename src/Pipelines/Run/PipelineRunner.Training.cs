@@ -134,6 +134,7 @@ public sealed partial class PipelineRunner
             return saved;
         }
         var a = _def.Train.Automl;
+        string param = keyPrefix.Replace('/', '.'); // the prefix of this training's params and metrics on the stage run
         // the validation part exists for the CNNs' early stopping and the ensemble weights; a lone tabular model
         // (selected by its own inner cross-validation) trains on both parts
         bool alone = !(_def.Train.Cnn.Enabled && _def.Train.Cnn.Models.Length > 0);
@@ -155,7 +156,7 @@ public sealed partial class PipelineRunner
             var keys = rows.Select(r => windowKeys[r]).ToHashSet();
             data = data.SelectRows(WithTwice(clips, keys));
             if (copies != null && refitCopies != null) refitCopies = refitCopies.SelectRows(WithTwice(copies, keys));
-            stage.LogMetric(keyPrefix.Replace('/', '.') + "least_typical_windows", rows.Length);
+            stage.LogMetric(param + "least_typical_windows", rows.Length);
         }
         string artifacts = Path.Combine(Path.GetTempPath(), "mmcs-automl-" + Guid.NewGuid().ToString("N"));
         var options = new AutoMlOptions
@@ -179,16 +180,18 @@ public sealed partial class PipelineRunner
         };
         // A fold's model only scores the fold's test songs: when the search cannot choose anything (one trial per
         // trainer, all of them in the vote), its inner cross-validation would only report, so the fold fits the
-        // starting points directly, the same models. The final training keeps the search for its reports.
+        // starting points directly: the same models, in the trainers' order, with no time budget. The final
+        // training keeps the search for its reports.
         bool skipSearch = !trialRuns && TabularAutoMl.ChoosesNothing(options);
         AutoMlResult? result = null;
+        IReadOnlyList<TabularClassifier> voters = [];
         try
         {
             IAutoMlRun tracking = trialRuns ? new ActiveRunAutoMlAdapter(stage) : NullAutoMlRun.Instance;
             if (!skipSearch)
                 result = TabularAutoMl.Run(data, options, tracking, null,
                     new Progress<ProgressUpdate>(p => _progress.Report(p with { Task = "train_1d" })), ct);
-            IReadOnlyList<TabularClassifier> voters = result?.TopModels ?? TabularAutoMl.FitStartingPoints(data, options, ct);
+            voters = result?.TopModels ?? TabularAutoMl.FitStartingPoints(data, options, ct);
             IMoodClassifier model = voters.Count > 0 ? voters[0] : throw new MmcsException(ErrorCodes.InternalError, "the AutoML search returned no model");
             string voteTrainers = string.Join(",", voters.Select(m => m.Trainer));
             if (a.PairSpecialists is { } pair)
@@ -204,18 +207,16 @@ public sealed partial class PipelineRunner
                 }
                 catch
                 {
-                    foreach (var m in voters) m.Dispose();
                     foreach (var m in specialists) m.Dispose();
                     throw;
                 }
-                stage.LogParam(keyPrefix.Replace('/', '.') + "pair_specialists", $"{string.Join(",", pair)}: {voteTrainers}");
+                stage.LogParam(param + "pair_specialists", $"{string.Join(",", pair)}: {voteTrainers}");
             }
             else if (voters.Count > 1)
             {
                 // soft vote of the best configuration of each of the top trainers (equal weights)
                 model = new EnsembleClassifier(voters.ToArray(), voters.Select(m => "tabular-" + m.Trainer).ToArray());
             }
-            string param = keyPrefix.Replace('/', '.');
             if (model is EnsembleClassifier) stage.LogParam(param + "vote_trainers", voteTrainers);
             if (result is null)
             {
@@ -231,6 +232,11 @@ public sealed partial class PipelineRunner
             }
             cache.Save(key, model);
             return model;
+        }
+        catch
+        {
+            foreach (var m in voters) m.Dispose(); // the vote's members, whether or not an ensemble holds them yet
+            throw;
         }
         finally
         {

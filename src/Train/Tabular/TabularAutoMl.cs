@@ -465,7 +465,9 @@ public static class TabularAutoMl
     /// <summary>
     /// True when a search cannot choose anything: the cfo tuner's first trial of each trainer is its starting point
     /// (else its defaults), there is one trial per trainer, and every trainer joins the vote. Its cross-validation then
-    /// only reports, and <see cref="FitStartingPoints"/> gives the same models without it.
+    /// only reports, and <see cref="FitStartingPoints"/> gives the same models without it, provided the search would
+    /// have run every trial: no time budget applies to it, and a fit that fails stops it instead of leaving that
+    /// trainer out of the vote.
     /// </summary>
     public static bool ChoosesNothing(AutoMlOptions options)
     {
@@ -476,8 +478,9 @@ public static class TabularAutoMl
 
     /// <summary>
     /// The models a search that <see cref="ChoosesNothing"/> returns (<see cref="AutoMlResult.TopModels"/>), fitted without
-    /// its trials: each trainer's starting point (else its defaults) on all rows, and on the extra rows for the trainers
-    /// of <see cref="AutoMlOptions.RefitExtraFor"/>, in the trainers' order. Nothing is cross-validated, so nothing is
+    /// its trials: the configurations the search's tuner proposes first (each trainer's starting point, else its
+    /// defaults) on all rows, and on the extra rows for the trainers of <see cref="AutoMlOptions.RefitExtraFor"/>, in the
+    /// order proposed (the trainers' order; the search's are best first). Nothing is cross-validated, so nothing is
     /// reported, and a fit that throws is not a failed trial: the exception goes to the caller.
     /// </summary>
     public static IReadOnlyList<TabularClassifier> FitStartingPoints(TabularDataset data, AutoMlOptions options, CancellationToken cancellationToken = default)
@@ -489,13 +492,18 @@ public static class TabularAutoMl
                 "only a search that chooses nothing (the cfo tuner, one trial per trainer, every trainer in the vote, refit on) can be skipped");
         if (options.RefitExtra != null) CheckTestSet(data, options.RefitExtra, "the extra rows");
         var withExtra = WithRefitExtra(data, options);
+        var trainers = options.ResolveTrainers();
+        // the tuner Run builds proposes these (it proposes every trainer once before any outcome is known)
+        var tuner = new CfoTuner(trainers.Select(options.SpaceOf).ToArray(), options.Seed);
         var models = new List<TabularClassifier>();
         try
         {
-            foreach (var trainer in options.ResolveTrainers())
+            foreach (var _ in trainers)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                models.Add(FitOnAllRows(data, withExtra, options, trainer, options.SpaceOf(trainer).DefaultConfiguration().ToStrings(), cancellationToken));
+                var proposal = tuner.Propose();
+                var trainer = trainers.First(t => t.Name == proposal.Space);
+                models.Add(FitOnAllRows(data, withExtra, options, trainer, proposal.Configuration.ToStrings(), cancellationToken));
             }
         }
         catch

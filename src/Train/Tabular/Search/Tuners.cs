@@ -124,7 +124,8 @@ public sealed class CfoTuner : ITuner
 
     private int ChooseSpace()
     {
-        // Every space once first, in the order given (list cheap trainers first).
+        // Every space once first, in the order given (list cheap trainers first), each at its first point (the space's
+        // default) and before any outcome is known: TabularAutoMl.FitStartingPoints relies on that.
         for (int i = 0; i < _spaces.Count; i++)
         {
             if (_stats[i].Trials == 0 && !_pendingSpace.ContainsValue(i)) return i;
