@@ -120,8 +120,7 @@ public static class TabularAutoMl
             if (options.DropColumnsOf(trainer.Name) is { Count: > 0 } dropped)
                 run.LogParams(new Dictionary<string, string> { ["drop_columns." + trainer.Name] = string.Join(",", dropped) });
         }
-        var spaces = trainers.Select(options.SpaceOf).ToArray();
-        ITuner tuner = options.Tuner == TunerKind.Cfo ? new CfoTuner(spaces, options.Seed) : new RandomSearchTuner(spaces, options.Seed);
+        var tuner = NewTuner(trainers, options);
         var clock = Stopwatch.StartNew();
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         // a timer waits at most about 49.7 days: a longer budget (stop on max trials instead) is no time limit
@@ -446,6 +445,13 @@ public static class TabularAutoMl
         return new AutoMlResult(best, leaderboard, oof, importances, top, testReport, folds, searchTime, notices);
     }
 
+    /// <summary>The tuner of a search over <paramref name="trainers"/>' spaces (moved to their starting points).</summary>
+    private static ITuner NewTuner(IReadOnlyList<TrainerCandidate> trainers, AutoMlOptions options)
+    {
+        var spaces = trainers.Select(options.SpaceOf).ToArray();
+        return options.Tuner == TunerKind.Cfo ? new CfoTuner(spaces, options.Seed) : new RandomSearchTuner(spaces, options.Seed);
+    }
+
     /// <summary>The searched rows then the extra rows, when some trainer is refitted on both; else null.</summary>
     private static TabularDataset? WithRefitExtra(TabularDataset data, AutoMlOptions options) =>
         options.RefitExtra is { } extra && options.RefitExtraFor.Count > 0 ? Concat(data, extra) : null;
@@ -493,8 +499,8 @@ public static class TabularAutoMl
         if (options.RefitExtra != null) CheckTestSet(data, options.RefitExtra, "the extra rows");
         var withExtra = WithRefitExtra(data, options);
         var trainers = options.ResolveTrainers();
-        // the tuner Run builds proposes these (it proposes every trainer once before any outcome is known)
-        var tuner = new CfoTuner(trainers.Select(options.SpaceOf).ToArray(), options.Seed);
+        // the search's tuner proposes these first (every trainer once, before any outcome is known)
+        var tuner = NewTuner(trainers, options);
         var models = new List<TabularClassifier>();
         try
         {
