@@ -6,7 +6,7 @@
 //   dotnet run -c Release --project bench/Windows -- [--windows 25.5,10,6,3] [--trainers sdca_maxent,rbf_svm,lightgbm]
 //       [--folds 10] [--repeats 1] [--seed 42] [--hop S] [--excerpt S] [--set seed|full] [--context true] [--context-columns a,b]
 //       [--aggregate mean|geometric] [--augment N] [--train-copies false] [--tta true] [--tta-copies K] [--test-hop S] [--member FILE#MODEL]
-//       [--train-fraction F[,F...]] [--oof FILE] [--class-bias true] [--extra-columns FILE] [--stereo true] [--layers true] [--melody true] [--chords true] [--melody-probe FILE] [--correlations KIND,...] [--drop-columns PREFIX,...] [--agreement-weight T] [--codebook K] [--least-typical F:drop|twice] [--data DIR]
+//       [--train-fraction F[,F...]] [--oof FILE] [--class-bias true] [--extra-columns FILE] [--stereo true] [--layers true] [--melody true] [--chords true] [--melody-probe FILE] [--correlations KIND,...] [--drop-columns PREFIX,...] [--agreement-weight T] [--codebook K] [--least-typical F:drop|twice|thrice] [--data DIR]
 //
 // --context true appends to every window row its song's whole-excerpt features (prefixed "song_"); --context-columns a,b
 // only those.
@@ -43,10 +43,10 @@
 // --agreement-weight T counts the training windows (and copies) of songs whose PQuad (the share of their AllMusic mood
 // tags in their quadrant, panda_dataset_taffc_metadata.csv in the dataset folder) is T or more twice: the rows are
 // repeated, a weight of 2 for every trainer. Test songs are scored as always.
-// --least-typical F:drop|twice: a window inherits its song's quadrant, yet an intro or a bridge may not sound like it.
+// --least-typical F:drop|twice|thrice: a window inherits its song's quadrant, yet an intro or a bridge may not sound like it.
 // In every training fold, the share F of each quadrant's training windows that an RBF SVM fitted on the other half of
 // the fold's training songs finds least like their quadrant (LeastTypicalWindows, as train.automl.least_typical_twice in
-// a pipeline) are left out of every trainer's training rows ("drop"), or count twice ("twice"), with their copies.
+// a pipeline) are left out of every trainer's training rows ("drop"), or count twice ("twice") or three times ("thrice"), with their copies.
 // Test songs are scored on all their windows, as always.
 // --aggregate geometric scores a song by the geometric mean of its windows' probabilities instead of their mean.
 // Trainers are "name[:key=value...][@k]": the default configuration with some values replaced, seeded with seed + k
@@ -181,17 +181,17 @@ if (codebookSize != 0)
     if (opts.ContainsKey("train-fraction")) throw new ArgumentException("--codebook: not with --train-fraction");
     windowFrames = CodebookFrames(DatasetReader.Open(data), windows[0], hopArg ?? windows[0] / 2);
 }
-// --least-typical F:drop|twice: the share of each quadrant's training windows left out (or counted twice) in every training fold
+// --least-typical F:drop|twice|thrice: the share of each quadrant's training windows left out (or counted twice) in every training fold
 string? leastTypicalArg = opts.GetValueOrDefault("least-typical");
 double typicalShare = 0;
-bool dropLeastTypical = true;
+int leastTypicalCount = 0; // how many times a least typical window counts: 0 (drop), 2 (twice) or 3 (thrice)
 if (leastTypicalArg != null)
 {
     var parts = leastTypicalArg.Split(':');
-    if (parts.Length != 2 || parts[1] is not ("drop" or "twice") || !double.TryParse(parts[0], NumberStyles.Float, Invariant.Culture, out typicalShare)
+    if (parts.Length != 2 || parts[1] is not ("drop" or "twice" or "thrice") || !double.TryParse(parts[0], NumberStyles.Float, Invariant.Culture, out typicalShare)
         || !(typicalShare > 0 && typicalShare < 1))
-        throw new ArgumentException($"--least-typical {leastTypicalArg}: a share above 0 and below 1, then :drop or :twice (e.g. 0.2:drop)");
-    dropLeastTypical = parts[1] == "drop";
+        throw new ArgumentException($"--least-typical {leastTypicalArg}: a share above 0 and below 1, then :drop, :twice or :thrice (e.g. 0.2:drop)");
+    leastTypicalCount = parts[1] switch { "drop" => 0, "twice" => 2, _ => 3 };
 }
 var extras = extraPaths.Select(path => (Path: path, Columns: ReadExtraColumns(path))).ToList();
 // a song's probabilities: the mean of its windows' (default) or their geometric mean (--aggregate geometric)
@@ -423,9 +423,10 @@ FeatureTable Table(string path, double window, double tableHop, AugmentationPlan
                         else if (i < originalRows ? WindowIndex(allRows[i].Id) % stride == 0 : withCopies)
                         {
                             bool isAtypical = atypical != null && atypical.Contains((allRows[i].Song!, WindowIndex(allRows[i].Id)));
-                            if (isAtypical && dropLeastTypical) continue;
+                            if (isAtypical && leastTypicalCount == 0) continue;
                             tr.Add(i);
-                            if ((agreed != null && agreed.Contains(allRows[i].Song!)) || isAtypical) tr.Add(i);
+                            int extra = Math.Max(agreed != null && agreed.Contains(allRows[i].Song!) ? 1 : 0, isAtypical ? leastTypicalCount - 1 : 0);
+                            for (int e = 0; e < extra; e++) tr.Add(i);
                         }
                     }
                     trainingSongs.Add(kept.Count);
@@ -501,7 +502,7 @@ FeatureTable Table(string path, double window, double tableHop, AugmentationPlan
                 // which windows were chosen: their number by position in the excerpt, per fold over every repetition
                 var byPosition = leastTypical.Values.SelectMany(d => d).GroupBy(k => k.Window).OrderBy(g => g.Key)
                     .Select(g => $"{g.Key}: {(double)g.Count() / leastTypical.Count:F1}");
-                Console.WriteLine($"  --least-typical {leastTypicalArg}: {leastTypical.Values.Average(d => d.Count):F0} training windows {(dropLeastTypical ? "left out" : "counted twice")} per fold; per fold by window index {string.Join(", ", byPosition)}");
+                Console.WriteLine($"  --least-typical {leastTypicalArg}: {leastTypical.Values.Average(d => d.Count):F0} training windows {leastTypicalCount switch { 0 => "left out", 2 => "counted twice", _ => "counted three times" }} per fold; per fold by window index {string.Join(", ", byPosition)}");
             }
             Console.WriteLine($"  {trainerName,-16} song-level accuracy {report.Accuracy:F3} macro-F1 {report.MacroF1:F3} " +
                               $"(fold mean {foldF1.Average():F3}, sd {StdDev(foldF1):F3}); per class " +
