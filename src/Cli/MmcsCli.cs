@@ -18,7 +18,29 @@ public static class MmcsCli
             root.Subcommands.Add(command);
         }
         ParseNumbersInvariantly(root);
+        RefuseOptionsAsPaths(root);
         return root;
+    }
+
+    /// <summary>A mistyped option ("--no-ttaa") after a command that takes any number of paths would otherwise be taken
+    /// for one more path: predict would then fail on a file of that name, and features extract would featurise its
+    /// other inputs as unlabelled audio. Every such token that looks like an option and is not an existing file or
+    /// folder is refused as unrecognised (a parse error: exit 2).</summary>
+    private static void RefuseOptionsAsPaths(Command command)
+    {
+        foreach (var argument in command.Arguments.OfType<Argument<string[]>>())
+        {
+            argument.Validators.Add(result =>
+            {
+                foreach (var token in result.Tokens)
+                {
+                    string text = token.Value;
+                    if (text.Length > 1 && text[0] == '-' && !File.Exists(text) && !Directory.Exists(text))
+                        result.AddError($"Unrecognized command or argument '{text}'.");
+                }
+            });
+        }
+        foreach (var sub in command.Subcommands) RefuseOptionsAsPaths(sub);
     }
 
     /// <summary>Every number option of the tree is read in the invariant culture without group separators:

@@ -84,6 +84,56 @@ public sealed class BadOptionTests : IDisposable
     }
 
     [Theory]
+    [InlineData("predict")]
+    [InlineData("features")]
+    [InlineData("notebook")]
+    public void A_mistyped_option_after_commands_that_take_paths_is_refused_as_unrecognised_not_taken_for_a_path(string command)
+    {
+        string table = Path.Combine(_dir, "t.csv");
+        string[] args = command switch
+        {
+            "predict" => ["predict", Song(), "--no-ttaa"],
+            // taken for a second input, it made the dataset unlabelled: a table of rows without labels, and exit 0
+            "features" => ["features", "extract", Song(), "--no-ttaa", "--out", table],
+            _ => ["notebook", "run", "missing.ipynb", "--no-ttaa"],
+        };
+        var r = CliProcess.Run(_dir, NoEnv, args);
+        AssertOneLineRefusal(r, "Unrecognized command or argument '--no-ttaa'.");
+        Assert.False(File.Exists(table));
+    }
+
+    [Fact]
+    public void An_existing_file_whose_name_starts_with_a_dash_is_still_an_input()
+    {
+        File.Copy(Song(), Path.Combine(_dir, "-song.wav"));
+        var r = CliProcess.Run(_dir, NoEnv, "features", "extract", "-song.wav", "--json");
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Contains("mfcc_mean", r.StdOut);
+    }
+
+    [Theory]
+    [InlineData("synth below a file")]
+    [InlineData("table below a file")]
+    [InlineData("table that is a folder")]
+    [InlineData("arrays that is a file")]
+    public void An_output_path_that_cannot_be_written_is_refused_before_any_work_naming_it(string kind)
+    {
+        string file = Path.Combine(_dir, "plain.txt");
+        File.WriteAllText(file, "a file");
+        Directory.CreateDirectory(Path.Combine(_dir, "folder.csv"));
+        var (args, message) = kind switch
+        {
+            "synth below a file" => (new[] { "data", "synth", "--out", Path.Combine(file, "corpus") }, $"'{file}' is a file, not a folder"),
+            "table below a file" => (["features", "extract", Song(), "--out", Path.Combine(file, "t.csv")], $"'{file}' is a file, not a folder"),
+            "table that is a folder" => (["features", "extract", Song(), "--out", Path.Combine(_dir, "folder.csv")], "is a folder; give a file"),
+            _ => (["features", "extract", Song(), "--arrays", file], "is a file; give a folder"),
+        };
+        var r = CliProcess.Run(_dir, NoEnv, args);
+        AssertOneLineRefusal(r, message);
+        Assert.Equal("a file", File.ReadAllText(file));
+    }
+
+    [Theory]
     [InlineData("Cannot parse argument 'x' for option '--max-queue' as expected type 'System.Nullable`1[System.Int32]'.", "--max-queue: 'x' is not a whole number.")]
     [InlineData("Cannot parse argument '2.5' for option '--cv' as expected type 'System.Int32'.", "--cv: '2.5' is not a whole number.")]
     [InlineData("Cannot parse argument 'soon' for option '--time' as expected type 'System.Double'.", "--time: 'soon' is not a number.")]

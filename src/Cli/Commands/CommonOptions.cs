@@ -42,12 +42,11 @@ internal static class CommonOptions
         return null;
     }
 
-    /// <summary>Refuses an --out folder that is a file or already holds something (what a command writes there would
-    /// mix with it); a missing or empty folder is fine.</summary>
+    /// <summary>Refuses an --out folder that is a file, below a file, or already holds something (what a command writes
+    /// there would mix with it); a missing or empty folder is fine.</summary>
     public static void CheckNewOutputFolder(string folder)
     {
-        if (string.IsNullOrWhiteSpace(folder)) throw new Core.MmcsException(Core.ErrorCodes.InvalidParameterValue, "--out is empty");
-        if (File.Exists(folder)) throw new Core.MmcsException(Core.ErrorCodes.InvalidParameterValue, $"--out '{folder}' is a file; give a folder");
+        Core.OutputPaths.CheckFolder(folder, "--out");
         if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any())
             throw new Core.MmcsException(Core.ErrorCodes.ResourceAlreadyExists,
                 $"--out '{folder}' exists and is not empty; give a new folder (or delete this one)");

@@ -63,7 +63,12 @@ public sealed record FeatureExtractionRequest
             throw new MmcsException(ErrorCodes.InvalidParameterValue, "nothing to featurise: give audio files, folders or dataset items");
         if (MaxDegreeOfParallelism is < 1) throw new MmcsException(ErrorCodes.InvalidParameterValue, $"parallelism {MaxDegreeOfParallelism} must be at least 1");
         if (FilesPerDecode < 1) throw new MmcsException(ErrorCodes.InvalidParameterValue, $"files per decode {FilesPerDecode} must be at least 1");
-        if (TablePath != null) _ = FeatureTableIO.IsParquet(TablePath);
+        if (TablePath != null)
+        {
+            _ = FeatureTableIO.IsParquet(TablePath);
+            OutputPaths.CheckFile(TablePath, "the feature table");
+        }
+        if (ArraysDirectory != null) OutputPaths.CheckFolder(ArraysDirectory, "the arrays folder");
         if (Windows != null)
         {
             Windows.Validate(Options);
