@@ -45,6 +45,7 @@ public sealed class AutoMlCommandTests : IDisposable
         string runId = json.GetProperty("run_id").GetString()!;
         var runDir = Directory.GetDirectories(store, runId, SearchOption.AllDirectories).Single();
         Assert.True(File.Exists(Path.Combine(runDir, "artifacts", "model", "MLmodel")));
+        Assert.Contains("status: 3", File.ReadAllText(Path.Combine(runDir, "meta.yaml"))); // FINISHED, ended by the command after registering
         // three trial runs point at the parent
         int children = Directory.GetFiles(Path.GetDirectoryName(runDir)!, "mlflow.parentRunId", SearchOption.AllDirectories)
             .Count(f => File.ReadAllText(f) == runId);
@@ -54,6 +55,18 @@ public sealed class AutoMlCommandTests : IDisposable
         var sdca = json.GetProperty("trials").EnumerateArray().Where(t => t.GetProperty("trainer").GetString() == "sdca_maxent")
             .MinBy(t => t.GetProperty("trial_id").GetInt32()); // the trials are listed best first
         Assert.Equal("40", sdca.GetProperty("parameters").GetProperty("iterations").GetString());
+    }
+
+    [Fact]
+    public void A_registered_model_name_that_the_registry_would_refuse_is_refused_before_the_search_and_no_run_is_tracked()
+    {
+        string store = Path.Combine(_dir, "mlruns");
+        var result = CliProcess.Run(_dir, (IDictionary<string, string>?)null, "automl", "--train", Table(), "--label", "mood", "--group", "song", "--ignore", "song",
+            "--time", "20", "--max-trials", "1", "--cv", "2", "--trainers", "lbfgs_maxent", "--tracking-uri", store, "--register", "bad name/x");
+        Assert.True(result.ExitCode == 2, result.StdErr);
+        Assert.Contains("Invalid registered model name: 'bad name/x'", result.StdErr);
+        Assert.False(Directory.Exists(store) && Directory.EnumerateFiles(store, "meta.yaml", SearchOption.AllDirectories)
+            .Any(f => File.ReadAllText(f).Contains("run_id", StringComparison.Ordinal)), "a run was tracked");
     }
 
     [Fact]

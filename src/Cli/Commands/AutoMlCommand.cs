@@ -116,6 +116,7 @@ internal static class AutoMlCommand
                 ArtifactDirectory = artifacts,
             };
             options.Validate(); // a typo (--cv 1, --trainers foo) is refused before a run is tracked, not as a FAILED run
+            if (parse.GetValue(register) is { } registeredName) Mmcs.Registry.Validation.ModelName(registeredName); // and not after the search
             if (!asJson)
             {
                 foreach (var notice in table.Notices) Console.Error.WriteLine($"note: {notice}");
@@ -159,7 +160,12 @@ internal static class AutoMlCommand
                     CliConsole.Info($"run {run.RunId} in {tracker.TrackingUri}" + (version != null ? $"; registered as version {version}" : ""));
                 }
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (OperationCanceledException)
+            {
+                run.End(Mmcs.Registry.RunStatus.Killed);
+                throw;
+            }
+            catch (Exception e)
             {
                 run.Fail(e);
                 throw;

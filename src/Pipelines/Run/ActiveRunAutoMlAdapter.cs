@@ -28,8 +28,12 @@ public sealed class ActiveRunAutoMlAdapter : IAutoMlRun
 
     public void LogArtifact(string localPath, string? artifactPath = null) => _run.LogArtifact(localPath, artifactPath);
 
+    /// <summary>Ends a run this adapter started (a trial's nested run). A run it was given belongs to the caller, which
+    /// ends it once its own work after the search (saving, logging and registering the model) is done: ended here, a
+    /// failure of that work could no longer mark the run FAILED.</summary>
     public void End(RunEndStatus status, string? error = null)
     {
+        if (!_owns) return;
         switch (status)
         {
             case RunEndStatus.Failed:
