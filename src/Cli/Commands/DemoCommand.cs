@@ -35,6 +35,7 @@ internal static class DemoCommand
 
             // predict clips the models never saw (another seed of the generator)
             string examples = Path.GetFullPath(Path.Combine(".mmcs", "demo", "examples"));
+            if (SyntheticCorpus.IsInterrupted(examples)) Directory.Delete(examples, recursive: true);
             if (!Directory.Exists(examples) || !Directory.EnumerateFiles(examples, "*.wav", SearchOption.AllDirectories).Any())
                 SyntheticCorpus.Generate(examples, new SyntheticCorpusOptions { PerClass = 2, Seconds = 12, Seed = 2026 }, null, ct);
             var files = PredictCommand.ExpandInputs([examples]);

@@ -36,7 +36,7 @@ public sealed record SyntheticCorpusSummary(string Directory, int Clips, IReadOn
 /// clips rendered by <see cref="MoodSynthesizer"/>, plus synth-manifest.json with every clip's parameters.
 /// Readable by the folder-per-label dataset reader.
 /// </summary>
-public static class SyntheticCorpus
+public static partial class SyntheticCorpus
 {
     public const string ManifestFileName = "synth-manifest.json";
 
@@ -94,6 +94,29 @@ public static class SyntheticCorpus
         return new SyntheticCorpusSummary(directory, total,
             MoodSynthesizer.Moods.ToDictionary(m => m, _ => options.PerClass), manifestPath);
     }
+
+    /// <summary>Whether <paramref name="directory"/> holds what an interrupted <see cref="Generate"/> left: mood folders of
+    /// its clips and no manifest (written last). Such a corpus is incomplete (some moods short or missing) and is to be
+    /// generated again; a folder holding anything else is someone's data, and an empty or missing one is not interrupted.</summary>
+    public static bool IsInterrupted(string directory)
+    {
+        if (!Directory.Exists(directory) || File.Exists(Path.Combine(directory, ManifestFileName))) return false;
+        bool any = false;
+        foreach (string entry in Directory.EnumerateFileSystemEntries(directory))
+        {
+            any = true;
+            string name = Path.GetFileName(entry);
+            if (name == ManifestFileName + ".tmp") continue;
+            if (!MoodSynthesizer.Moods.Contains(name) || !Directory.Exists(entry)) return false;
+            if (Directory.EnumerateFileSystemEntries(entry).Any(f => !ClipName().IsMatch(Path.GetFileName(f)) || !Path.GetFileName(f).StartsWith(name + "_", StringComparison.Ordinal)))
+                return false;
+        }
+        return any;
+    }
+
+    // a clip, or what WavWriter was writing when the process was killed
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[a-z]+_[0-9]{4,}\.wav(\.[0-9a-f]{8}\.tmp)?$")]
+    private static partial System.Text.RegularExpressions.Regex ClipName();
 
     public static string ClipPath(string directory, string mood, int index) =>
         Path.Combine(directory, mood, $"{mood}_{index:D4}.wav");

@@ -233,8 +233,14 @@ public sealed partial class PipelineRunner
     private (string Path, Dataset Dataset, string Fingerprint) Ingest(ActiveRun stage, CancellationToken ct)
     {
         string path = _pipeline.ResolveDataPath(_options.DataOverride);
-        if (_def.Dataset.Synthetic is { } synth && (!Directory.Exists(path) || !Directory.EnumerateFileSystemEntries(path).Any()))
+        if (_def.Dataset.Synthetic is { } synth && (!Directory.Exists(path) || !Directory.EnumerateFileSystemEntries(path).Any() || SyntheticCorpus.IsInterrupted(path)))
         {
+            if (SyntheticCorpus.IsInterrupted(path))
+            {
+                // an interrupted generation left some moods short: trained on, it would give figures of another corpus
+                Log($"{path} holds an interrupted synthetic corpus (no {SyntheticCorpus.ManifestFileName}); generating it again");
+                Directory.Delete(path, recursive: true);
+            }
             Log($"generating the synthetic corpus into {path}");
             SyntheticCorpus.Generate(path, new SyntheticCorpusOptions { PerClass = synth.PerClass, Seconds = synth.Seconds, Seed = synth.Seed },
                 null, ct);

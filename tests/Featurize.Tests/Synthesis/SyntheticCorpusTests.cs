@@ -47,6 +47,41 @@ public sealed class SyntheticCorpusTests : IDisposable
         Assert.True(File.Exists(_tmp.File(SyntheticCorpus.ManifestFileName)));
     }
 
+    [Fact]
+    public void A_generation_stopped_before_its_manifest_is_interrupted_but_a_whole_corpus_or_someone_elses_folder_is_not()
+    {
+        string corpus = _tmp.File("corpus");
+        using var cts = new CancellationTokenSource();
+        // stopped after a few clips, as Ctrl+C would: WAVs of some moods and no manifest
+        Assert.ThrowsAny<OperationCanceledException>(() => SyntheticCorpus.Generate(corpus, new SyntheticCorpusOptions { PerClass = 50, Seconds = 1 },
+            new SynchronousProgress(u => { if (u.Completed >= 3) cts.Cancel(); }), cts.Token));
+        Assert.NotEmpty(Directory.GetFiles(corpus, "*.wav", SearchOption.AllDirectories));
+        Assert.True(SyntheticCorpus.IsInterrupted(corpus));
+        File.WriteAllText(Path.Combine(corpus, "happy", "happy_0001.wav.0123abcd.tmp"), "a clip being written when killed");
+        Assert.True(SyntheticCorpus.IsInterrupted(corpus));
+
+        string whole = _tmp.File("whole");
+        SyntheticCorpus.Generate(whole, new SyntheticCorpusOptions { PerClass = 1, Seconds = 1 });
+        Assert.False(SyntheticCorpus.IsInterrupted(whole));
+        Assert.False(SyntheticCorpus.IsInterrupted(_tmp.File("missing")));
+        Directory.CreateDirectory(_tmp.File("empty"));
+        Assert.False(SyntheticCorpus.IsInterrupted(_tmp.File("empty")));
+
+        // a mood folder holding a song of the user's, or a folder that is no mood: not ours to delete
+        File.Delete(Path.Combine(whole, SyntheticCorpus.ManifestFileName));
+        File.WriteAllText(Path.Combine(whole, "sad", "my song.wav"), "x");
+        Assert.False(SyntheticCorpus.IsInterrupted(whole));
+        File.Delete(Path.Combine(whole, "sad", "my song.wav"));
+        Assert.True(SyntheticCorpus.IsInterrupted(whole));
+        Directory.CreateDirectory(Path.Combine(whole, "calm"));
+        Assert.False(SyntheticCorpus.IsInterrupted(whole));
+    }
+
+    private sealed class SynchronousProgress(Action<ProgressUpdate> report) : IProgress<ProgressUpdate>
+    {
+        public void Report(ProgressUpdate value) => report(value);
+    }
+
     [Theory]
     [InlineData(0, 2.0)]
     [InlineData(3, 0.1)]

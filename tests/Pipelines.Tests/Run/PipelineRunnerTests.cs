@@ -143,6 +143,38 @@ public sealed class PipelineRunnerTests(CorpusFixture fixture) : IClassFixture<C
     }
 
     [Fact]
+    public async Task A_synthetic_corpus_whose_generation_was_interrupted_is_generated_again_not_trained_on()
+    {
+        string corpus = Path.Combine(_work, "synthetic");
+        using (var cts = new CancellationTokenSource())
+        {
+            // what Ctrl+C during the demo's generation left: some clips, no manifest
+            Assert.ThrowsAny<OperationCanceledException>(() => SyntheticCorpus.Generate(corpus, new SyntheticCorpusOptions { PerClass = 3, Seconds = 3.5 },
+                new SynchronousProgress(u => { if (u.Completed >= 2) cts.Cancel(); }), cts.Token));
+        }
+        Assert.True(SyntheticCorpus.IsInterrupted(corpus));
+        string yaml = Yaml.Replace("  reader: folder\n", "  reader: folder\n  synthetic:\n    per_class: 3\n    seconds: 3.5\n", StringComparison.Ordinal);
+        Assert.Contains("synthetic:", yaml);
+        var runner = new PipelineRunner(PipelineLoader.Parse(yaml, "tiny.yaml", _work, [$"features.cache_dir={Path.Combine(_work, "cache")}"]),
+            new PipelineRunOptions
+            {
+                DataOverride = corpus, TrackingUri = Store, StateDirectory = Path.Combine(_work, "state"),
+                BeforeStage = stage => { if (stage == "featurise") throw new MmcsException(ErrorCodes.InternalError, "stopped after ingest"); },
+            });
+        await Assert.ThrowsAsync<MmcsException>(() => runner.RunAsync());
+        Assert.True(File.Exists(Path.Combine(corpus, SyntheticCorpus.ManifestFileName)));
+        foreach (string mood in MoodSynthesizer.Moods) Assert.Equal(3, Directory.GetFiles(Path.Combine(corpus, mood), "*.wav").Length);
+        using var store = TrackingStores.Open(Store);
+        var ingest = store.SearchRuns(new RunQuery([store.GetExperimentByName("tiny-tests")!.ExperimentId], "attributes.run_name = 'ingest'")).Items.Single();
+        Assert.Equal("12", ingest.Data.Params["clips"]);
+    }
+
+    private sealed class SynchronousProgress(Action<ProgressUpdate> report) : IProgress<ProgressUpdate>
+    {
+        public void Report(ProgressUpdate value) => report(value);
+    }
+
+    [Fact]
     public async Task A_failed_stage_fails_the_run_with_its_reason_and_a_rerun_resumes_the_trained_stages()
     {
         var failing = Runner(beforeStage: stage =>
