@@ -32,7 +32,7 @@ internal static class ModelLoading
         {
             // usually run from another folder than the one holding ./mlruns
             throw new MlflowException(e.ErrorCode,
-                $"{e.Message} There is no tracking store at {fs.RootDirectory}: run where ./mlruns is, or give --tracking-uri, or --model a model folder.", e);
+                $"{e.Message.TrimEnd('.')}. There is no tracking store at {fs.RootDirectory}: run where ./mlruns is, or give --tracking-uri, or --model a model folder.", e);
         }
         return (MoodModel.Load(resolved.LocalPath, resolved.Identity), resolved.Identity);
     }
